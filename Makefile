@@ -1,0 +1,53 @@
+# sandbox.attest — set-up, probe build, tests and linters.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PROBE := files/sandbox-probe
+PROBE_SRC := src/probe/sandbox_probe.c
+COLLECTION_LINK := collections/ansible_collections/sandbox/attest
+export ANSIBLE_HOME := $(CURDIR)/.cache/ansible
+export ANSIBLE_LOCAL_TEMP := $(CURDIR)/.cache/ansible/tmp
+
+.PHONY: setup venv probe link test unit integration lint molecule clean
+
+setup: venv probe link
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+venv: $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-test.txt
+
+# The probe is built once, here, never at run time. musl gives a small static binary; gcc
+# -static is the fallback where musl-tools cannot be installed.
+probe: $(PROBE)
+$(PROBE): $(PROBE_SRC)
+	@if ! command -v musl-gcc >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq musl-tools >/dev/null; fi
+	@if command -v musl-gcc >/dev/null 2>&1; then CC="musl-gcc"; else CC="gcc"; echo "musl-gcc not found: falling back to gcc -static"; fi; \
+	  $$CC -static -Os -Wall -Wextra -Werror -o $@.tmp $< && strip $@.tmp && mv $@.tmp $@
+	@sha256sum $@
+
+link:
+	@mkdir -p $(dir $(COLLECTION_LINK))
+	@ln -sfn ../../.. $(COLLECTION_LINK)
+
+test: lint unit integration molecule
+
+unit:
+	$(BIN)/pytest -q tests/unit
+
+integration: setup
+	$(BIN)/pytest -q tests/integration
+
+molecule:
+	@echo "molecule: no scenario yet"
+
+lint:
+	$(BIN)/ruff check plugins tests bench
+	$(BIN)/yamllint -s .
+
+clean:
+	rm -rf $(VENV) .cache $(PROBE) $(COLLECTION_LINK)

@@ -1,0 +1,56 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) sandbox.attest contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Controller side of sandbox.attest.evidence_bundle: lay out and write the bundle."""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.sandbox.attest.plugins.plugin_utils._bundle_layout import layout
+from ansible_collections.sandbox.attest.plugins.plugin_utils._bundle_write import (
+    BundleWriteError,
+    check_relpath,
+    write_bundle,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils._collection import (
+    collection_version,
+)
+
+ARGUMENT_SPEC = dict(
+    dest=dict(type="path", required=True),
+    run=dict(type="dict", required=True),
+    venue=dict(type="dict", required=True),
+    facts=dict(type="dict", required=True),
+    snapshot_before=dict(type="dict", required=True),
+    snapshot_after=dict(type="dict", required=True),
+    events=dict(type="list", elements="dict", required=True),
+    identities=dict(type="list", elements="dict", required=True),
+)
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):  # noqa: ANN001, ANN201
+        result = super().run(tmp, task_vars)
+        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        producer = {"path": "automated", "collection": "sandbox.attest",
+                    "collection_version": collection_version(), "packet_sha256": None}
+        try:
+            files = layout(args["run"], args["venue"], args["facts"], args["snapshot_before"],
+                           args["snapshot_after"], args["events"], args["identities"],
+                           producer)
+            for path in files:
+                check_relpath(path)
+            result.update(dest=args["dest"], paths=sorted(files), changed=True)
+            if self._task.check_mode:
+                result["files"] = len(files)
+                return result
+            result.update(write_bundle(args["dest"], files))
+        except (BundleWriteError, KeyError, IndexError, TypeError, ValueError, OSError) as exc:
+            raise AnsibleActionFail("writing the evidence bundle failed: %s: %s" % (
+                type(exc).__name__, exc)) from exc
+        return result

@@ -1,0 +1,68 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) sandbox.attest contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Drive the engine CLI on the target: argv lists only (no shell), every call time-bounded.
+
+The target needs its engine and the engine's CLI, nothing from pip: the argv a module runs is
+exactly the argv it records.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import dataclass
+
+DEFAULT_TIMEOUT_S = 60
+
+
+class EngineError(RuntimeError):
+    """The engine CLI failed, timed out or answered something unreadable."""
+
+
+@dataclass(frozen=True)
+class CliResult:
+    argv: list[str]
+    rc: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(argv: list[str], timeout: float = DEFAULT_TIMEOUT_S, check: bool = True,
+            stdin: bytes | None = None) -> CliResult:
+    try:
+        proc = subprocess.run(  # noqa: S603 - argv list, never a shell
+            argv, input=stdin, capture_output=True, timeout=timeout, check=False)
+    except FileNotFoundError as exc:
+        raise EngineError("engine CLI %r not found on the target: %s" % (argv[0], exc)) from exc
+    except subprocess.TimeoutExpired as exc:
+        raise EngineError("%s timed out after %ss" % (" ".join(argv[:3]), timeout)) from exc
+    result = CliResult(
+        argv=list(argv),
+        rc=proc.returncode,
+        stdout=proc.stdout.decode("utf-8", "replace"),
+        stderr=proc.stderr.decode("utf-8", "replace"),
+    )
+    if check and result.rc != 0:
+        raise EngineError("%s failed (rc=%d): %s" % (
+            " ".join(argv[:3]), result.rc, result.stderr.strip()[:2000]))
+    return result
+
+
+def cli_json(argv: list[str], timeout: float = DEFAULT_TIMEOUT_S) -> object:
+    result = run_cli(argv, timeout=timeout)
+    try:
+        return json.loads(result.stdout)
+    except ValueError as exc:
+        raise EngineError("%s did not print JSON: %s" % (" ".join(argv[:3]), exc)) from exc
+
+
+def engine_answers(engine_cli: str, timeout: float = 20) -> str:
+    """The server API version, or EngineError naming why the engine does not answer."""
+    result = run_cli([engine_cli, "version", "--format", "{{.Server.APIVersion}}"],
+                     timeout=timeout, check=False)
+    if result.rc != 0 or not result.stdout.strip():
+        raise EngineError(
+            "the engine does not answer %r: %s" % (engine_cli, result.stderr.strip()[:2000]
+                                                    or "no server version"))
+    return result.stdout.strip()

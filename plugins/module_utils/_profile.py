@@ -1,0 +1,179 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) sandbox.attest contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The hardened run profile: the one source of every run flag.
+
+Rendered two ways: the engine CLI argv that sandbox_run executes (and --check prints, and the
+operator packet runs as-is), and the expected values the verifier checks in the inspect
+document. Operators may tune the limits within LIMIT_BOUNDS; nothing else is a parameter.
+"""
+
+from __future__ import annotations
+
+import re
+
+PROFILE_NAME = "hardened-v1"
+PROFILE_FORMAT = 1
+
+LABEL_RUN_ID = "sandbox.attest.run-id"
+LABEL_IDENTITY = "sandbox.attest.identity"
+LABEL_PROBE_IMAGE = "sandbox.attest.probe-image"
+CONTAINER_NAME_PREFIX = "sandbox-attest-"
+PROBE_IMAGE_REPOSITORY = "sandbox-attest/probe"
+
+RUN_ID_PATTERN = re.compile(r"^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}$")
+DEFAULT_RUN_ROOT = "/var/lib/sandbox-attest"
+
+# uid 65532 is the workload identity; uid 0 runs the same probe set because most weakenings
+# are invisible to a non-root user (platform-facts: "What single weakenings flip").
+IDENTITIES: dict[str, dict[str, int]] = {
+    "workload": {"uid": 65532, "gid": 65532},
+    "root": {"uid": 0, "gid": 0},
+}
+WORKLOAD_IDENTITY = "workload"
+
+SECCOMP_PROFILES = ("targeted-deny", "default-deny")
+DEFAULT_SECCOMP_PROFILE = "targeted-deny"
+RUNTIMES = ("docker",)
+
+# Pinned local log driver: probe output never leaves the host through a logging plugin.
+LOG_DRIVER = "json-file"
+LOG_OPTS = {"max-size": "1m", "max-file": "1"}
+DNS = ("127.0.0.1",)
+TMPFS_TMP_OPTIONS = ("rw", "noexec", "nosuid", "nodev")
+
+DEFAULT_LIMITS: dict[str, int] = {
+    "pids": 64,
+    "memory_mb": 256,
+    "cpus_milli": 1000,
+    "tmpfs_tmp_mb": 16,
+    "timeout_s": 60,
+}
+# Inclusive bounds: below the lower one the probe set itself cannot run; above the upper one a
+# ceiling stops being a ceiling.
+LIMIT_BOUNDS: dict[str, tuple[int, int]] = {
+    "pids": (16, 1024),
+    "memory_mb": (32, 4096),
+    "cpus_milli": (100, 4000),
+    "tmpfs_tmp_mb": (1, 1024),
+    "timeout_s": (5, 600),
+}
+
+
+class ProfileError(ValueError):
+    """A value that would loosen or break the profile."""
+
+
+def check_run_id(run_id: str) -> str:
+    if not isinstance(run_id, str) or not RUN_ID_PATTERN.match(run_id):
+        raise ProfileError(
+            "run_id %r does not match %s" % (run_id, RUN_ID_PATTERN.pattern))
+    return run_id
+
+
+def resolve_limits(overrides: dict | None = None) -> dict[str, int]:
+    """Merge operator overrides into the defaults, refusing unknown keys and out-of-bound values."""
+    limits = dict(DEFAULT_LIMITS)
+    for key, value in (overrides or {}).items():
+        if key not in LIMIT_BOUNDS:
+            raise ProfileError(
+                "unknown limit %r (known: %s)" % (key, ", ".join(sorted(LIMIT_BOUNDS))))
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ProfileError("limit %s must be an integer, got %r" % (key, value))
+        low, high = LIMIT_BOUNDS[key]
+        if not low <= value <= high:
+            raise ProfileError(
+                "limit %s=%d is outside the allowed range %d..%d" % (key, value, low, high))
+        limits[key] = value
+    return limits
+
+
+def container_name(run_id: str, identity: str) -> str:
+    return "%s%s-%s" % (CONTAINER_NAME_PREFIX, check_run_id(run_id), identity)
+
+
+def identity_user(identity: str) -> str:
+    if identity not in IDENTITIES:
+        raise ProfileError("unknown identity %r (known: %s)" % (identity, ", ".join(IDENTITIES)))
+    ids = IDENTITIES[identity]
+    return "%d:%d" % (ids["uid"], ids["gid"])
+
+
+def cpus_string(cpus_milli: int) -> str:
+    whole, frac = divmod(cpus_milli, 1000)
+    return ("%d.%03d" % (whole, frac)).rstrip("0").rstrip(".")
+
+
+def run_paths(run_root: str, run_id: str, identity: str, seccomp_profile: str) -> dict[str, str]:
+    """Target paths of one run; the run directory layout is part of the bundle contract."""
+    run_dir = "%s/%s" % (run_root.rstrip("/"), check_run_id(run_id))
+    return {
+        "run_dir": run_dir,
+        "in": "%s/%s/in" % (run_dir, identity),
+        "out": "%s/%s/out" % (run_dir, identity),
+        "env_file": "%s/empty.env" % run_dir,
+        "seccomp_file": "%s/seccomp-%s.json" % (run_dir, seccomp_profile),
+    }
+
+
+def create_argv(
+    engine_cli: str,
+    run_id: str,
+    identity: str,
+    image_id: str,
+    paths: dict[str, str],
+    limits: dict[str, int],
+) -> list[str]:
+    """The exact `docker create` argv of one identity. Nothing here loosens with input."""
+    memory = "%dm" % limits["memory_mb"]
+    argv = [
+        engine_cli, "create",
+        "--name", container_name(run_id, identity),
+        "--label", "%s=%s" % (LABEL_RUN_ID, run_id),
+        "--label", "%s=%s" % (LABEL_IDENTITY, identity),
+        "--user", identity_user(identity),
+        "--network", "none",
+    ]
+    for server in DNS:
+        argv += ["--dns", server]
+    argv += [
+        "--read-only",
+        "--cap-drop", "ALL",
+        "--security-opt", "no-new-privileges=true",
+        "--security-opt", "seccomp=%s" % paths["seccomp_file"],
+        "--cgroupns", "private",
+        "--ipc", "private",
+        "--pids-limit", str(limits["pids"]),
+        "--memory", memory,
+        "--memory-swap", memory,
+        "--cpus", cpus_string(limits["cpus_milli"]),
+        "--tmpfs", "/tmp:%s,size=%dm" % (",".join(TMPFS_TMP_OPTIONS), limits["tmpfs_tmp_mb"]),
+        "--mount", "type=bind,source=%s,target=/in,readonly" % paths["in"],
+        "--mount", "type=bind,source=%s,target=/out" % paths["out"],
+        "--log-driver", LOG_DRIVER,
+    ]
+    for key, value in LOG_OPTS.items():
+        argv += ["--log-opt", "%s=%s" % (key, value)]
+    argv += [
+        "--env-file", paths["env_file"],
+        "--restart", "no",
+        image_id,
+    ]
+    return argv
+
+
+def profile_document(seccomp_profile: str, limits: dict[str, int]) -> dict:
+    """What profile/profile.json of the bundle holds."""
+    return {
+        "format": PROFILE_FORMAT,
+        "name": PROFILE_NAME,
+        "runtime": "docker",
+        "seccomp_profile": seccomp_profile,
+        "limits": dict(limits),
+        "identities": {name: {"user": identity_user(name)} for name in IDENTITIES},
+        "workload_identity": WORKLOAD_IDENTITY,
+        "log_driver": LOG_DRIVER,
+        "log_opts": dict(LOG_OPTS),
+        "dns": list(DNS),
+        "tmpfs_tmp_options": list(TMPFS_TMP_OPTIONS),
+    }

@@ -1,0 +1,82 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) sandbox.attest contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The run directory on the target: made with exact owners and modes, removed whole.
+
+Nothing in it is executed or trusted: the sandbox may plant links, FIFOs, huge or setuid files
+in its out/. Removal never follows a link out of the tree.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+from ansible_collections.sandbox.attest.plugins.module_utils._profile import (
+    IDENTITIES,
+    check_run_id,
+)
+
+
+class RunDirError(RuntimeError):
+    """The run directory cannot be made or removed as required."""
+
+
+def check_run_root(run_root: str) -> str:
+    if not os.path.isabs(run_root) or os.path.normpath(run_root) in ("/", "//"):
+        raise RunDirError("run_root must be an absolute path below /, got %r" % run_root)
+    return os.path.normpath(run_root)
+
+
+def _mkdir(path: str, mode: int, uid: int, gid: int) -> None:
+    os.mkdir(path, mode)
+    os.chown(path, uid, gid, follow_symlinks=False)
+    os.chmod(path, mode)  # the umask may have narrowed it
+
+
+def prepare(run_root: str, run_id: str, identity: str, files: dict[str, bytes]) -> str:
+    """Create run_root/run_id (root 0700) and identity/in (0755) + identity/out (0700, owned by
+    the identity), plus the given files (root 0644); existing parts are reused only when they
+    are real directories owned as expected."""
+    root = check_run_root(run_root)
+    run_dir = os.path.join(root, check_run_id(run_id))
+    ids = IDENTITIES[identity]
+    if not os.path.isdir(root):
+        os.makedirs(root, 0o700)
+    for path, mode, uid, gid in (
+        (run_dir, 0o700, 0, 0),
+        (os.path.join(run_dir, identity), 0o755, 0, 0),
+        (os.path.join(run_dir, identity, "in"), 0o755, 0, 0),
+        (os.path.join(run_dir, identity, "out"), 0o700, ids["uid"], ids["gid"]),
+    ):
+        try:
+            _mkdir(path, mode, uid, gid)
+        except FileExistsError:
+            st = os.lstat(path)
+            if not os.path.isdir(path) or os.path.islink(path) or st.st_uid != uid:
+                raise RunDirError("%s exists and is not this run's directory" % path) from None
+    for name, data in files.items():
+        path = os.path.join(run_dir, name)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+    return run_dir
+
+
+def remove(run_root: str, run_id: str) -> bool:
+    """Remove run_root/run_id entirely; True when something was removed."""
+    run_dir = os.path.join(check_run_root(run_root), check_run_id(run_id))
+    if os.path.islink(run_dir):
+        raise RunDirError("%s is a link; refusing to follow it" % run_dir)
+    if not os.path.lexists(run_dir):
+        return False
+    # rmtree never follows links inside the tree; a directory the sandbox left without write
+    # permission is opened up first (we are root on the host, the files are the run's).
+    def _onerror(func, path, _exc):  # type: ignore[no-untyped-def]
+        parent = os.path.dirname(path)
+        if not os.path.islink(parent):
+            os.chmod(parent, 0o700)
+        func(path)
+
+    shutil.rmtree(run_dir, onerror=_onerror)
+    return True

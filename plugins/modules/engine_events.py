@@ -1,0 +1,105 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) sandbox.attest contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: engine_events
+short_description: Read the engine's event log for a time window, scrubbed, read-only
+version_added: 0.1.0
+description:
+  - Returns the engine's events between O(since) and O(until), keeping only time, type,
+    action (cut at the first colon, since exec events carry the command after it), object ID
+    and name. Labels, image names and other attributes of foreign objects are dropped.
+  - Changes nothing; supports check mode.
+author:
+  - sandbox.attest contributors
+options:
+  engine_cli:
+    description: The engine CLI to drive.
+    type: str
+    default: docker
+  since:
+    description: Start of the window, RFC 3339 UTC.
+    type: str
+    required: true
+  until:
+    description: End of the window, RFC 3339 UTC.
+    type: str
+    required: true
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+"""
+
+EXAMPLES = r"""
+- name: Read the events of the run window
+  sandbox.attest.engine_events:
+    since: "2026-11-28T22:31:31Z"
+    until: "2026-11-28T22:31:40Z"
+  register: events
+"""
+
+RETURN = r"""
+events:
+  description: The scrubbed events, oldest first.
+  returned: success
+  type: list
+  elements: dict
+  sample: [{"time_nano": 1, "type": "container", "action": "create", "id": "ab12", "name": "x"}]
+"""
+
+import json
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.sandbox.attest.plugins.module_utils._engine import (
+    EngineError,
+    run_cli,
+)
+
+
+def scrub(event: dict) -> dict:
+    actor = event.get("Actor") or {}
+    attributes = actor.get("Attributes") or {}
+    return {
+        "time_nano": int(event.get("timeNano") or 0),
+        "type": str(event.get("Type") or ""),
+        "action": str(event.get("Action") or "").split(":", 1)[0],
+        "id": str(actor.get("ID") or ""),
+        "name": str(attributes.get("name") or ""),
+    }
+
+
+def main() -> None:
+    module = AnsibleModule(
+        argument_spec=dict(
+            engine_cli=dict(type="str", default="docker"),
+            since=dict(type="str", required=True),
+            until=dict(type="str", required=True),
+        ),
+        supports_check_mode=True,
+    )
+    argv = [module.params["engine_cli"], "events", "--since", module.params["since"],
+            "--until", module.params["until"], "--format", "{{json .}}"]
+    try:
+        result = run_cli(argv, timeout=60)
+    except EngineError as exc:
+        module.fail_json(msg="reading the event log failed: %s" % exc)
+    events = []
+    for line in result.stdout.splitlines():
+        if line.strip():
+            try:
+                events.append(scrub(json.loads(line)))
+            except (ValueError, TypeError, AttributeError):
+                module.fail_json(msg="the engine printed an unreadable event line")
+    module.exit_json(changed=False, events=events)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) sandbox.attest contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: engine_facts
+short_description: Read the container engine's facts and the venue fingerprint, read-only
+version_added: 0.1.0
+description:
+  - Asks the engine CLI for selected facts (engine ID, versions, kernel, OS, security options,
+    cgroup driver and version, runtimes, log driver) and computes the venue fingerprint, the
+    sha256 of C(/etc/machine-id) and the engine ID. The machine-id itself is never returned.
+  - Runs the preflight checks that need the target, each reported with a message; the caller
+    decides whether a failed check stops the run.
+  - Changes nothing; supports check mode.
+author:
+  - sandbox.attest contributors
+options:
+  engine_cli:
+    description: The engine CLI to drive.
+    type: str
+    default: docker
+  run_root:
+    description:
+      - The parent of the run directories; its filesystem (or the nearest existing parent's)
+        is checked for free space.
+    type: path
+    default: /var/lib/sandbox-attest
+  min_api_version:
+    description: The lowest engine API version accepted.
+    type: str
+    default: "1.41"
+  min_free_mb:
+    description: Free space, in MiB, required in the run root's filesystem.
+    type: int
+    default: 64
+  machine_id_path:
+    description: Where the host's machine-id is read.
+    type: path
+    default: /etc/machine-id
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+notes:
+  - The target needs only the engine, its CLI and Python 3.
+"""
+
+EXAMPLES = r"""
+- name: Read engine facts and the venue fingerprint
+  sandbox.attest.engine_facts:
+  register: engine
+"""
+
+RETURN = r"""
+facts:
+  description: Selected engine facts, as the bundle's C(engine/facts.json) holds them.
+  returned: success
+  type: dict
+  sample: {"engine_id": "JPSI:WENE", "server_version": "20.10.24", "cgroup_version": "1"}
+fingerprint:
+  description: The venue fingerprint, C(sha256:) and the hex of sha256(machine-id LF engine-id LF).
+  returned: success
+  type: str
+  sample: sha256:3f2a...
+checks:
+  description: The preflight checks, each with C(name), C(ok) and C(message).
+  returned: success
+  type: list
+  elements: dict
+checks_failed:
+  description: The messages of the checks that failed.
+  returned: success
+  type: list
+  elements: str
+"""
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.sandbox.attest.plugins.module_utils._engine import (
+    EngineError,
+    cli_json,
+    engine_answers,
+)
+from ansible_collections.sandbox.attest.plugins.module_utils._facts import (
+    FactsError,
+    preflight_checks,
+    select_facts,
+    venue_fingerprint,
+)
+
+
+def main() -> None:
+    module = AnsibleModule(
+        argument_spec=dict(
+            engine_cli=dict(type="str", default="docker"),
+            run_root=dict(type="path", default="/var/lib/sandbox-attest"),
+            min_api_version=dict(type="str", default="1.41"),
+            min_free_mb=dict(type="int", default=64),
+            machine_id_path=dict(type="path", default="/etc/machine-id"),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    if not os.path.isabs(params["run_root"]) or params["run_root"].rstrip("/") == "":
+        module.fail_json(msg="run_root must be an absolute path below /, got %r"
+                         % params["run_root"])
+    try:
+        api_version = engine_answers(params["engine_cli"])
+        info = cli_json([params["engine_cli"], "info", "--format", "{{json .}}"])
+        facts = select_facts(info, api_version)
+        fingerprint = venue_fingerprint(params["machine_id_path"], facts["engine_id"])
+    except (EngineError, FactsError) as exc:
+        module.fail_json(msg=str(exc))
+    checks = preflight_checks(facts, params["run_root"], params["min_api_version"],
+                              params["min_free_mb"])
+    module.exit_json(
+        changed=False, facts=facts, fingerprint=fingerprint, checks=checks,
+        checks_failed=[c["message"] for c in checks if not c["ok"]])
+
+
+if __name__ == "__main__":
+    main()

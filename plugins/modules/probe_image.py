@@ -1,0 +1,118 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) sandbox.attest contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: probe_image
+short_description: Make sure the probe image is loaded on the target, by its image ID
+version_added: 0.1.0
+description:
+  - The probe image is a cache, not part of any run. When the engine already has O(image_id),
+    nothing happens. Otherwise the archive at O(archive) is loaded with C(docker load) and the
+    loaded ID must equal O(image_id).
+  - Supports check mode (reports whether it would load).
+author:
+  - sandbox.attest contributors
+options:
+  engine_cli:
+    description: The engine CLI to drive.
+    type: str
+    default: docker
+  image_id:
+    description: The expected image ID, C(sha256:) and 64 hex, computed on the controller.
+    type: str
+    required: true
+  archive:
+    description: The image archive on the target; needed only when the image is missing.
+    type: path
+  present_only:
+    description: Only report whether the image is present; never load.
+    type: bool
+    default: false
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+"""
+
+EXAMPLES = r"""
+- name: Load the probe image when missing
+  sandbox.attest.probe_image:
+    image_id: "{{ probe.image_id }}"
+    archive: /var/lib/sandbox-attest/RUN/probe-image.tar
+"""
+
+RETURN = r"""
+present:
+  description: Whether the image was present before this task.
+  returned: success
+  type: bool
+loaded:
+  description: Whether this task loaded it (or would, in check mode).
+  returned: success
+  type: bool
+command:
+  description: The load argv that ran or would run.
+  returned: when loaded
+  type: list
+  elements: str
+"""
+
+import re
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.sandbox.attest.plugins.module_utils._engine import (
+    EngineError,
+    run_cli,
+)
+
+IMAGE_ID = re.compile(r"^sha256:[0-9a-f]{64}$")
+
+
+def is_present(engine_cli: str, image_id: str) -> bool:
+    result = run_cli([engine_cli, "image", "inspect", "--format", "{{.Id}}", image_id],
+                     check=False)
+    return result.rc == 0 and result.stdout.strip() == image_id
+
+
+def main() -> None:
+    module = AnsibleModule(
+        argument_spec=dict(
+            engine_cli=dict(type="str", default="docker"),
+            image_id=dict(type="str", required=True),
+            archive=dict(type="path"),
+            present_only=dict(type="bool", default=False),
+        ),
+        supports_check_mode=True,
+    )
+    engine_cli, image_id = module.params["engine_cli"], module.params["image_id"]
+    if not IMAGE_ID.match(image_id):
+        module.fail_json(msg="image_id must be sha256: and 64 lowercase hex, got %r" % image_id)
+    try:
+        present = is_present(engine_cli, image_id)
+        if present or module.params["present_only"]:
+            module.exit_json(changed=False, present=present, loaded=False)
+        archive = module.params["archive"]
+        if not archive:
+            module.fail_json(msg="the probe image %s is missing and no archive was given"
+                             % image_id)
+        argv = [engine_cli, "load", "--input", archive]
+        if module.check_mode:
+            module.exit_json(changed=True, present=False, loaded=True, command=argv)
+        run_cli(argv, timeout=300)
+        if not is_present(engine_cli, image_id):
+            module.fail_json(msg="docker load of %s did not yield image %s: the archive is not "
+                                 "the one the controller built" % (archive, image_id))
+    except EngineError as exc:
+        module.fail_json(msg="loading the probe image failed: %s" % exc)
+    module.exit_json(changed=True, present=False, loaded=True, command=argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) sandbox.attest contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: run_cleanup
+short_description: Remove exactly what one run created, nothing else
+version_added: 0.1.0
+description:
+  - Removes the containers whose C(sandbox.attest.run-id) label equals O(run_id) (each one's
+    label is read back before it is removed, never matched by name or prefix) and the run
+    directory C(<run_root>/<run_id>), without following links.
+  - Never touches an object without this run's id; the probe image is a cache, not part of a
+    run, and is left alone.
+  - In check mode it lists what it would remove and removes nothing.
+author:
+  - sandbox.attest contributors
+options:
+  run_id:
+    description: The run to clean up.
+    type: str
+    required: true
+  run_root:
+    description: The parent of the run directories.
+    type: path
+    default: /var/lib/sandbox-attest
+  engine_cli:
+    description: The engine CLI to drive.
+    type: str
+    default: docker
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+"""
+
+EXAMPLES = r"""
+- name: Remove what the run created
+  sandbox.attest.run_cleanup:
+    run_id: 20261128T223131Z-1a2b3c4d
+"""
+
+RETURN = r"""
+containers:
+  description: The IDs of the run's containers removed (or, in check mode, to be removed).
+  returned: success
+  type: list
+  elements: str
+run_dir:
+  description: The run directory, when it existed.
+  returned: success
+  type: str
+commands:
+  description: The engine commands that ran or would run.
+  returned: success
+  type: list
+  elements: list
+"""
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.sandbox.attest.plugins.module_utils._engine import (
+    EngineError,
+    run_cli,
+)
+from ansible_collections.sandbox.attest.plugins.module_utils._profile import (
+    LABEL_RUN_ID,
+    ProfileError,
+    check_run_id,
+)
+from ansible_collections.sandbox.attest.plugins.module_utils._run_dir import (
+    RunDirError,
+    check_run_root,
+    remove,
+)
+
+
+def run_containers(engine_cli: str, run_id: str) -> list[str]:
+    listed = run_cli([engine_cli, "ps", "-aq", "--no-trunc", "--filter",
+                      "label=%s=%s" % (LABEL_RUN_ID, run_id)]).stdout.split()
+    mine = []
+    for cid in listed:
+        label = run_cli([engine_cli, "container", "inspect", "--format",
+                         '{{index .Config.Labels "%s"}}' % LABEL_RUN_ID, cid], check=False)
+        if label.rc == 0 and label.stdout.strip() == run_id:
+            mine.append(cid)
+    return mine
+
+
+def main() -> None:
+    module = AnsibleModule(
+        argument_spec=dict(
+            run_id=dict(type="str", required=True),
+            run_root=dict(type="path", default="/var/lib/sandbox-attest"),
+            engine_cli=dict(type="str", default="docker"),
+        ),
+        supports_check_mode=True,
+    )
+    p = module.params
+    try:
+        run_id = check_run_id(p["run_id"])
+        run_dir = os.path.join(check_run_root(p["run_root"]), run_id)
+        containers = run_containers(p["engine_cli"], run_id)
+        commands = [[p["engine_cli"], "rm", "--force", "--volumes", cid] for cid in containers]
+        has_dir = os.path.lexists(run_dir)
+        changed = bool(containers) or has_dir
+        if not module.check_mode:
+            for argv in commands:
+                run_cli(argv)
+            remove(p["run_root"], run_id)
+    except (EngineError, ProfileError, RunDirError, OSError) as exc:
+        module.fail_json(msg="cleanup of run %s failed: %s" % (p["run_id"], exc))
+    module.exit_json(changed=changed, containers=containers, commands=commands,
+                     run_dir=run_dir if has_dir else None)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) sandbox.attest contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Lay the automated path's results out as the bundle files of docs/evidence-bundle.md."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from ansible_collections.sandbox.attest.plugins.plugin_utils._bundle_write import render_json
+
+BUNDLE_FORMAT = 1
+
+
+def _result_document(identity: str, run: dict) -> dict:
+    return {
+        "format": BUNDLE_FORMAT,
+        "identity": identity,
+        "user": next((arg for prev, arg in zip(run["argv"], run["argv"][1:])
+                      if prev == "--user"), None),
+        "container_id": run.get("container_id"),
+        "container_name": run.get("container_name"),
+        "exit_code": run.get("exit_code"),
+        "timed_out": run.get("timed_out"),
+        "timeout_s": run["profile"]["limits"]["timeout_s"],
+        "started_at": run.get("started_at"),
+        "finished_at": run.get("finished_at"),
+        "removed": run.get("removed"),
+        "commands": run.get("commands", []),
+    }
+
+
+def layout(run: dict, venue: dict, facts: dict, snapshot_before: dict, snapshot_after: dict,
+           events: list, identities: list[dict], producer: dict) -> dict[str, bytes]:
+    """Bundle path -> bytes. `identities` holds {identity, run, output} per identity, where run
+    and output are the sandbox_run and run_output results."""
+    first = identities[0]["run"]
+    files: dict[str, bytes] = {
+        "run.json": render_json({
+            "format": BUNDLE_FORMAT,
+            "run_id": run["run_id"],
+            "producer": producer,
+            "inventory_hostname": run["inventory_hostname"],
+            "runtime": "docker",
+            "seccomp_profile": run["seccomp_profile"],
+            "image_id": run["image_id"],
+            "probe_sha256": run["probe_sha256"],
+            "identities": [item["identity"] for item in identities],
+            "started_at": run["started_at"],
+            "finished_at": run["finished_at"],
+        }),
+        "venue.json": render_json({
+            "format": BUNDLE_FORMAT, "fingerprint": venue["fingerprint"],
+            "engine_id": venue["engine_id"],
+            "method": "sha256(machine-id LF engine-id LF)"}),
+        "engine/facts.json": render_json(facts),
+        "engine/events.jsonl": "".join(
+            json.dumps(event, sort_keys=True) + "\n" for event in events).encode("utf-8"),
+        "profile/profile.json": render_json(first["profile"]),
+        "profile/seccomp.json": first["seccomp_json"].encode("utf-8"),
+        "snapshots/before.json": render_json(snapshot_before),
+        "snapshots/after.json": render_json(snapshot_after),
+    }
+    for item in identities:
+        name, result, output = item["identity"], item["run"], item["output"]
+        base = "identities/%s/" % name
+        files[base + "argv.json"] = render_json(result["argv"])
+        files[base + "result.json"] = render_json(_result_document(name, result))
+        files[base + "probe.jsonl"] = result.get("stdout", "").encode("utf-8")
+        files[base + "stderr.txt"] = result.get("stderr", "").encode("utf-8")
+        files[base + "inspect.json"] = render_json(result.get("inspect", []))
+        files[base + "fetch.json"] = render_json({
+            "format": BUNDLE_FORMAT,
+            "copied": [{k: f[k] for k in ("name", "bytes", "sha256")}
+                       for f in output.get("copied", [])],
+            "refused": output.get("refused", []),
+        })
+        for copied in output.get("copied", []):
+            files[base + "out/" + copied["name"]] = base64.b64decode(copied["content_b64"])
+    return files

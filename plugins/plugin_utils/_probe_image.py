@@ -1,0 +1,140 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) sandbox.attest contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The probe image as a deterministic docker-archive, assembled on the controller.
+
+`docker build` leaves several unlabelled image IDs behind; a hand-assembled archive loads as
+exactly one image whose ID is the sha256 of its config bytes, so the ID is known before the
+run, printed by --check, pinned by the verifier and identical on every host. Every byte here
+is fixed: mtimes, owners, modes, entry order, the config's `created`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import platform
+import tarfile
+from dataclasses import dataclass
+
+from ansible_collections.sandbox.attest.plugins.module_utils._profile import (
+    IDENTITIES,
+    LABEL_PROBE_IMAGE,
+    PROBE_IMAGE_REPOSITORY,
+    WORKLOAD_IDENTITY,
+)
+
+PROBE_PATH_IN_IMAGE = "sandbox-probe"
+EPOCH = "1970-01-01T00:00:00Z"
+_WORKLOAD = IDENTITIES[WORKLOAD_IDENTITY]
+PASSWD = (
+    "root:x:0:0:root:/:/sbin/nologin\n"
+    "sandbox:x:%(uid)d:%(gid)d:sandbox workload:/nonexistent:/sbin/nologin\n" % _WORKLOAD
+)
+GROUP = "root:x:0:\nsandbox:x:%(gid)d:\n" % _WORKLOAD
+# Mount points exist in the image so the read-only root filesystem needs no change at start.
+DIRECTORIES = (("dev", 0o755), ("etc", 0o755), ("in", 0o755), ("out", 0o755),
+               ("proc", 0o555), ("sys", 0o555), ("tmp", 0o1777))
+_ARCHITECTURES = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
+
+
+@dataclass(frozen=True)
+class ProbeImage:
+    image_id: str
+    probe_sha256: str
+    tag: str
+    archive: bytes
+
+    @property
+    def archive_sha256(self) -> str:
+        return hashlib.sha256(self.archive).hexdigest()
+
+
+def _info(name: str, mode: int, size: int = 0, kind: bytes = tarfile.REGTYPE) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.type = kind
+    info.mode = mode
+    info.size = size
+    info.mtime = 0
+    info.uid = info.gid = 0
+    info.uname = info.gname = ""
+    return info
+
+
+def _tar(entries: list[tuple[tarfile.TarInfo, bytes | None]]) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        for info, data in entries:
+            tar.addfile(info, io.BytesIO(data) if data is not None else None)
+    return buf.getvalue()
+
+
+def _layer(probe: bytes) -> bytes:
+    entries: list[tuple[tarfile.TarInfo, bytes | None]] = []
+    for name, mode in DIRECTORIES:
+        entries.append((_info(name + "/", mode, kind=tarfile.DIRTYPE), None))
+        if name == "etc":
+            for fname, text in (("etc/group", GROUP), ("etc/passwd", PASSWD)):
+                data = text.encode("ascii")
+                entries.append((_info(fname, 0o644, len(data)), data))
+    entries.append((_info(PROBE_PATH_IN_IMAGE, 0o755, len(probe)), probe))
+    return _tar(entries)
+
+
+def canonical(document: object) -> bytes:
+    return json.dumps(document, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def image_architecture(machine: str | None = None) -> str:
+    machine = machine or platform.machine()
+    return _ARCHITECTURES.get(machine.lower(), machine.lower())
+
+
+def build_probe_image(probe: bytes, architecture: str | None = None) -> ProbeImage:
+    probe_sha = hashlib.sha256(probe).hexdigest()
+    layer = _layer(probe)
+    diff_id = hashlib.sha256(layer).hexdigest()
+    config = canonical({
+        "architecture": image_architecture(architecture),
+        "os": "linux",
+        "created": EPOCH,
+        "config": {
+            "User": "%(uid)d:%(gid)d" % _WORKLOAD,
+            "Entrypoint": ["/" + PROBE_PATH_IN_IMAGE],
+            "WorkingDir": "/",
+            "Labels": {LABEL_PROBE_IMAGE: "true", "sandbox.attest.probe-sha256": probe_sha},
+        },
+        "rootfs": {"type": "layers", "diff_ids": ["sha256:" + diff_id]},
+        "history": [{"created": EPOCH, "created_by": "sandbox.attest probe image"}],
+    })
+    config_hex = hashlib.sha256(config).hexdigest()
+    tag = "%s:%s" % (PROBE_IMAGE_REPOSITORY, config_hex[:12])
+    manifest = canonical([{"Config": config_hex + ".json", "RepoTags": [tag],
+                           "Layers": [diff_id + "/layer.tar"]}])
+    archive = _tar([
+        (_info(diff_id + "/", 0o755, kind=tarfile.DIRTYPE), None),
+        (_info(diff_id + "/layer.tar", 0o644, len(layer)), layer),
+        (_info(config_hex + ".json", 0o644, len(config)), config),
+        (_info("manifest.json", 0o644, len(manifest)), manifest),
+    ])
+    return ProbeImage(image_id="sha256:" + config_hex, probe_sha256=probe_sha, tag=tag,
+                      archive=archive)
+
+
+def read_probe(probe_path: str) -> bytes:
+    try:
+        with open(probe_path, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise FileNotFoundError(
+            "the probe %s is missing (%s): run `make setup`, which builds it" % (
+                probe_path, exc.strerror)) from exc
+
+
+def probe_sha256(probe_path: str) -> str:
+    return hashlib.sha256(read_probe(probe_path)).hexdigest()
+
+
+def probe_image_id(probe_path: str, architecture: str | None = None) -> str:
+    return build_probe_image(read_probe(probe_path), architecture).image_id
