@@ -48,6 +48,7 @@ molecule:
 lint:
 	$(BIN)/ruff check plugins tests bench
 	$(BIN)/yamllint -s .
+	$(BIN)/ansible-lint -q
 
 clean:
 	rm -rf $(VENV) .cache $(PROBE) $(COLLECTION_LINK)

@@ -31,7 +31,7 @@ class CliResult:
 def run_cli(argv: list[str], timeout: float = DEFAULT_TIMEOUT_S, check: bool = True,
             stdin: bytes | None = None) -> CliResult:
     try:
-        proc = subprocess.run(  # noqa: S603 - argv list, never a shell
+        proc = subprocess.run(  # argv list, never a shell
             argv, input=stdin, capture_output=True, timeout=timeout, check=False)
     except FileNotFoundError as exc:
         raise EngineError("engine CLI %r not found on the target: %s" % (argv[0], exc)) from exc

@@ -40,6 +40,8 @@ RUNTIMES = ("docker",)
 LOG_DRIVER = "json-file"
 LOG_OPTS = {"max-size": "1m", "max-file": "1"}
 DNS = ("127.0.0.1",)
+# A tmpfs inside the container (never a host path): scratch space the probe cannot execute from.
+TMPFS_TMP_TARGET = "/tmp"  # noqa: S108
 TMPFS_TMP_OPTIONS = ("rw", "noexec", "nosuid", "nodev")
 
 DEFAULT_LIMITS: dict[str, int] = {
@@ -147,7 +149,8 @@ def create_argv(
         "--memory", memory,
         "--memory-swap", memory,
         "--cpus", cpus_string(limits["cpus_milli"]),
-        "--tmpfs", "/tmp:%s,size=%dm" % (",".join(TMPFS_TMP_OPTIONS), limits["tmpfs_tmp_mb"]),
+        "--tmpfs", "%s:%s,size=%dm" % (TMPFS_TMP_TARGET, ",".join(TMPFS_TMP_OPTIONS),
+                                        limits["tmpfs_tmp_mb"]),
         "--mount", "type=bind,source=%s,target=/in,readonly" % paths["in"],
         "--mount", "type=bind,source=%s,target=/out" % paths["out"],
         "--log-driver", LOG_DRIVER,

@@ -154,6 +154,7 @@ import subprocess
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.sandbox.attest.plugins.module_utils._engine import (
+    CliResult,
     EngineError,
     run_cli,
 )
@@ -185,7 +186,7 @@ def utc_now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def follow_up(engine_cli: str, ref: str, timeout_s: int) -> list[list[str]]:
+def follow_up(engine_cli: str, ref: str) -> list[list[str]]:
     return [
         [engine_cli, "start", ref],
         [engine_cli, "wait", ref],
@@ -204,7 +205,7 @@ class Run:
         self.commands: list[list[str]] = []
         self.result: dict = {"removed": True}
 
-    def cli(self, argv: list[str], timeout: float = 60, check: bool = True):  # noqa: ANN201
+    def cli(self, argv: list[str], timeout: float = 60, check: bool = True) -> CliResult:
         self.commands.append(list(argv))
         return run_cli(argv, timeout=timeout, check=check)
 
@@ -229,7 +230,7 @@ class Run:
         argv = [self.engine_cli, "wait", cid]
         self.commands.append(argv)
         try:
-            proc = subprocess.run(argv, capture_output=True, timeout=self.timeout_s,  # noqa: S603
+            proc = subprocess.run(argv, capture_output=True, timeout=self.timeout_s,
                                   check=False)
             self.result["timed_out"] = False
             self.result["exit_code"] = int(proc.stdout.decode().strip().splitlines()[-1])
@@ -285,8 +286,8 @@ def main() -> None:
                   profile=profile_document(p["seccomp_profile"], limits),
                   seccomp_json=seccomp_text, run_dir=paths["run_dir"])
     if module.check_mode:
-        module.exit_json(changed=True, removed=True, commands=[argv] + follow_up(
-            p["engine_cli"], PLACEHOLDER, limits["timeout_s"]), **common)
+        module.exit_json(changed=True, removed=True,
+                         commands=[argv, *follow_up(p["engine_cli"], PLACEHOLDER)], **common)
     run = Run(p["engine_cli"], limits["timeout_s"])
     try:
         prepare(run_root, p["run_id"], p["identity"], {

@@ -17,7 +17,7 @@ def _result_document(identity: str, run: dict) -> dict:
     return {
         "format": BUNDLE_FORMAT,
         "identity": identity,
-        "user": next((arg for prev, arg in zip(run["argv"], run["argv"][1:])
+        "user": next((arg for prev, arg in zip(run["argv"], run["argv"][1:], strict=False)
                       if prev == "--user"), None),
         "container_id": run.get("container_id"),
         "container_name": run.get("container_name"),
