@@ -1,0 +1,71 @@
+"""Integration fixtures: the real engine must answer; tests never skip for lack of one."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import tarfile
+
+import pytest
+from harness import ROOT, TEST_LABEL, docker
+
+DECOY_SOURCE = os.path.join(os.path.dirname(__file__), "decoy", "sleeper.c")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    proc = subprocess.run(["docker", "info", "--format", "{{.ID}}"], capture_output=True,
+                          text=True, timeout=30, check=False)
+    if proc.returncode != 0 or not proc.stdout.strip():
+        raise pytest.UsageError("no Docker engine answers (docker info failed: %s); the "
+                                "integration tests need one" % proc.stderr.strip())
+    probe = os.path.join(ROOT, "files", "sandbox-probe")
+    if not os.path.isfile(probe):
+        raise pytest.UsageError("%s is missing: run `make setup`" % probe)
+
+
+@pytest.fixture
+def decoys():
+    """Create containers (and more) labelled as this test's; remove them by id afterwards."""
+    created: list[tuple[str, str]] = []
+
+    def make(kind: str, *args: str) -> str:
+        if kind == "container":
+            ref = docker("create", "--label", "%s=decoy" % TEST_LABEL, *args).strip()
+        elif kind == "network":
+            ref = docker("network", "create", "--label", "%s=decoy" % TEST_LABEL, *args).strip()
+        else:
+            ref = docker("volume", "create", "--label", "%s=decoy" % TEST_LABEL, *args).strip()
+        created.append((kind, ref))
+        return ref
+
+    yield make
+    for kind, ref in reversed(created):
+        if kind == "container":
+            docker("rm", "--force", "--volumes", ref, check=False)
+        else:
+            docker(kind, "rm", ref, check=False)
+
+
+@pytest.fixture(scope="session")
+def decoy_image(tmp_path_factory: pytest.TempPathFactory):
+    """A FROM-scratch image whose entrypoint sleeps until stopped; removed by id at the end."""
+    work = tmp_path_factory.mktemp("decoy-image")
+    binary = work / "sleeper"
+    compiler = shutil.which("musl-gcc") or "gcc"
+    subprocess.run([compiler, "-static", "-Os", "-o", str(binary), DECOY_SOURCE], check=True)
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        tar.add(str(binary), arcname="sleeper")
+    image_id = docker_import(buf.getvalue())
+    yield image_id
+    docker("rmi", "--force", image_id, check=False)
+
+
+def docker_import(archive: bytes) -> str:
+    proc = subprocess.run(
+        ["docker", "import", "--change", 'ENTRYPOINT ["/sleeper"]', "--change",
+         "LABEL %s=decoy-image" % TEST_LABEL, "-"],
+        input=archive, capture_output=True, timeout=120, check=True)
+    return proc.stdout.decode().strip()

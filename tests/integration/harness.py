@@ -1,0 +1,89 @@
+"""Helpers the integration tests share: the real engine CLI, the real playbooks, our own labels.
+
+Everything a test creates carries TEST_LABEL and is removed by its id; nothing is ever matched
+by a broad pattern, so other work on the same engine is never touched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+VENV_BIN = os.path.dirname(sys.executable)
+TEST_LABEL = "sandbox.attest.test"
+RUN_ROOT = "/var/lib/sandbox-attest"
+
+
+def docker(*args: str, check: bool = True, timeout: float = 120) -> str:
+    proc = subprocess.run(["docker", *args], capture_output=True, text=True, timeout=timeout,
+                          check=False)
+    if check and proc.returncode != 0:
+        raise AssertionError("docker %s failed: %s" % (" ".join(args[:3]), proc.stderr))
+    return proc.stdout
+
+
+def inspect(ref: str) -> dict:
+    return json.loads(docker("inspect", ref))[0]
+
+
+def engine_objects() -> dict[str, set[str]]:
+    """Every container, network, volume and image ID the engine holds now."""
+    return {
+        "containers": set(docker("ps", "-aq", "--no-trunc").split()),
+        "networks": set(docker("network", "ls", "-q", "--no-trunc").split()),
+        "volumes": set(docker("volume", "ls", "-q").split()),
+        "images": set(docker("image", "ls", "-aq", "--no-trunc").split()),
+    }
+
+
+def playbook_env(tmp_home: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({
+        "ANSIBLE_HOME": os.path.join(tmp_home, "ansible-home"),
+        "ANSIBLE_LOCAL_TEMP": os.path.join(tmp_home, "ansible-tmp"),
+        "ANSIBLE_CONFIG": os.path.join(ROOT, "ansible.cfg"),
+        "ANSIBLE_FORCE_COLOR": "0",
+        "ANSIBLE_NOCOLOR": "1",
+        "PATH": VENV_BIN + os.pathsep + env.get("PATH", ""),
+    })
+    return env
+
+
+def run_playbook(playbook: str, inventory: str, tmp_home: str, *extra: str,
+                 timeout: float = 600) -> subprocess.CompletedProcess:
+    argv = [os.path.join(VENV_BIN, "ansible-playbook"), os.path.join(ROOT, "playbooks", playbook),
+            "-i", inventory, *extra]
+    return subprocess.run(argv, cwd=ROOT, env=playbook_env(tmp_home), capture_output=True,
+                          text=True, timeout=timeout, check=False)
+
+
+def bundles_under(evidence_root: str, host: str = "local") -> list[str]:
+    base = os.path.join(evidence_root, host)
+    if not os.path.isdir(base):
+        return []
+    return sorted(os.path.join(base, name) for name in os.listdir(base))
+
+
+def run_dirs() -> set[str]:
+    return set(os.listdir(RUN_ROOT)) if os.path.isdir(RUN_ROOT) else set()
+
+
+def run_containers() -> list[str]:
+    return docker("ps", "-aq", "--no-trunc", "--filter", "label=sandbox.attest.run-id").split()
+
+
+def machine_fingerprint() -> str:
+    import hashlib
+    with open("/etc/machine-id", encoding="ascii") as handle:
+        machine_id = handle.read().strip()
+    engine_id = docker("info", "--format", "{{.ID}}").strip()
+    return "sha256:" + hashlib.sha256(("%s\n%s\n" % (machine_id, engine_id)).encode()).hexdigest()
+
+
+def exists(ref: str, kind: str = "image") -> bool:
+    proc = subprocess.run(["docker", kind, "inspect", ref], capture_output=True, timeout=60,
+                          check=False)
+    return proc.returncode == 0
