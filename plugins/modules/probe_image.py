@@ -14,7 +14,10 @@ description:
   - The probe image is a cache, not part of any run. When the engine already has O(image_id),
     nothing happens. Otherwise the archive at O(archive) is loaded with C(docker load) and the
     loaded ID must equal O(image_id).
-  - Supports check mode (reports whether it would load).
+  - With O(state=absent) it removes the collection's probe images instead (by default every
+    image labelled C(sandbox.attest.probe-image=true), each label read back before removal), but
+    never one a container still uses.
+  - Supports check mode (reports whether it would load or remove).
 author:
   - sandbox.attest contributors
 options:
@@ -23,9 +26,15 @@ options:
     type: str
     default: docker
   image_id:
-    description: The expected image ID, C(sha256:) and 64 hex, computed on the controller.
+    description:
+      - The expected image ID, C(sha256:) and 64 hex, computed on the controller.
+      - Required with O(state=present); with O(state=absent) it limits removal to that image.
     type: str
-    required: true
+  state:
+    description: Whether the probe image should be loaded, or removed.
+    type: str
+    default: present
+    choices: [present, absent]
   archive:
     description: The image archive on the target; needed only when the image is missing.
     type: path
@@ -61,6 +70,16 @@ command:
   returned: when loaded
   type: list
   elements: str
+removed:
+  description: The probe image IDs removed (or, in check mode, to be removed).
+  returned: when state=absent
+  type: list
+  elements: str
+kept_in_use:
+  description: Probe image IDs left because a container still uses them.
+  returned: when state=absent
+  type: list
+  elements: str
 """
 
 import re
@@ -71,6 +90,7 @@ from ansible_collections.sandbox.attest.plugins.module_utils._engine import (
     EngineError,
     run_cli,
 )
+from ansible_collections.sandbox.attest.plugins.module_utils._profile import LABEL_PROBE_IMAGE
 
 IMAGE_ID = re.compile(r"^sha256:[0-9a-f]{64}$")
 
@@ -81,20 +101,49 @@ def is_present(engine_cli: str, image_id: str) -> bool:
     return result.rc == 0 and result.stdout.strip() == image_id
 
 
+def probe_images(engine_cli: str, only: str | None) -> list[str]:
+    listed = run_cli([engine_cli, "image", "ls", "-q", "--no-trunc", "--filter",
+                      "label=%s=true" % LABEL_PROBE_IMAGE]).stdout.split()
+    mine = []
+    for image in sorted(set(listed)):
+        label = run_cli([engine_cli, "image", "inspect", "--format",
+                         '{{index .Config.Labels "%s"}}' % LABEL_PROBE_IMAGE, image], check=False)
+        if label.rc == 0 and label.stdout.strip() == "true" and only in (None, image):
+            mine.append(image)
+    return mine
+
+
+def remove_images(module: AnsibleModule, engine_cli: str, only: str | None) -> None:
+    removed, kept = [], []
+    for image in probe_images(engine_cli, only):
+        users = run_cli([engine_cli, "ps", "-aq", "--filter", "ancestor=%s" % image]).stdout
+        if users.strip():
+            kept.append(image)
+            continue
+        if not module.check_mode:
+            run_cli([engine_cli, "image", "rm", image])
+        removed.append(image)
+    module.exit_json(changed=bool(removed), removed=removed, kept_in_use=kept)
+
+
 def main() -> None:
     module = AnsibleModule(
         argument_spec=dict(
             engine_cli=dict(type="str", default="docker"),
-            image_id=dict(type="str", required=True),
+            image_id=dict(type="str"),
             archive=dict(type="path"),
             present_only=dict(type="bool", default=False),
+            state=dict(type="str", default="present", choices=["present", "absent"]),
         ),
+        required_if=[("state", "present", ("image_id",))],
         supports_check_mode=True,
     )
     engine_cli, image_id = module.params["engine_cli"], module.params["image_id"]
-    if not IMAGE_ID.match(image_id):
+    if image_id is not None and not IMAGE_ID.match(image_id):
         module.fail_json(msg="image_id must be sha256: and 64 lowercase hex, got %r" % image_id)
     try:
+        if module.params["state"] == "absent":
+            remove_images(module, engine_cli, image_id)
         present = is_present(engine_cli, image_id)
         if present or module.params["present_only"]:
             module.exit_json(changed=False, present=present, loaded=False)

@@ -137,6 +137,14 @@ seccomp_json:
   description: The seccomp profile, canonical JSON, as written for the engine.
   returned: always
   type: str
+seccomp_sha256:
+  description: The sha256 of O(seccomp_profile)'s canonical JSON.
+  returned: always
+  type: str
+run_dir:
+  description: This run's directory on the target.
+  returned: always
+  type: str
 started_at:
   description: UTC time the container was started.
   returned: when it ran
@@ -148,6 +156,7 @@ finished_at:
 """
 
 import datetime
+import hashlib
 import json
 import subprocess
 
@@ -284,7 +293,8 @@ def main() -> None:
     seccomp_text = canonical_json(seccomp_profile(p["seccomp_profile"]))
     common = dict(argv=argv, container_name=container_name(p["run_id"], p["identity"]),
                   profile=profile_document(p["seccomp_profile"], limits),
-                  seccomp_json=seccomp_text, run_dir=paths["run_dir"])
+                  seccomp_json=seccomp_text, run_dir=paths["run_dir"],
+                  seccomp_sha256=hashlib.sha256(seccomp_text.encode("ascii")).hexdigest())
     if module.check_mode:
         module.exit_json(changed=True, removed=True,
                          commands=[argv, *follow_up(p["engine_cli"], PLACEHOLDER)], **common)
