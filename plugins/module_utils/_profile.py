@@ -54,7 +54,8 @@ DEFAULT_LIMITS: dict[str, int] = {
 # Inclusive bounds: below the lower one the probe set itself cannot run; above the upper one a
 # ceiling stops being a ceiling.
 LIMIT_BOUNDS: dict[str, tuple[int, int]] = {
-    "pids": (16, 1024),
+    # PR-PIDS-1 forks at most 512 children: a higher ceiling could not be observed being hit.
+    "pids": (16, 512),
     "memory_mb": (32, 4096),
     "cpus_milli": (100, 4000),
     "tmpfs_tmp_mb": (1, 1024),

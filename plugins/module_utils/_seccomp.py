@@ -99,7 +99,11 @@ GENERAL_ALLOW = (
 DEFAULT_DENY_ALLOW = (
     "arch_prctl", "brk", "capget", "chdir", "chmod", "clock_gettime", "clock_nanosleep",
     "close", "close_range", "connect", "dup", "dup2", "dup3", "execve", "exit", "exit_group",
-    "fchdir", "fchmod", "fchmodat", "fcntl", "fstat", "fstatfs", "futex", "getcwd",
+    "fchdir", "fchmod", "fchmodat", "fcntl",
+    # musl's fork() on x86_64 is the fork system call, not clone (PR-PIDS-1, PR-EXEC-1 and
+    # every child-run probe fork)
+    "fork",
+    "fstat", "fstatfs", "futex", "getcwd",
     "getdents64", "getegid", "geteuid", "getgid", "getpid", "getppid", "getrandom",
     "getsockname", "gettid", "gettimeofday", "getuid", "ioctl", "kill", "lseek", "lstat",
     "madvise", "mkdir", "mkdirat", "mmap", "mprotect", "munmap", "nanosleep", "newfstatat",

@@ -52,7 +52,7 @@ options:
     default: {}
     suboptions:
       pids:
-        description: Process ceiling (16-1024).
+        description: Process ceiling (16-512).
         type: int
       memory_mb:
         description: Memory ceiling in MiB, swap included (32-4096).
