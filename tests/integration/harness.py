@@ -53,11 +53,12 @@ def playbook_env(tmp_home: str) -> dict[str, str]:
 
 
 def run_playbook(playbook: str, inventory: str, tmp_home: str, *extra: str,
-                 timeout: float = 600) -> subprocess.CompletedProcess:
+                 timeout: float = 600, env: dict[str, str] | None = None,
+                 ) -> subprocess.CompletedProcess:
     argv = [os.path.join(VENV_BIN, "ansible-playbook"), os.path.join(ROOT, "playbooks", playbook),
             "-i", inventory, *extra]
-    return subprocess.run(argv, cwd=ROOT, env=playbook_env(tmp_home), capture_output=True,
-                          text=True, timeout=timeout, check=False)
+    return subprocess.run(argv, cwd=ROOT, env={**playbook_env(tmp_home), **(env or {})},
+                          capture_output=True, text=True, timeout=timeout, check=False)
 
 
 def bundles_under(evidence_root: str, host: str = "local") -> list[str]:
