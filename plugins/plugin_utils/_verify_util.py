@@ -1,0 +1,91 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) sandbox.attest contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Small helpers shared by the check modules: tolerant lookups and evidence references.
+
+Evidence may be malformed in any way; every lookup here returns a default instead of raising,
+so a check reports what it could not find rather than crashing the verifier.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+_MISSING = object()
+
+
+def dig(value: Any, *path: str | int, default: Any = None) -> Any:
+    """value[path[0]][path[1]]... or `default` as soon as a step does not exist."""
+    current = value
+    for step in path:
+        if isinstance(step, int):
+            if not isinstance(current, list) or not -len(current) <= step < len(current):
+                return default
+            current = current[step]
+        else:
+            if not isinstance(current, dict) or step not in current:
+                return default
+            current = current[step]
+    return current
+
+
+def has(value: Any, *path: str | int) -> bool:
+    return dig(value, *path, default=_MISSING) is not _MISSING
+
+
+def as_list(value: Any) -> list[Any]:
+    """None and an absent list are the same thing in an inspect document."""
+    return list(value) if isinstance(value, list) else []
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def ref(path: str, pointer: str = "") -> str:
+    """An evidence reference: a bundle path, optionally with a JSON pointer or a probe ID."""
+    return path + ("#" + pointer if pointer else "")
+
+
+def identity_path(identity: str, name: str) -> str:
+    return "identities/%s/%s" % (identity, name)
+
+
+def inspect_doc(evidence_doc: Any) -> dict[str, Any] | None:
+    """The container object of an inspect document (a one-element array), or None."""
+    if isinstance(evidence_doc, list) and len(evidence_doc) == 1 and isinstance(
+            evidence_doc[0], dict):
+        return evidence_doc[0]
+    return None
+
+
+def is_loopback(address: Any) -> bool:
+    """Parsed, never prefix-matched: "127.evil" is not loopback, "::1" is."""
+    if not isinstance(address, str):
+        return False
+    text = address.strip()
+    if text.startswith("[") and "]" in text:
+        text = text[1:text.index("]")]
+    if "%" in text:
+        text = text.split("%", 1)[0]
+    try:
+        return ipaddress.ip_address(text).is_loopback
+    except ValueError:
+        return False
+
+
+def target_host(target: Any) -> str:
+    """The address part of "host:port" / "[v6]:port" targets."""
+    if not isinstance(target, str):
+        return ""
+    if target.startswith("["):
+        return target[1:target.index("]")] if "]" in target else target
+    if target.count(":") == 1:
+        return target.rsplit(":", 1)[0]
+    return target
+
+
+def short(value: Any, limit: int = 160) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= limit else text[:limit - 1] + "…"

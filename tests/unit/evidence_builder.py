@@ -1,0 +1,257 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) sandbox.attest contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Build realistic evidence bundles for the verifier's tests (and bench/verify).
+
+Follows docs/evidence-bundle.md and docs/probe-output.md. The observations are the measured
+ones: tests/unit/data/ holds the real probe's output (files/sandbox-probe in the collection's
+probe image) and `docker inspect` of its containers, created with _profile.create_argv on
+Docker 20.10.24 / runc 1.1.5 for both identities (run root rewritten to the default), with IDs
+rewritten per bundle. A test edits the model
+(EvidenceModel) before writing for a consistent forgery, or edits files after writing (then
+integrity must catch it, unless it calls write_manifest again).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from ansible_collections.sandbox.attest.plugins.module_utils import _profile, _seccomp
+
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
+RUN_ID = "20261128T223131Z-1a2b3c4d"
+HOST = "vps1"
+ENGINE_ID = "JPSI:WENE:NVGX:MKWC:HVPC:5ZJ6:NSX6:IVUL:L6LL:LM4D:7IEM:QPWB"
+MACHINE_ID = "5f1c0d9e8b7a46e1a2b3c4d5e6f70819"
+FINGERPRINT = "sha256:" + hashlib.sha256(
+    ("%s\n%s\n" % (MACHINE_ID, ENGINE_ID)).encode()).hexdigest()
+RUN_ROOT = "/var/lib/sandbox-attest"
+FAKE_PROBE = b"\x7fELF sandbox-probe stand-in for the verifier's unit tests\n"
+
+# What the captured inspect documents were created with (rewritten per bundle).
+CAPTURED_RUN_ID = "20261128T224548Z-91f9f4ff"
+CAPTURED_IDS = {
+    "workload": "d6818f0646ae39c2e9a6075af9489e5200585410d07d5e1df070e6ae00d16240",
+    "root": "4297c9e402b12af225cdc008dbf3a63006aaa18396c433e70b9009a4ee7d41b0",
+}
+CAPTURED_IMAGE = "sha256:66046597ca4315f35cd5e212883a9e504a9d8dca339226ae711dd2377fe092b7"
+CAPTURED_PROBE_SHA = "97efcbf66d45792d1765f1174070b20673616846165e182e01429ad1e3573c15"
+BASE_NANO = 1795905091000000000
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def container_id(identity: str, run_id: str = RUN_ID) -> str:
+    return sha256(("container %s %s" % (run_id, identity)).encode())
+
+
+def _rewrite(text: str, identity: str, cid: str, image_id: str, run_id: str,
+             probe_sha: str) -> str:
+    captured = CAPTURED_IDS[identity]
+    text = text.replace(captured, cid).replace(captured[:12], cid[:12])
+    text = text.replace(CAPTURED_IMAGE, image_id).replace(CAPTURED_RUN_ID, run_id)
+    return text.replace(CAPTURED_PROBE_SHA, probe_sha)
+
+
+def probe_lines(identity: str, cid: str, probe_sha: str) -> list[dict[str, Any]]:
+    """The real probe's output under the hardened profile, rewritten for this bundle."""
+    with open(os.path.join(DATA, "probe-%s.jsonl" % identity), encoding="utf-8") as handle:
+        text = _rewrite(handle.read(), identity, cid, "", "", probe_sha)
+    lines = [json.loads(line) for line in text.splitlines()]
+    out_ok = ("sandbox-attest ok %s\n" % cid).encode()
+    for line in lines:
+        if line["probe"] == "PR-FS-OUT-OK":
+            # The file names its container, so its digest changes with the rewritten ID.
+            line["obs"][0].update(sha256=sha256(out_ok), bytes=len(out_ok), ret=len(out_ok))
+    return lines
+
+
+def captured_inspect(identity: str, cid: str, image_id: str, run_id: str, probe_sha: str,
+                     seccomp_name: str) -> list[dict[str, Any]]:
+    with open(os.path.join(DATA, "inspect-%s.json" % identity), encoding="utf-8") as handle:
+        text = _rewrite(handle.read(), identity, cid, image_id, run_id, probe_sha)
+    document = json.loads(text)
+    container = document[0]
+    # The profile text may have changed since the capture: inline the shipped one, as the CLI does.
+    container["HostConfig"]["SecurityOpt"] = [
+        "no-new-privileges=true",
+        "seccomp=" + _seccomp.canonical_json(_seccomp.seccomp_profile(seccomp_name))]
+    return document
+
+
+@dataclass
+class EvidenceModel:
+    """Every document of one bundle, editable before it is written."""
+
+    run_id: str = RUN_ID
+    host: str = HOST
+    seccomp_name: str = "targeted-deny"
+    image_id: str = ""
+    probe_sha: str = ""
+    docs: dict[str, Any] = field(default_factory=dict)
+    probes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    raw: dict[str, bytes] = field(default_factory=dict)
+
+    def inspect(self, identity: str) -> dict[str, Any]:
+        return self.docs["identities/%s/inspect.json" % identity][0]
+
+    def probe(self, identity: str, probe: str) -> dict[str, Any]:
+        return next(line for line in self.probes[identity] if line["probe"] == probe)
+
+    def observation(self, identity: str, probe: str, op: str,
+                    target: str | None = None) -> dict[str, Any]:
+        return next(o for o in self.probe(identity, probe)["obs"]
+                    if o["op"] == op and (target is None or o["target"] == target))
+
+    def drop_probe(self, identity: str, probe: str) -> None:
+        self.probes[identity] = [line for line in self.probes[identity] if line["probe"] != probe]
+
+
+def make_model(probe_path: str, image_id: str, probe_sha: str, *, run_id: str = RUN_ID,
+               host: str = HOST, seccomp_name: str = "targeted-deny",
+               path: str = "automated") -> EvidenceModel:
+    del probe_path  # the digests are computed by the caller, as the verifier will
+    model = EvidenceModel(run_id=run_id, host=host, seccomp_name=seccomp_name,
+                          image_id=image_id, probe_sha=probe_sha)
+    limits = _profile.resolve_limits()
+    docs = model.docs
+    docs["run.json"] = {
+        "format": 1, "run_id": run_id,
+        "producer": {"path": path, "collection": "sandbox.attest", "collection_version": "0.1.0",
+                     "packet_sha256": sha256(b"packet") if path == "packet" else None},
+        "inventory_hostname": host, "runtime": "docker", "seccomp_profile": seccomp_name,
+        "image_id": image_id, "probe_sha256": probe_sha, "identities": ["workload", "root"],
+        "started_at": "2026-11-28T22:31:31Z", "finished_at": "2026-11-28T22:31:36Z"}
+    docs["venue.json"] = {"format": 1, "fingerprint": FINGERPRINT, "engine_id": ENGINE_ID,
+                          "method": "sha256(machine-id LF engine-id LF)"}
+    docs["engine/facts.json"] = {
+        "format": 1, "engine_id": ENGINE_ID, "server_version": "20.10.24+dfsg1",
+        "api_version": "1.41", "kernel_version": "6.18.44-fc-v657",
+        "operating_system": "Debian GNU/Linux 12 (bookworm)", "os_type": "linux",
+        "architecture": "x86_64", "security_options": ["name=seccomp,profile=default"],
+        "seccomp": True, "apparmor": False, "selinux": False, "userns": False,
+        "rootless": False, "cgroup_driver": "cgroupfs", "cgroup_version": "1",
+        "default_runtime": "runc", "runtimes": ["io.containerd.runc.v2", "runc"],
+        "logging_driver": "json-file", "storage_driver": "overlay2"}
+    docs["profile/profile.json"] = _profile.profile_document(seccomp_name, limits)
+    model.raw["profile/seccomp.json"] = _seccomp.canonical_json(
+        _seccomp.seccomp_profile(seccomp_name)).encode("ascii")
+
+    postgres = sha256(b"postgres container")
+    bridge, host_net, none_net = (sha256(name.encode()) for name in ("bridge", "host", "none"))
+    snapshot = {
+        "format": 1, "taken_at": "2026-11-28T22:31:31Z",
+        "containers": [{"id": postgres, "name": "postgres", "image": "postgres:16",
+                        "image_id": "sha256:" + sha256(b"postgres image"), "state": "running",
+                        "started_at": "2026-11-01T00:00:00.123456789Z", "restart_count": 0,
+                        "run_id": None, "config_sha256": sha256(b"postgres config")}],
+        "networks": [
+            {"id": bridge, "name": "bridge", "driver": "bridge", "containers": [postgres],
+             "config_sha256": sha256(b"bridge config")},
+            {"id": host_net, "name": "host", "driver": "host", "containers": [],
+             "config_sha256": sha256(b"host config")},
+            {"id": none_net, "name": "none", "driver": "null", "containers": [],
+             "config_sha256": sha256(b"none config")}],
+        "volumes": [{"name": "pgdata", "driver": "local", "run_id": None,
+                     "config_sha256": sha256(b"pgdata config")}],
+        "images": [
+            {"id": "sha256:" + sha256(b"postgres image"), "tags": ["postgres:16"],
+             "probe_image": False, "config_sha256": sha256(b"postgres image config")},
+            {"id": image_id, "tags": ["sandbox-attest/probe:%s" % image_id[7:19]],
+             "probe_image": True, "config_sha256": sha256(b"probe image config")}],
+        "vanished": []}
+    docs["snapshots/before.json"] = snapshot
+    after = copy.deepcopy(snapshot)
+    after["taken_at"] = "2026-11-28T22:31:36Z"
+    docs["snapshots/after.json"] = after
+
+    events = []
+    nano = BASE_NANO
+    for identity in ("workload", "root"):
+        cid = container_id(identity, run_id)
+        name = _profile.container_name(run_id, identity)
+        for kind, action, ident, ev_name in (
+                ("container", "create", cid, name), ("network", "connect", none_net, "none"),
+                ("container", "start", cid, name), ("container", "die", cid, name),
+                ("network", "disconnect", none_net, "none"), ("container", "destroy", cid, name)):
+            nano += 7_000_000
+            events.append({"time_nano": nano, "type": kind, "action": action, "id": ident,
+                           "name": ev_name})
+    docs["engine/events.jsonl"] = events
+
+    for identity in ("workload", "root"):
+        cid = container_id(identity, run_id)
+        base = "identities/%s/" % identity
+        paths = _profile.run_paths(RUN_ROOT, run_id, identity, seccomp_name)
+        argv = _profile.create_argv("docker", run_id, identity, image_id, paths, limits)
+        docs[base + "argv.json"] = argv
+        docs[base + "result.json"] = {
+            "format": 1, "identity": identity, "user": _profile.identity_user(identity),
+            "container_id": cid, "container_name": _profile.container_name(run_id, identity),
+            "exit_code": 0, "timed_out": False, "timeout_s": limits["timeout_s"],
+            "started_at": "2026-11-28T22:31:32Z", "finished_at": "2026-11-28T22:31:33Z",
+            "removed": True,
+            "commands": [argv, ["docker", "start", cid], ["docker", "wait", cid],
+                         ["docker", "inspect", cid], ["docker", "rm", cid]]}
+        model.probes[identity] = probe_lines(identity, cid, probe_sha)
+        docs[base + "inspect.json"] = captured_inspect(identity, cid, image_id, run_id,
+                                                       probe_sha, seccomp_name)
+        out_ok = ("sandbox-attest ok %s\n" % cid).encode()
+        docs[base + "fetch.json"] = {"format": 1, "copied": [
+            {"name": "ok", "bytes": len(out_ok), "sha256": sha256(out_ok)}], "refused": []}
+        model.raw[base + "out/ok"] = out_ok
+        model.raw[base + "stderr.txt"] = b""
+    return model
+
+
+def render(model: EvidenceModel) -> dict[str, bytes]:
+    files: dict[str, bytes] = {}
+    for path, document in model.docs.items():
+        if path.endswith(".jsonl"):
+            files[path] = "".join(json.dumps(line, sort_keys=True) + "\n"
+                                  for line in document).encode()
+        else:
+            files[path] = (json.dumps(document, indent=2, sort_keys=True) + "\n").encode()
+    for identity, lines in model.probes.items():
+        files["identities/%s/probe.jsonl" % identity] = "".join(
+            json.dumps(line, separators=(",", ":")) + "\n" for line in lines).encode()
+    files.update(model.raw)
+    return files
+
+
+def write_manifest(root: str) -> None:
+    """(Re)compute manifest.json over every regular file, as the evidence role does."""
+    files = {}
+    for directory, dirnames, filenames in os.walk(root):
+        rel_dir = os.path.relpath(directory, root)
+        if rel_dir.split(os.sep)[0] == "verification":
+            dirnames[:] = []
+            continue
+        for name in filenames:
+            path = os.path.join(directory, name)
+            rel = os.path.normpath(os.path.join(rel_dir, name)).replace(os.sep, "/")
+            if rel == "manifest.json" or os.path.islink(path):
+                continue
+            with open(path, "rb") as handle:
+                files[rel] = sha256(handle.read())
+    with open(os.path.join(root, "manifest.json"), "w", encoding="utf-8") as handle:
+        json.dump({"format": 1, "algorithm": "sha256", "files": dict(sorted(files.items()))},
+                  handle, indent=2)
+        handle.write("\n")
+
+
+def write(model: EvidenceModel, root: str) -> str:
+    for path, data in render(model).items():
+        target = os.path.join(root, *path.split("/"))
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, "wb") as handle:
+            handle.write(data)
+    write_manifest(root)
+    return root
