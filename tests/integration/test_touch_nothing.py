@@ -85,6 +85,8 @@ def test_decoys_survive_every_kind_of_run(tmp_path, decoy_set, decoy_image) -> N
               encoding="utf-8") as handle:
         result = json.load(handle)
     assert result["timed_out"] is True and result["removed"] is True
+    with open(os.path.join(newest, "verification", "verdict.json"), encoding="utf-8") as handle:
+        assert json.load(handle)["status"] != "SANDBOX_ATTESTED_READY"
 
     check = attest(tmp_path, "--check")
     assert check.returncode == 0, check.stdout[-4000:]
