@@ -6,53 +6,47 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
-
-FACTS_FORMAT = 1
 
 
 class FactsError(RuntimeError):
     """A fact the attestation depends on cannot be read."""
 
 
-def _security(options: list[str]) -> dict[str, bool]:
+# The selected fields of `docker info`, as the bundle keeps them: one template, shared with the
+# operator packet; api_version (from `docker version`) is added beside it. Which security
+# modules are active is read from security_options by whoever needs it, never stored twice.
+FACTS_TEMPLATE = (
+    '{"format":1,"engine_id":{{json .ID}},"server_version":{{json .ServerVersion}},'
+    '"kernel_version":{{json .KernelVersion}},"operating_system":{{json .OperatingSystem}},'
+    '"os_type":{{json .OSType}},"architecture":{{json .Architecture}},'
+    '"security_options":{{if .SecurityOptions}}{{json .SecurityOptions}}{{else}}[]{{end}},'
+    '"cgroup_driver":{{json .CgroupDriver}},"cgroup_version":{{json .CgroupVersion}},'
+    '"default_runtime":{{json .DefaultRuntime}},"logging_driver":{{json .LoggingDriver}},'
+    '"storage_driver":{{json .Driver}}}')
+
+
+def security_modules(options: list[str]) -> set[str]:
+    """The names in `name=seccomp,profile=default`-style security options."""
     names = set()
     for option in options or []:
         for part in str(option).split(","):
             if part.startswith("name="):
                 names.add(part[len("name="):])
-    return {key: key in names for key in ("seccomp", "apparmor", "selinux", "userns",
-                                           "rootless")}
+    return names
 
 
-def select_facts(info: object, api_version: str) -> dict:
-    """The fields of `docker info` the bundle keeps; nothing else of the host."""
-    if not isinstance(info, dict) or not info.get("ID"):
+def select_facts(info_line: str, api_version: str) -> dict:
+    """Parse the FACTS_TEMPLATE line and add the API version; nothing else of the host."""
+    try:
+        facts = json.loads(info_line)
+    except ValueError as exc:
+        raise FactsError("the engine's info is not readable: %s" % exc) from exc
+    if not isinstance(facts, dict) or not facts.get("engine_id"):
         raise FactsError("the engine's info has no engine ID")
-    options = [str(o) for o in info.get("SecurityOptions") or []]
-    security = _security(options)
-    return {
-        "format": FACTS_FORMAT,
-        "engine_id": str(info["ID"]),
-        "server_version": str(info.get("ServerVersion", "")),
-        "api_version": api_version,
-        "kernel_version": str(info.get("KernelVersion", "")),
-        "operating_system": str(info.get("OperatingSystem", "")),
-        "os_type": str(info.get("OSType", "")),
-        "architecture": str(info.get("Architecture", "")),
-        "security_options": options,
-        "seccomp": security["seccomp"],
-        "apparmor": security["apparmor"],
-        "selinux": security["selinux"],
-        "userns": security["userns"],
-        "rootless": security["rootless"],
-        "cgroup_driver": str(info.get("CgroupDriver", "")),
-        "cgroup_version": str(info.get("CgroupVersion", "")),
-        "default_runtime": str(info.get("DefaultRuntime", "")),
-        "runtimes": sorted((info.get("Runtimes") or {}).keys()),
-        "logging_driver": str(info.get("LoggingDriver", "")),
-        "storage_driver": str(info.get("Driver", "")),
-    }
+    facts["api_version"] = api_version
+    return facts
 
 
 def fingerprint_of(machine_id: str, engine_id: str) -> str:
@@ -96,8 +90,9 @@ def preflight_checks(facts: dict, run_root: str, min_api: str, min_free_mb: int)
     api = facts["api_version"]
     check("api_version", _version_tuple(api) >= _version_tuple(min_api),
           "engine API %s (at least %s needed)" % (api, min_api))
-    check("seccomp", facts["seccomp"],
-          "the engine %s seccomp" % ("supports" if facts["seccomp"] else "does not support"))
+    seccomp = "seccomp" in security_modules(facts["security_options"])
+    check("seccomp", seccomp,
+          "the engine %s seccomp" % ("supports" if seccomp else "does not support"))
     check("cgroup_version", facts["cgroup_version"] in ("1", "2"),
           "cgroup version %r" % facts["cgroup_version"])
     check("linux", facts["os_type"] == "linux", "engine OS type %r" % facts["os_type"])

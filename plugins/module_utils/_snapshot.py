@@ -23,23 +23,39 @@ from ansible_collections.sandbox.attest.plugins.module_utils._profile import (
     LABEL_RUN_ID,
 )
 
-SNAPSHOT_FORMAT = 1
-_RUN_LABEL = '{{index .Config.Labels "%s"}}' % LABEL_RUN_ID
+# The event log of the run window, scrubbed inside the template: the action is cut at its first
+# colon (exec events carry the command after it) and no attribute but the name is kept.
+EVENT_TEMPLATE = (
+    '{"time_nano":{{.TimeNano}},"type":{{json .Type}},'
+    '"action":{{json (index (split (printf "%s" .Action) ":") 0)}},"id":{{json .Actor.ID}},'
+    '"name":{{json (index .Actor.Attributes "name")}}}')
 
-# Identifying templates: one JSON array per object per line.
+SNAPSHOT_FORMAT = 1
+
+
+def _label_or_null(labels: str, key: str) -> str:
+    return '{{with index %s "%s"}}{{json .}}{{else}}null{{end}}' % (labels, key)
+
+
+# Identifying templates: each prints one object's final JSON (config_sha256 aside) on one line,
+# so the operator packet's shell needs only to append the digest.
 IDENT_TEMPLATES = {
     "container": (
-        '[{{json .Id}},{{json .Name}},{{json .Config.Image}},{{json .Image}},'
-        '{{json .State.Status}},{{json .State.StartedAt}},{{json .RestartCount}},'
-        '{{json (index .Config.Labels "%s")}}]' % LABEL_RUN_ID),
+        '{"id":{{json .Id}},"name":{{json (slice .Name 1)}},"image":{{json .Config.Image}},'
+        '"image_id":{{json .Image}},"state":{{json .State.Status}},'
+        '"started_at":{{json .State.StartedAt}},"restart_count":{{json .RestartCount}},'
+        '"run_id":%s}' % _label_or_null(".Config.Labels", LABEL_RUN_ID)),
     "network": (
-        '[{{json .Id}},{{json .Name}},{{json .Driver}},'
-        '[{{range $id, $c := .Containers}}{{json $id}},{{end}}null]]'),
+        '{"id":{{json .Id}},"name":{{json .Name}},"driver":{{json .Driver}},"containers":['
+        '{{$first := true}}{{range $id, $c := .Containers}}{{if not $first}},{{end}}'
+        '{{json $id}}{{$first = false}}{{end}}]}'),
     "volume": (
-        '[{{json .Name}},{{json .Driver}},{{json (index .Labels "%s")}}]' % LABEL_RUN_ID),
+        '{"name":{{json .Name}},"driver":{{json .Driver}},"run_id":%s}'
+        % _label_or_null(".Labels", LABEL_RUN_ID)),
     "image": (
-        '[{{json .Id}},{{json .RepoTags}},'
-        '{{json (index .Config.Labels "%s")}}]' % LABEL_PROBE_IMAGE),
+        '{"id":{{json .Id}},"tags":{{if .RepoTags}}{{json .RepoTags}}{{else}}[]{{end}},'
+        '"probe_image":{{if eq (index .Config.Labels "%s") "true"}}true{{else}}false{{end}}}'
+        % LABEL_PROBE_IMAGE),
 }
 # Configuration templates: their output is hashed, never kept.
 CONFIG_TEMPLATES = {
@@ -79,23 +95,10 @@ def _inspect_lines(engine_cli: str, kind: str, ref: str, template: str) -> str |
     return result.stdout if result.stdout.endswith("\n") else result.stdout + "\n"
 
 
-def _decode(kind: str, line: str, config_sha256: str) -> dict:
-    fields = json.loads(line)
-    if kind == "container":
-        return {
-            "id": fields[0], "name": fields[1].lstrip("/"), "image": fields[2],
-            "image_id": fields[3], "state": fields[4], "started_at": fields[5],
-            "restart_count": fields[6], "run_id": fields[7] or None,
-            "config_sha256": config_sha256,
-        }
-    if kind == "network":
-        return {"id": fields[0], "name": fields[1], "driver": fields[2],
-                "containers": sorted(c for c in fields[3] if c), "config_sha256": config_sha256}
-    if kind == "volume":
-        return {"name": fields[0], "driver": fields[1], "run_id": fields[2] or None,
-                "config_sha256": config_sha256}
-    return {"id": fields[0], "tags": sorted(fields[1] or []),
-            "probe_image": fields[2] == "true", "config_sha256": config_sha256}
+def _decode(line: str, config_sha256: str) -> dict:
+    item = json.loads(line)
+    item["config_sha256"] = config_sha256
+    return item
 
 
 def config_digest(line: str) -> str:
@@ -111,7 +114,7 @@ def snapshot_kind(engine_cli: str, kind: str) -> tuple[list[dict], list[str]]:
         if ident is None or config is None:
             vanished.append(ref)
             continue
-        objects.append(_decode(kind, ident, config_digest(config)))
+        objects.append(_decode(ident, config_digest(config)))
     return objects, vanished
 
 

@@ -13,7 +13,8 @@ version_added: 0.1.0
 description:
   - Returns the engine's events between O(since) and O(until), keeping only time, type,
     action (cut at the first colon, since exec events carry the command after it), object ID
-    and name. Labels, image names and other attributes of foreign objects are dropped.
+    and name. The scrubbing happens in the engine's own C(--format) template (shared with the
+    operator packet), so labels and other attributes of foreign objects never leave the engine.
   - Changes nothing; supports check mode.
 author:
   - sandbox.attest contributors
@@ -62,18 +63,7 @@ from ansible_collections.sandbox.attest.plugins.module_utils._engine import (
     EngineError,
     run_cli,
 )
-
-
-def scrub(event: dict) -> dict:
-    actor = event.get("Actor") or {}
-    attributes = actor.get("Attributes") or {}
-    return {
-        "time_nano": int(event.get("timeNano") or 0),
-        "type": str(event.get("Type") or ""),
-        "action": str(event.get("Action") or "").split(":", 1)[0],
-        "id": str(actor.get("ID") or ""),
-        "name": str(attributes.get("name") or ""),
-    }
+from ansible_collections.sandbox.attest.plugins.module_utils._snapshot import EVENT_TEMPLATE
 
 
 def main() -> None:
@@ -86,7 +76,7 @@ def main() -> None:
         supports_check_mode=True,
     )
     argv = [module.params["engine_cli"], "events", "--since", module.params["since"],
-            "--until", module.params["until"], "--format", "{{json .}}"]
+            "--until", module.params["until"], "--format", EVENT_TEMPLATE]
     try:
         result = run_cli(argv, timeout=60)
     except EngineError as exc:
@@ -95,7 +85,7 @@ def main() -> None:
     for line in result.stdout.splitlines():
         if line.strip():
             try:
-                events.append(scrub(json.loads(line)))
+                events.append(json.loads(line))
             except (ValueError, TypeError, AttributeError):
                 module.fail_json(msg="the engine printed an unreadable event line")
     module.exit_json(changed=False, events=events)

@@ -86,10 +86,11 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.sandbox.attest.plugins.module_utils._engine import (
     EngineError,
-    cli_json,
     engine_answers,
+    run_cli,
 )
 from ansible_collections.sandbox.attest.plugins.module_utils._facts import (
+    FACTS_TEMPLATE,
     FactsError,
     preflight_checks,
     select_facts,
@@ -114,7 +115,7 @@ def main() -> None:
                          % params["run_root"])
     try:
         api_version = engine_answers(params["engine_cli"])
-        info = cli_json([params["engine_cli"], "info", "--format", "{{json .}}"])
+        info = run_cli([params["engine_cli"], "info", "--format", FACTS_TEMPLATE]).stdout
         facts = select_facts(info, api_version)
         fingerprint = venue_fingerprint(params["machine_id_path"], facts["engine_id"])
     except (EngineError, FactsError) as exc:

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, TypeGuard
 
+from ansible_collections.sandbox.attest.plugins.module_utils._facts import security_modules
 from ansible_collections.sandbox.attest.plugins.plugin_utils._verify_util import (
     as_dict,
     as_list,
@@ -36,10 +37,13 @@ class Context:
 
 
 def security_module(facts: Any) -> str:
-    """The host security module the engine reports: selinux, apparmor or none."""
-    if dig(facts, "selinux") is True:
+    """The host security module the engine reports in its security options (e.g.
+    `name=apparmor`): selinux, apparmor or none."""
+    options = dig(facts, "security_options")
+    names = security_modules(options if isinstance(options, list) else [])
+    if "selinux" in names:
         return "selinux"
-    if dig(facts, "apparmor") is True:
+    if "apparmor" in names:
         return "apparmor"
     return "none"
 

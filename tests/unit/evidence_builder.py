@@ -136,9 +136,7 @@ def make_model(probe_path: str, image_id: str, probe_sha: str, *, run_id: str = 
         "api_version": "1.41", "kernel_version": "6.18.44-fc-v657",
         "operating_system": "Debian GNU/Linux 12 (bookworm)", "os_type": "linux",
         "architecture": "x86_64", "security_options": ["name=seccomp,profile=default"],
-        "seccomp": True, "apparmor": False, "selinux": False, "userns": False,
-        "rootless": False, "cgroup_driver": "cgroupfs", "cgroup_version": "1",
-        "default_runtime": "runc", "runtimes": ["io.containerd.runc.v2", "runc"],
+        "cgroup_driver": "cgroupfs", "cgroup_version": "1", "default_runtime": "runc",
         "logging_driver": "json-file", "storage_driver": "overlay2"}
     docs["profile/profile.json"] = _profile.profile_document(seccomp_name, limits)
     model.raw["profile/seccomp.json"] = _seccomp.canonical_json(

@@ -38,9 +38,11 @@ def test_every_probe_has_expectations_under_every_module() -> None:
 
 
 def test_security_module_from_engine_facts() -> None:
-    assert security_module({"apparmor": False, "selinux": False}) == "none"
-    assert security_module({"apparmor": True, "selinux": False}) == "apparmor"
-    assert security_module({"apparmor": False, "selinux": True}) == "selinux"
+    seccomp = "name=seccomp,profile=default"
+    assert security_module({"security_options": [seccomp]}) == "none"
+    assert security_module({"security_options": [seccomp, "name=apparmor"]}) == "apparmor"
+    assert security_module({"security_options": ["name=selinux", seccomp]}) == "selinux"
+    assert security_module({"security_options": "name=apparmor"}) == "none"
     assert security_module(None) == "none"
 
 
@@ -48,7 +50,7 @@ def test_apparmor_accepts_eacces_for_mount(model, write_bundle, verify) -> None:
     for identity in ("workload", "root"):
         model.observation(identity, "PR-MOUNT-1", "mount")["errno"] = "EACCES"
     assert verify(write_bundle(model)).status == STATUS_FAILED
-    model.docs["engine/facts.json"]["apparmor"] = True
+    model.docs["engine/facts.json"]["security_options"].append("name=apparmor")
     verdict = verify(write_bundle(model))
     assert verdict.status == STATUS_READY, verdict.reasons
     assert verdict.finding("probes").extra["security_module"] == "apparmor"
@@ -56,7 +58,7 @@ def test_apparmor_accepts_eacces_for_mount(model, write_bundle, verify) -> None:
 
 def test_selinux_accepts_eacces_for_raw_sockets(model, write_bundle, verify) -> None:
     model.observation("root", "PR-SOCK-1", "socket", "AF_PACKET/SOCK_RAW")["errno"] = "EACCES"
-    model.docs["engine/facts.json"]["selinux"] = True
+    model.docs["engine/facts.json"]["security_options"].append("name=selinux")
     assert verify(write_bundle(model)).status == STATUS_READY
 
 
