@@ -1,0 +1,39 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) sandbox.attest contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Controller side of sandbox.attest.settings_check: refuse bad settings before anything."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.sandbox.attest.plugins.plugin_utils._settings import (
+    SettingsError,
+    check_settings,
+)
+
+ARGUMENT_SPEC = dict(
+    seccomp_profile=dict(type="raw"),
+    runtime=dict(type="raw"),
+    limits=dict(type="raw"),
+    run_root=dict(type="raw"),
+    evidence_root=dict(type="raw"),
+)
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        try:
+            settings = check_settings(args, list(task_vars or {}))
+        except SettingsError as exc:
+            raise AnsibleActionFail("refused before anything was created: %s" % exc) from exc
+        result.update(changed=False, settings=dataclasses.asdict(settings))
+        return result

@@ -1,0 +1,115 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) sandbox.attest contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The operator's settings of an attestation, checked before anything is created.
+
+Only the seccomp profile (among the shipped ones), the runtime, the limits (within the
+profile's bounds) and the paths may be set. Ansible ignores variables nobody reads, so an
+attempt to loosen the profile through a made-up variable (`sandbox_attest_network=host`) would
+pass silently: every `sandbox_attest_*` name that is not a setting is refused instead.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from ansible_collections.sandbox.attest.plugins.module_utils._profile import (
+    DEFAULT_RUN_ROOT,
+    DEFAULT_SECCOMP_PROFILE,
+    RUNTIMES,
+    SECCOMP_PROFILES,
+    ProfileError,
+    resolve_limits,
+)
+
+PREFIX = "sandbox_attest_"
+SETTINGS = {
+    "sandbox_attest_seccomp_profile": "one of the shipped seccomp profiles",
+    "sandbox_attest_runtime": "the container runtime (docker)",
+    "sandbox_attest_limits": "resource ceilings within their bounds",
+    "sandbox_attest_run_root": "the parent of the run directories on the target",
+    "sandbox_attest_evidence_root": "where bundles land on the controller",
+    "sandbox_attest_venue_fingerprint": "the pinned venue fingerprint (inventory)",
+    "sandbox_attest_remove_image": "cleanup.yml: remove the cached probe image",
+    "sandbox_attest_cleanup_run_ids": "cleanup.yml: the runs to remove",
+}
+FIXED = ("network", "cap", "privileged", "mount", "volume", "device", "pid", "ipc", "uts",
+         "userns", "namespace", "security_opt", "seccomp_unconfined", "readonly", "read_only",
+         "user", "env", "dns", "tmpfs", "log", "apparmor", "selinux")
+
+
+class SettingsError(ValueError):
+    """A setting that is unknown, out of bounds or would loosen the profile."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    seccomp_profile: str
+    runtime: str
+    limits: dict[str, int]
+    run_root: str
+    evidence_root: str
+
+
+def unknown_names(names: list[str]) -> list[str]:
+    return sorted(n for n in names if n.startswith(PREFIX) and n not in SETTINGS)
+
+
+def _explain(name: str) -> str:
+    rest = name[len(PREFIX):]
+    if any(word in rest for word in FIXED):
+        return ("%s is not a setting: the network, capabilities, privileges, mounts, "
+                "namespaces, user and environment are fixed by the hardened profile and "
+                "cannot be loosened" % name)
+    return "%s is not a setting of sandbox.attest (settings: %s)" % (name, ", ".join(SETTINGS))
+
+
+def check_settings(given: dict, variable_names: list[str]) -> Settings:
+    """Raise SettingsError naming every problem; return the normalised settings."""
+    problems = [_explain(name) for name in unknown_names(variable_names)]
+    seccomp = given.get("seccomp_profile") or DEFAULT_SECCOMP_PROFILE
+    if seccomp not in SECCOMP_PROFILES:
+        problems.append("seccomp profile %r is not shipped (choose %s)" % (
+            seccomp, " or ".join(SECCOMP_PROFILES)))
+    runtime = given.get("runtime") or "docker"
+    if runtime not in RUNTIMES:
+        problems.append("runtime %r is not supported (choose %s)" % (runtime,
+                                                                      ", ".join(RUNTIMES)))
+    limits: dict[str, int] = {}
+    raw_limits = given.get("limits")
+    if raw_limits is None:
+        raw_limits = {}
+    if not isinstance(raw_limits, dict):
+        problems.append("limits must be a mapping, got %r" % (raw_limits,))
+    else:
+        try:
+            limits = resolve_limits(raw_limits)
+        except ProfileError as exc:
+            problems.append(str(exc))
+    run_root = given.get("run_root") or DEFAULT_RUN_ROOT
+    if not isinstance(run_root, str) or not os.path.isabs(run_root) or \
+            os.path.normpath(run_root) == "/":
+        problems.append("run root %r must be an absolute path below /" % (run_root,))
+    evidence_root = given.get("evidence_root")
+    problems += _evidence_root_problems(evidence_root)
+    if problems:
+        raise SettingsError("; ".join(problems))
+    return Settings(seccomp, runtime, limits, os.path.normpath(run_root),
+                    os.path.normpath(str(evidence_root)))
+
+
+def _evidence_root_problems(path: object) -> list[str]:
+    if not isinstance(path, str) or not path:
+        return ["the evidence root is missing: set sandbox_attest_evidence_root to an absolute "
+                "directory on the controller"]
+    if not os.path.isabs(path):
+        return ["the evidence root %r is relative: give an absolute directory" % path]
+    probe = path
+    while not os.path.lexists(probe):
+        probe = os.path.dirname(probe)
+    if not os.path.isdir(probe):
+        return ["the evidence root %s cannot be made: %s is not a directory" % (path, probe)]
+    if not os.access(probe, os.W_OK | os.X_OK):
+        return ["the evidence root %s is not writable (%s)" % (path, probe)]
+    return []
