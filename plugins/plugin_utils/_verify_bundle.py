@@ -11,11 +11,12 @@ bounded. Every later check works on the bytes read here: what is hashed is what 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import stat
 from dataclasses import dataclass, field
 from typing import Any
+
+from ansible_collections.sandbox.attest.plugins.plugin_utils._verify_util import parse_json
 
 MANIFEST = "manifest.json"
 VERIFICATION_DIR = "verification"
@@ -192,7 +193,7 @@ def read_bundle(root: str) -> Bundle:
 
 
 def _parse_json(data: bytes) -> Any:
-    return json.loads(data.decode("utf-8"))
+    return parse_json(data.decode("utf-8"))
 
 
 def _parse_jsonl(data: bytes) -> list[Any]:
@@ -202,7 +203,7 @@ def _parse_jsonl(data: bytes) -> list[Any]:
     out = []
     for number, line in enumerate(lines, 1):
         try:
-            out.append(json.loads(line))
+            out.append(parse_json(line))
         except ValueError as exc:
             raise ValueError("line %d: %s" % (number, exc)) from None
     return out

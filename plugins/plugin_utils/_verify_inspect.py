@@ -10,9 +10,10 @@ as data, tmpfs options are a set, a user is "uid:gid" numbers.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
+
+from ansible_collections.sandbox.attest.plugins.plugin_utils._verify_util import parse_json
 
 # The sandbox's scratch mount point as the inspect document names it (not a path on this host).
 SANDBOX_TMP = "/tmp"  # noqa: S108
@@ -70,7 +71,7 @@ def parse_seccomp_value(value: str) -> tuple[Any, str | None]:
     if not value.lstrip().startswith("{"):
         return None, "seccomp=%s is not an inline profile" % value[:80]
     try:
-        return json.loads(value), None
+        return parse_json(value), None
     except ValueError as exc:
         return None, "seccomp JSON does not parse: %s" % exc
 

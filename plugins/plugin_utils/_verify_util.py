@@ -10,7 +10,12 @@ so a check reports what it could not find rather than crashing the verifier.
 from __future__ import annotations
 
 import ipaddress
+import json
 from typing import Any
+
+# Evidence is hostile input: no legitimate bundle document nests deeper than this, and a bound
+# here keeps every recursive reader after the parser (the JSON Schema validator among them) safe.
+MAX_JSON_DEPTH = 64
 
 _MISSING = object()
 
@@ -89,3 +94,31 @@ def target_host(target: Any) -> str:
 def short(value: Any, limit: int = 160) -> str:
     text = value if isinstance(value, str) else repr(value)
     return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError("%s is not JSON" % name)
+
+
+def _depth_exceeds(document: Any, limit: int) -> bool:
+    stack = [(document, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict | list):
+            if depth > limit:
+                return True
+            children = node.values() if isinstance(node, dict) else node
+            stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def parse_json(text: str) -> Any:
+    """json.loads for hostile input: ValueError (never RecursionError) for anything that is not
+    plain JSON within MAX_JSON_DEPTH levels; NaN and Infinity are refused."""
+    try:
+        document = json.loads(text, parse_constant=_no_constant)
+    except RecursionError:
+        raise ValueError("nested too deeply to parse") from None
+    if _depth_exceeds(document, MAX_JSON_DEPTH):
+        raise ValueError("nested deeper than %d levels" % MAX_JSON_DEPTH)
+    return document
