@@ -10,6 +10,7 @@ exactly the argv it records.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from dataclasses import dataclass
 
@@ -61,6 +62,10 @@ def engine_answers(engine_cli: str, timeout: float = 20) -> str:
     """The server API version, or EngineError naming why the engine does not answer."""
     result = run_cli([engine_cli, "version", "--format", "{{.Server.APIVersion}}"],
                      timeout=timeout, check=False)
+    if result.rc != 0 and "permission denied" in result.stderr.lower():
+        raise EngineError(
+            "the user this task runs as (uid %d, after become) may not use the engine %r: %s"
+            % (os.getuid(), engine_cli, result.stderr.strip()[:2000]))
     if result.rc != 0 or not result.stdout.strip():
         raise EngineError(
             "the engine does not answer %r: %s" % (engine_cli, result.stderr.strip()[:2000]

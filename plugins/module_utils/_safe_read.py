@@ -46,26 +46,31 @@ def _refuse(name: bytes, reason: str) -> dict:
 
 def read_expected(path: str, expected: tuple[str, ...], max_bytes: int,
                   max_entries: int) -> tuple[list[dict], list[dict]]:
-    """(copied, refused). copied: name, bytes, sha256, data (bytes)."""
+    """(copied, refused). copied: name, bytes, sha256, data (bytes).
+
+    Expected names are looked up directly, so a flood of planted entries cannot hide them; the
+    directory is then scanned, within max_entries, only to report what else is there."""
     copied: list[dict] = []
     refused: list[dict] = []
     dir_fd = _open_dir(path)
     try:
+        for name in expected:
+            try:
+                item = _read_one(dir_fd, name, max_bytes)
+            except FileNotFoundError:
+                continue
+            if isinstance(item, str):
+                refused.append(_refuse(os.fsencode(name), item))
+            else:
+                copied.append(item)
         with os.scandir(dir_fd) as entries:
             for count, entry in enumerate(entries):
                 if count >= max_entries:
                     refused.append({"name": "*", "reason": "too many entries (more than %d); "
-                                    "the rest was not read" % max_entries})
+                                    "the rest was not listed" % max_entries})
                     break
-                raw = os.fsencode(entry.name)
                 if entry.name not in expected:
-                    refused.append(_refuse(raw, "unexpected name"))
-                    continue
-                item = _read_one(dir_fd, entry.name, max_bytes)
-                if isinstance(item, str):
-                    refused.append(_refuse(raw, item))
-                else:
-                    copied.append(item)
+                    refused.append(_refuse(os.fsencode(entry.name), "unexpected name"))
     finally:
         os.close(dir_fd)
     return copied, refused

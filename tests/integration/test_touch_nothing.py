@@ -69,11 +69,13 @@ def test_decoys_survive_every_kind_of_run(tmp_path, decoy_set, decoy_image) -> N
     # The earlier run's container is reported by preflight and left alone.
     assert decoy_set["earlier_run"] in good.stdout and "Leftovers of earlier runs" in good.stdout
 
-    # Forced to fail midway: both containers ran, then the bundle cannot be written.
+    # Forced to fail midway: the engine fails a command while the workload container exists.
+    fault_cli = os.path.join(os.path.dirname(__file__), "faults", "docker-fault")
     failing = run_playbook("attest.yml", "inventories/local", str(tmp_path), "-e",
-                           "sandbox_attest_evidence_root=/dev/null/evidence")
+                           "sandbox_run_engine_cli=%s" % fault_cli,
+                           env={"SANDBOX_ATTEST_TEST_FAULT": "logs"})
     assert failing.returncode != 0
-    assert "writing the evidence bundle failed" in failing.stdout
+    assert "injected fault" in failing.stdout
     assert "sandbox.attest.cleanup : Remove the run" in failing.stdout
 
     # A probe that never ends (the decoy sleeper) is killed at the time bound.

@@ -35,11 +35,13 @@ def test_hostile_entries_are_refused_with_reasons(tmp_path) -> None:
     assert reasons["odd\\xff\\nname"] == "unexpected name"
 
 
-def test_entry_count_is_bounded(tmp_path) -> None:
-    for i in range(50):
-        (tmp_path / ("f%d" % i)).write_text("x")
-    _, refused = read_expected(str(tmp_path), ("ok",), 10, 5)
-    assert len(refused) == 6 and refused[-1]["reason"].startswith("too many entries")
+def test_entry_count_is_bounded_and_cannot_hide_the_expected_file(tmp_path) -> None:
+    for i in range(500):
+        (tmp_path / ("f%03d" % i)).write_text("x")
+    (tmp_path / "ok").write_text("fine\n")
+    copied, refused = read_expected(str(tmp_path), ("ok",), 10, 5)
+    assert [c["name"] for c in copied] == ["ok"]
+    assert len(refused) <= 6 and refused[-1]["reason"].startswith("too many entries")
 
 
 def test_a_linked_directory_is_not_followed(tmp_path) -> None:
