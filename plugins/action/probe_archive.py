@@ -28,7 +28,7 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         probe_path = os.path.normpath(args["probe_path"] or DEFAULT_PROBE)
         try:
             image = build_probe_image(read_probe(probe_path))

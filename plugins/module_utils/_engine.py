@@ -67,7 +67,6 @@ def engine_answers(engine_cli: str, timeout: float = 20) -> str:
             "the user this task runs as (uid %d, after become) may not use the engine %r: %s"
             % (os.getuid(), engine_cli, result.stderr.strip()[:2000]))
     if result.rc != 0 or not result.stdout.strip():
-        raise EngineError(
-            "the engine does not answer %r: %s" % (engine_cli, result.stderr.strip()[:2000]
-                                                    or "no server version"))
+        why = result.stderr.strip()[:2000] or "no server version"
+        raise EngineError("the engine does not answer %r: %s" % (engine_cli, why))
     return result.stdout.strip()

@@ -150,8 +150,8 @@ def create_argv(
         "--memory", memory,
         "--memory-swap", memory,
         "--cpus", cpus_string(limits["cpus_milli"]),
-        "--tmpfs", "%s:%s,size=%dm" % (TMPFS_TMP_TARGET, ",".join(TMPFS_TMP_OPTIONS),
-                                        limits["tmpfs_tmp_mb"]),
+        "--tmpfs", "%s:%s,size=%dm" % (
+            TMPFS_TMP_TARGET, ",".join(TMPFS_TMP_OPTIONS), limits["tmpfs_tmp_mb"]),
         "--mount", "type=bind,source=%s,target=/in,readonly" % paths["in"],
         "--mount", "type=bind,source=%s,target=/out" % paths["out"],
         "--log-driver", LOG_DRIVER,

@@ -72,6 +72,7 @@ def remove(run_root: str, run_id: str) -> bool:
         return False
     # rmtree never follows links inside the tree; a directory the sandbox left without write
     # permission is opened up first (we are root on the host, the files are the run's).
+
     def _onerror(func, path, _exc):  # type: ignore[no-untyped-def]
         parent = os.path.dirname(path)
         if not os.path.islink(parent):

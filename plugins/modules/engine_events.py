@@ -17,7 +17,7 @@ description:
     operator packet), so labels and other attributes of foreign objects never leave the engine.
   - Changes nothing; supports check mode.
 author:
-  - sandbox.attest contributors
+  - sandbox.attest contributors (@sandbox-attest)
 options:
   engine_cli:
     description: The engine CLI to drive.
@@ -31,6 +31,8 @@ options:
     description: End of the window, RFC 3339 UTC.
     type: str
     required: true
+extends_documentation_fragment:
+  - sandbox.attest.attributes
 attributes:
   check_mode:
     support: full

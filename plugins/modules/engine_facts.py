@@ -18,7 +18,7 @@ description:
     decides whether a failed check stops the run.
   - Changes nothing; supports check mode.
 author:
-  - sandbox.attest contributors
+  - sandbox.attest contributors (@sandbox-attest)
 options:
   engine_cli:
     description: The engine CLI to drive.
@@ -42,6 +42,8 @@ options:
     description: Where the host's machine-id is read.
     type: path
     default: /etc/machine-id
+extends_documentation_fragment:
+  - sandbox.attest.attributes
 attributes:
   check_mode:
     support: full

@@ -19,7 +19,7 @@ description:
     a run id and run directories under O(run_root), without touching them.
   - Changes nothing; supports check mode.
 author:
-  - sandbox.attest contributors
+  - sandbox.attest contributors (@sandbox-attest)
 options:
   engine_cli:
     description: The engine CLI to drive.
@@ -32,6 +32,8 @@ options:
   current_run_id:
     description: The run in progress, if any; its own objects are not leftovers.
     type: str
+extends_documentation_fragment:
+  - sandbox.attest.attributes
 attributes:
   check_mode:
     support: full

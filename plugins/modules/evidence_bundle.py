@@ -17,7 +17,7 @@ description:
     then C(manifest.json) with the sha256 of every file. Evidence is never overwritten.
   - Runs on the controller only; in check mode it lists the paths and writes nothing.
 author:
-  - sandbox.attest contributors
+  - sandbox.attest contributors (@sandbox-attest)
 options:
   dest:
     description: The bundle directory, absolute; it must not exist yet (or be empty).
@@ -55,6 +55,9 @@ options:
     type: list
     elements: dict
     required: true
+extends_documentation_fragment:
+  - sandbox.attest.attributes
+  - sandbox.attest.attributes.actiongroup_controller
 attributes:
   check_mode:
     support: full
@@ -62,6 +65,9 @@ attributes:
     support: none
   action:
     support: full
+  platform:
+    support: full
+    platforms: posix
 """
 
 EXAMPLES = r"""

@@ -20,7 +20,7 @@ description:
     in check mode it computes the IDs and writes nothing.
   - Runs on the controller only; it never opens a connection.
 author:
-  - sandbox.attest contributors
+  - sandbox.attest contributors (@sandbox-attest)
 options:
   probe_path:
     description: The static probe binary; by default the one C(make setup) built into the
@@ -29,6 +29,9 @@ options:
   dest:
     description: A controller directory to write the archive into; nothing is written without it.
     type: path
+extends_documentation_fragment:
+  - sandbox.attest.attributes
+  - sandbox.attest.attributes.actiongroup_controller
 attributes:
   check_mode:
     support: full
@@ -36,6 +39,9 @@ attributes:
     support: none
   action:
     support: full
+  platform:
+    support: full
+    platforms: posix
 """
 
 EXAMPLES = r"""

@@ -19,7 +19,7 @@ description:
     never one a container still uses.
   - Supports check mode (reports whether it would load or remove).
 author:
-  - sandbox.attest contributors
+  - sandbox.attest contributors (@sandbox-attest)
 options:
   engine_cli:
     description: The engine CLI to drive.
@@ -42,6 +42,8 @@ options:
     description: Only report whether the image is present; never load.
     type: bool
     default: false
+extends_documentation_fragment:
+  - sandbox.attest.attributes
 attributes:
   check_mode:
     support: full

@@ -18,7 +18,7 @@ description:
     run, and is left alone.
   - In check mode it lists what it would remove and removes nothing.
 author:
-  - sandbox.attest contributors
+  - sandbox.attest contributors (@sandbox-attest)
 options:
   run_id:
     description: The run to clean up.
@@ -32,6 +32,8 @@ options:
     description: The engine CLI to drive.
     type: str
     default: docker
+extends_documentation_fragment:
+  - sandbox.attest.attributes
 attributes:
   check_mode:
     support: full

@@ -17,7 +17,7 @@ description:
     bound are refused, each with its reason. Modes are never kept; nothing is executed.
   - Changes nothing; supports check mode.
 author:
-  - sandbox.attest contributors
+  - sandbox.attest contributors (@sandbox-attest)
 options:
   run_id:
     description: The run whose output is read.
@@ -45,6 +45,8 @@ options:
     description: How many directory entries are looked at, at most.
     type: int
     default: 256
+extends_documentation_fragment:
+  - sandbox.attest.attributes
 attributes:
   check_mode:
     support: full

@@ -22,7 +22,7 @@ description:
   - Nothing here loosens the profile; only the limits may be tuned, within bounds.
   - In check mode nothing is created; the exact commands are returned as the plan.
 author:
-  - sandbox.attest contributors
+  - sandbox.attest contributors (@sandbox-attest)
 options:
   run_id:
     description: This run's id, C(YYYYmmddTHHMMSSZ-) and 8 hex digits.
@@ -70,6 +70,8 @@ options:
     description: The engine CLI to drive.
     type: str
     default: docker
+extends_documentation_fragment:
+  - sandbox.attest.attributes
 attributes:
   check_mode:
     support: full

@@ -19,7 +19,7 @@ description:
     (C(sandbox_attest_network=host)) in silence. Every problem is named in one message.
   - Returns the normalised settings. Opens no connection and changes nothing.
 author:
-  - sandbox.attest contributors
+  - sandbox.attest contributors (@sandbox-attest)
 options:
   seccomp_profile:
     description: The seccomp profile asked for; empty means C(targeted-deny).
@@ -37,6 +37,9 @@ options:
   evidence_root:
     description: Where bundles land on the controller.
     type: raw
+extends_documentation_fragment:
+  - sandbox.attest.attributes
+  - sandbox.attest.attributes.actiongroup_controller
 attributes:
   check_mode:
     support: full
@@ -44,6 +47,9 @@ attributes:
     support: none
   action:
     support: full
+  platform:
+    support: full
+    platforms: posix
 """
 
 EXAMPLES = r"""

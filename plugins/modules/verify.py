@@ -29,7 +29,7 @@ description:
   - Never connects to the inventory host. Fails only on misuse; a status short of READY is
     returned, not failed, so the playbook decides.
 author:
-  - sandbox.attest contributors
+  - sandbox.attest contributors (@sandbox-attest)
 options:
   bundle:
     description:
@@ -72,13 +72,18 @@ options:
     description:
       - An expectations data file instead of the collection's C(data/expectations.yml).
     type: path
+extends_documentation_fragment:
+  - sandbox.attest.attributes
+  - sandbox.attest.attributes.actiongroup_controller
 attributes:
   check_mode:
     support: full
-    description: Computes the verdict; writes no output.
   diff_mode:
     support: none
+  action:
+    support: full
   platform:
+    support: full
     platforms: posix
 notes:
   - The bundle is read without following links; links, extra and missing files are integrity

@@ -74,8 +74,8 @@ def check_settings(given: dict, variable_names: list[str]) -> Settings:
             seccomp, " or ".join(SECCOMP_PROFILES)))
     runtime = given.get("runtime") or "docker"
     if runtime not in RUNTIMES:
-        problems.append("runtime %r is not supported (choose %s)" % (runtime,
-                                                                      ", ".join(RUNTIMES)))
+        problems.append("runtime %r is not supported (choose %s)" % (
+            runtime, ", ".join(RUNTIMES)))
     limits: dict[str, int] = {}
     raw_limits = given.get("limits")
     if raw_limits is None:

@@ -227,8 +227,8 @@ def _load(evidence: Evidence, path: str, kind: str) -> None:
         else:
             evidence.docs[path] = entry.data
     except (ValueError, UnicodeDecodeError) as exc:
-        evidence.errors[path] = "not valid %s: %s" % ("JSON lines" if kind == "jsonl" else "JSON",
-                                                       exc)
+        what = "JSON lines" if kind == "jsonl" else "JSON"
+        evidence.errors[path] = "not valid %s: %s" % (what, exc)
 
 
 def load_evidence(bundle: Bundle) -> Evidence:

@@ -112,7 +112,7 @@ def parse_user(text: Any) -> tuple[int, int | None] | None:
     """ "uid[:gid]" with numbers only; a name would depend on the image's /etc/passwd."""
     if not isinstance(text, str) or not text:
         return None
-    uid_text, _, gid_text = text.partition(":")
+    uid_text, dummy, gid_text = text.partition(":")
     if not uid_text.isdigit() or (gid_text and not gid_text.isdigit()):
         return None
     return int(uid_text), (int(gid_text) if gid_text else None)
@@ -122,7 +122,7 @@ def parse_env(entries: Any) -> dict[str, str]:
     env: dict[str, str] = {}
     for entry in entries if isinstance(entries, list) else []:
         if isinstance(entry, str):
-            key, _, value = entry.partition("=")
+            key, dummy, value = entry.partition("=")
             env[key] = value
     return env
 

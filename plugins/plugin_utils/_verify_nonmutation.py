@@ -126,10 +126,10 @@ def check_non_mutation(evidence: Evidence, identities: list[str]) -> Finding:
                               "created and removed (saw %s)" % (run_name,
                                                                 sorted(map(str, actions))),
                               refs=(EVENTS, *(identity_path(i, "result.json")
-                                               for i in identities))))
+                                              for i in identities))))
 
     new_containers = set(_index(after, "containers")) - set(_index(before, "containers"))
-    for kind, (_, fields) in KINDS.items():
+    for kind, (dummy, fields) in KINDS.items():
         old, new = _index(before, kind), _index(after, kind)
         for ident, obj in sorted(old.items()):
             if ident in ours:

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import jsonschema
+try:
+    import jsonschema
+except ImportError:  # a controller dependency (requirements.txt); reported as misuse, below
+    jsonschema = None
 
 from ansible_collections.sandbox.attest.plugins.plugin_utils._verify_bundle import (
     KIND_DIR,
@@ -20,6 +23,7 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils._verify_bundle impo
     Evidence,
     known_paths,
 )
+from ansible_collections.sandbox.attest.plugins.plugin_utils._verify_data import DataError
 from ansible_collections.sandbox.attest.plugins.plugin_utils._verify_model import (
     FAIL,
     PASS,
@@ -102,6 +106,11 @@ _VALIDATORS: dict[str, Any] = {}
 
 
 def _validator(schema: dict[str, Any], key: str) -> Any:
+    if jsonschema is None:
+        # Without the validator no schema check can run, and a check that did not run must
+        # never read as passed: this is the controller's set-up, not the evidence's fault.
+        raise DataError("the Python library jsonschema is missing on the controller: "
+                        "pip install -r requirements.txt")
     if key not in _VALIDATORS:
         _VALIDATORS[key] = jsonschema.Draft202012Validator(schema)
     return _VALIDATORS[key]

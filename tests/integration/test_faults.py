@@ -233,7 +233,7 @@ def test_hostile_output_is_refused_and_removed(tmp_path, guard) -> None:
         assert refused["root"][name] == "unexpected name"
     with open("/etc/passwd", "rb") as handle:
         host_line = handle.readline().strip()
-    for top, _, files in os.walk(bundle):
+    for top, dummy, files in os.walk(bundle):
         for name in files:
             with open(os.path.join(top, name), "rb") as handle:
                 assert host_line not in handle.read(), name

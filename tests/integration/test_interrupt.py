@@ -37,7 +37,7 @@ def test_sigint_midway_leaves_nothing_of_the_run(tmp_path, decoys, decoy_image) 
         assert set(run_containers()) != containers_before, "the probe container never started"
         assert run_dirs() != dirs_before
         os.killpg(play.pid, signal.SIGINT)  # what a terminal's Ctrl-C sends
-        output, _ = play.communicate(timeout=300)
+        output, dummy = play.communicate(timeout=300)
     finally:
         if play.poll() is None:
             os.killpg(play.pid, signal.SIGKILL)

@@ -31,8 +31,8 @@ def test_hardened_run_denies_everything(identity: str, seccomp: str) -> None:
     assert len(meta["exe_sha256"]) == 64 and len(meta["container_id"] or "") == 64
 
     # No route: ENETUNREACH for IPv4; without any IPv6 address the kernel says EADDRNOTAVAIL.
-    by_family = {o["target"].startswith("["): o["errno"] for o in obs(lines["PR-NET-2"],
-                                                                        "udp_connect")}
+    by_family = {o["target"].startswith("["): o["errno"]
+                 for o in obs(lines["PR-NET-2"], "udp_connect")}
     assert by_family == {False: "ENETUNREACH", True: "EADDRNOTAVAIL"}
     assert lines["PR-NET-1"]["obs"][0]["nameservers"] == ["127.0.0.1"]
     assert errnos(lines["PR-SOCK-1"], "socket") == {"EPERM"}

@@ -19,6 +19,7 @@ from harness import (
 )
 
 EARLIER_RUN = "20200101T000000Z-0badc0de"
+LOOKALIKE_RUN = "20200101T000000Z-deadbeef"
 
 
 @pytest.fixture
@@ -33,9 +34,7 @@ def decoy_set(decoys, decoy_image) -> dict[str, str]:
         "attached": decoys("container", "--network", network, decoy_image),
         "volume_user": decoys("container", "--mount",
                               "type=volume,source=%s,target=/data" % volume, decoy_image),
-        "lookalike": decoys("container", "--name",
-                            "sandbox-attest-%s-workload" % EARLIER_RUN.replace("0badc0de",
-                                                                                "deadbeef"),
+        "lookalike": decoys("container", "--name", "sandbox-attest-%s-workload" % LOOKALIKE_RUN,
                             decoy_image),
         "earlier_run": decoys("container", "--label", "sandbox.attest.run-id=%s" % EARLIER_RUN,
                               "--label", "sandbox.attest.identity=workload", decoy_image),

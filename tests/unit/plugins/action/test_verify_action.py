@@ -52,7 +52,7 @@ def test_ready_bundle(bundle, probe_path, probe_image_module) -> None:
 
 
 def test_rehearsal_is_partial_not_failed(bundle, probe_path, probe_image_module) -> None:
-    action, _ = _action(_args(bundle, probe_path, approved_venues={},
+    action, dummy = _action(_args(bundle, probe_path, approved_venues={},
                               rehearsal_venues=[eb.HOST]))
     result = action.run(task_vars={})
     assert not result.get("failed")
@@ -64,7 +64,7 @@ def test_rehearsal_is_partial_not_failed(bundle, probe_path, probe_image_module)
 
 def test_a_failed_status_is_returned_not_failed(bundle, probe_path, probe_image_module) -> None:
     os.unlink(os.path.join(bundle, "run.json"))
-    action, _ = _action(_args(bundle, probe_path))
+    action, dummy = _action(_args(bundle, probe_path))
     result = action.run(task_vars={})
     assert not result.get("failed")
     assert result["status"] == "SANDBOX_ATTESTATION_FAILED"
@@ -72,7 +72,7 @@ def test_a_failed_status_is_returned_not_failed(bundle, probe_path, probe_image_
 
 
 def test_check_mode_writes_nothing(bundle, probe_path, probe_image_module) -> None:
-    action, _ = _action(_args(bundle, probe_path), check_mode=True)
+    action, dummy = _action(_args(bundle, probe_path), check_mode=True)
     result = action.run(task_vars={})
     assert result["status"] == "SANDBOX_ATTESTED_READY"
     assert result["written"] is False
@@ -81,34 +81,35 @@ def test_check_mode_writes_nothing(bundle, probe_path, probe_image_module) -> No
 
 def test_dest_option(bundle, probe_path, probe_image_module, tmp_path) -> None:
     dest = str(tmp_path / "elsewhere")
-    action, _ = _action(_args(bundle, probe_path, dest=dest))
+    action, dummy = _action(_args(bundle, probe_path, dest=dest))
     result = action.run(task_vars={})
     assert result["outputs"]["verdict.json"] == os.path.join(dest, "verdict.json")
     assert not os.path.exists(os.path.join(bundle, "verification"))
 
 
 def test_host_option(bundle, probe_path, probe_image_module) -> None:
-    action, _ = _action(_args(bundle, probe_path, host="vps2"))
+    action, dummy = _action(_args(bundle, probe_path, host="vps2"))
     result = action.run(task_vars={})
     assert result["host"] == "vps2"
     assert result["status"] == "SANDBOX_ATTESTATION_PARTIAL"
 
 
 def test_missing_bundle_is_misuse(tmp_path, probe_path) -> None:
-    action, _ = _action(_args(str(tmp_path / "nope"), probe_path))
+    action, dummy = _action(_args(str(tmp_path / "nope"), probe_path))
     result = action.run(task_vars={})
     assert result["failed"] is True and "not a directory" in result["msg"]
 
 
 def test_malformed_venues_are_misuse(bundle, probe_path) -> None:
-    action, _ = _action(_args(bundle, probe_path, approved_venues={eb.HOST: {"fingerprint": 1}}))
+    action, dummy = _action(_args(bundle, probe_path,
+                                  approved_venues={eb.HOST: {"fingerprint": 1}}))
     result = action.run(task_vars={})
     assert result["failed"] is True and "fingerprint" in result["msg"]
 
 
 def test_unusable_matrix_is_misuse(bundle, probe_path, tmp_path) -> None:
     (tmp_path / "bad.yml").write_text("rows: []\n", encoding="utf-8")
-    action, _ = _action(_args(bundle, probe_path, matrix_file=str(tmp_path / "bad.yml")))
+    action, dummy = _action(_args(bundle, probe_path, matrix_file=str(tmp_path / "bad.yml")))
     result = action.run(task_vars={})
     assert result["failed"] is True and "no rows" in result["msg"]
 
@@ -116,12 +117,12 @@ def test_unusable_matrix_is_misuse(bundle, probe_path, tmp_path) -> None:
 def test_unwritable_dest_is_misuse(bundle, probe_path, probe_image_module, tmp_path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("", encoding="utf-8")
-    action, _ = _action(_args(bundle, probe_path, dest=str(blocker / "sub")))
+    action, dummy = _action(_args(bundle, probe_path, dest=str(blocker / "sub")))
     result = action.run(task_vars={})
     assert result["failed"] is True and "cannot write" in result["msg"]
 
 
 def test_unknown_option_is_rejected(bundle, probe_path) -> None:
-    action, _ = _action(_args(bundle, probe_path, bogus=1))
+    action, dummy = _action(_args(bundle, probe_path, bogus=1))
     with pytest.raises(AnsibleActionFail):
         action.run(task_vars={})

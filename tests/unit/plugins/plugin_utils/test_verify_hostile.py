@@ -38,7 +38,7 @@ def test_a_huge_probe_output_is_failed(bundle, verify) -> None:
     path = os.path.join(bundle, "identities", "workload", "probe.jsonl")
     with open(path, "ab") as handle:
         chunk = b'{"probe":"PR-NET-1","obs":[]}\n' * 4096
-        for _ in range(300):  # ~36 MiB, over the parse bound
+        for dummy in range(300):  # ~36 MiB, over the parse bound
             handle.write(chunk)
     eb.write_manifest(bundle)
     verdict = verify(bundle)

@@ -15,7 +15,7 @@ SHAPES = [b"null", b"0", b'""', b"[]", b"{}", b"[[]]", b"[null]", b'{"format": 1
 
 def _files(bundle: str) -> list[str]:
     found = []
-    for directory, _, names in os.walk(bundle):
+    for directory, dummy, names in os.walk(bundle):
         for name in names:
             rel = os.path.relpath(os.path.join(directory, name), bundle)
             if rel != "manifest.json":
