@@ -10,9 +10,16 @@ COLLECTION_LINK := collections/ansible_collections/sandbox/attest
 export ANSIBLE_HOME := $(CURDIR)/.cache/ansible
 export ANSIBLE_LOCAL_TEMP := $(CURDIR)/.cache/ansible/tmp
 
-.PHONY: setup venv probe link test unit integration lint molecule clean
+.PHONY: setup venv probe link tools test unit integration lint sanity molecule clean
 
-setup: venv probe link
+setup: venv probe link tools
+
+# Debian tools the tests use: shellcheck checks the operator packet's script.
+tools:
+	@if ! command -v shellcheck >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null; \
+	  else echo "shellcheck is missing and cannot be installed here (need root and apt-get)" >&2; exit 1; fi; fi
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -11,6 +11,7 @@ static check has an id the matrix binds rows to.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import posixpath
 from collections.abc import Callable
@@ -239,8 +240,8 @@ def _binds_exact(c: dict[str, Any], e: Expected) -> Result:
         problems.append("Mounts %s" % [(m.get("Type"), m.get("Destination")) for m in mounts])
     for mount in mounts:
         if mount.get("Propagation", "") not in SAFE_PROPAGATION:
-            problems.append("%s propagation %s" % (mount.get("Destination"),
-                                                    mount.get("Propagation")))
+            problems.append("%s propagation %s" % (
+                mount.get("Destination"), mount.get("Propagation")))
     for mount in host_mounts:
         propagation = dig(mount, "BindOptions", "Propagation", default="")
         if propagation not in SAFE_PROPAGATION:
@@ -302,8 +303,8 @@ def _cgroupns_private(c: dict[str, Any], e: Expected) -> Result:
 
 def _no_host_namespaces(c: dict[str, Any], e: Expected) -> Result:
     host = as_dict(c.get("HostConfig"))
-    modes = {key: host.get(key) for key in ("PidMode", "IpcMode", "UTSMode", "UsernsMode",
-                                             "Cgroup", "NetworkMode")}
+    modes = {key: host.get(key)
+             for key in ("PidMode", "IpcMode", "UTSMode", "UsernsMode", "Cgroup", "NetworkMode")}
     ok = (modes["PidMode"] == "" and modes["IpcMode"] == "private" and modes["UTSMode"] == ""
           and modes["UsernsMode"] == "" and modes["Cgroup"] in ("", None)
           and modes["NetworkMode"] == "none")
@@ -431,6 +432,28 @@ def expected_for(evidence: Evidence, identity: str, expectations: dict[str, Any]
     )
 
 
+def argv_departures(argv: list[str], expected: list[str]) -> list[str]:
+    """How argv departs from the profile's argv, flag by flag: what was removed, added or
+    given another value (named with the flag it belongs to), e.g. "removed `--read-only`"."""
+    matcher = difflib.SequenceMatcher(a=expected, b=argv, autojunk=False)
+    departures = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        old, new = expected[i1:i2], argv[j1:j2]
+        # A value alone is named with its flag: `--security-opt seccomp=unconfined`.
+        flag = expected[i1 - 1] if i1 > 0 and expected[i1 - 1].startswith("-") else None
+        if flag and tag == "replace" and not old[0].startswith("-") and not new[0].startswith("-"):
+            old, new = [flag, *old], [flag, *new]
+        if tag == "delete":
+            departures.append("removed `%s`" % " ".join(old))
+        elif tag == "insert":
+            departures.append("added `%s`" % " ".join(new))
+        else:
+            departures.append("`%s` instead of `%s`" % (" ".join(new), " ".join(old)))
+    return departures
+
+
 def _argv_check(evidence: Evidence, identity: str, c: dict[str, Any], e: Expected) -> Check:
     """The stored argv is the profile's rendering for this run (and is what result.json ran)."""
     where = identity_path(identity, "argv.json")
@@ -451,9 +474,11 @@ def _argv_check(evidence: Evidence, identity: str, c: dict[str, Any], e: Expecte
     except _profile.ProfileError as exc:
         return Check("argv_rendered", FAIL, "%s: %s" % (identity, exc), identity, refs=(where,))
     problems = []
-    if posixpath.basename(argv[0]) != "docker" or argv != expected:
-        diff = [a for a in argv if a not in expected] + ["-" + a for a in expected if a not in argv]
-        problems.append("argv differs from the profile's rendering: %s" % short(diff, 240))
+    if posixpath.basename(argv[0]) != "docker":
+        problems.append("argv runs %s, not the docker CLI" % short(argv[0], 80))
+    if argv[1:] != expected[1:]:
+        problems.append("argv departs from the profile's rendering: %s" % short(
+            "; ".join(argv_departures(argv[1:], expected[1:])), 400))
     commands = dig(evidence.identity_doc(identity, "result.json"), "commands")
     if isinstance(commands, list) and commands and commands[0] != argv:
         problems.append("result.json's first command is not argv.json")
@@ -487,7 +512,7 @@ def _profile_document_check(evidence: Evidence) -> Check:
         if dig(document, "identities", identity, "user") != _profile.identity_user(identity):
             problems.append("identity %s user %s" % (
                 identity, short(dig(document, "identities", identity, "user"))))
-    _, limits_problem = _profile_limits(evidence)
+    dummy, limits_problem = _profile_limits(evidence)
     if limits_problem:
         problems.append(limits_problem)
     if problems:

@@ -13,7 +13,10 @@ computed here the check is MISSING: never PASS on the bundle's word alone.
 from __future__ import annotations
 
 import importlib
+import itertools
 import os
+import posixpath
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +24,7 @@ from ansible_collections.sandbox.attest.plugins.module_utils import _profile
 from ansible_collections.sandbox.attest.plugins.plugin_utils._verify_bundle import Evidence
 from ansible_collections.sandbox.attest.plugins.plugin_utils._verify_model import (
     FAIL,
+    INFO,
     MISSING,
     PASS,
     Check,
@@ -36,6 +40,9 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils._verify_util import
 )
 
 PROBE_IMAGE_MODULE = "ansible_collections.sandbox.attest.plugins.plugin_utils._probe_image"
+PACKET_MODULE = "ansible_collections.sandbox.attest.plugins.plugin_utils._packet"
+HEX64 = re.compile(r"^[0-9a-f]{64}$")
+PRODUCER_REF = "run.json#/producer"
 
 
 @dataclass(frozen=True)
@@ -165,4 +172,123 @@ def check_provenance(evidence: Evidence, identities: list[str],
                 expected=shipped_value, observed=short(bundle_value),
                 refs=("run.json#/" + ("image_id" if check_id == "image_shipped"
                                       else "probe_sha256"),)))
+    for check in producer_checks(evidence, identities, shipped, shipped_problem):
+        finding.add(check)
     return finding
+
+
+def _run_root(evidence: Evidence, identities: list[str]) -> tuple[str | None, str | None]:
+    """The run root every identity's argv mounts /in from (<run root>/<run id>/<id>/in)."""
+    roots = set()
+    for identity in identities:
+        argv = evidence.identity_doc(identity, "argv.json")
+        words = argv if isinstance(argv, list) else []
+        sources = [part[len("source="):] for prev, word in itertools.pairwise(words)
+                   if prev == "--mount" and isinstance(word, str) and "target=/in" in word
+                   for part in word.split(",") if part.startswith("source=")]
+        if len(sources) != 1:
+            return None, "%s has no single /in bind" % identity_path(identity, "argv.json")
+        roots.add(posixpath.dirname(posixpath.dirname(posixpath.dirname(sources[0]))))
+    if len(roots) != 1:
+        return None, "the identities' argv mount /in from different run roots"
+    return roots.pop(), None
+
+
+def _verifier_version() -> str:
+    # Imported here: _verify_data reads the collection's files, which tests may replace.
+    from ansible_collections.sandbox.attest.plugins.plugin_utils._verify_data import (
+        collection_version,
+    )
+    return collection_version()
+
+
+def _rendered_packet(evidence: Evidence, identities: list[str], shipped: Shipped | None,
+                     shipped_problem: str | None) -> tuple[str | None, str, str | None]:
+    """(the digest this collection renders for the bundle's settings or None, the settings
+    in words, why it cannot be rendered: a reason for INFO, or "FAIL:" and a reason)."""
+    run = evidence.doc("run.json")
+    producer = as_dict(dig(run, "producer"))
+    version = producer.get("collection_version")
+    limits = dig(evidence.doc("profile/profile.json"), "limits")
+    run_root, root_problem = _run_root(evidence, identities)
+    host, seccomp = dig(run, "inventory_hostname"), dig(run, "seccomp_profile")
+    words = "venue %s, seccomp %s, limits %s, run root %s, collection %s" % (
+        short(host, 60), short(seccomp, 40), short(limits, 160), short(run_root, 80),
+        short(version, 20))
+    mine = _verifier_version()
+    if version != mine:
+        return None, words, "rendered by collection %s; this verifier (%s) re-renders only " \
+            "its own packets" % (short(version, 20), mine)
+    if shipped is None:
+        return None, words, shipped_problem or "the shipped probe is unknown"
+    if run_root is None:
+        return None, words, root_problem
+    if not isinstance(limits, dict):
+        return None, words, "profile/profile.json has no limits"
+    try:
+        packet = importlib.import_module(PACKET_MODULE)
+        with open(shipped.source, "rb") as handle:
+            probe = handle.read()
+        settings = packet.PacketSettings(
+            host=host, collection_version=version, seccomp_profile=seccomp,
+            limits={key: value for key, value in limits.items()
+                    if key in _profile.LIMIT_BOUNDS},
+            run_root=run_root)
+        return packet.packet_sha256(probe, settings), words, None
+    except ImportError as exc:
+        return None, words, "cannot import the packet renderer: %s" % exc
+    except OSError as exc:
+        return None, words, "cannot read the shipped probe %s: %s" % (shipped.source, exc)
+    except ValueError as exc:
+        # PacketError: no packet of this collection has these settings.
+        return None, words, "FAIL:%s" % exc
+
+
+def producer_checks(evidence: Evidence, identities: list[str], shipped: Shipped | None,
+                    shipped_problem: str | None) -> list[Check]:
+    """Which path produced the bundle, and for a packet: which packet (DESIGN's trust model).
+
+    A packet bundle must carry its packet's digest (sha256 of the packet's SHA256SUMS). The
+    rendering is deterministic, so the packet this collection renders for the settings the
+    bundle records (venue, seccomp profile, limits, run root) is re-rendered and its digest
+    compared: a different digest means an edited packet (or another renderer). When the
+    packet cannot be re-rendered here (another collection version) that is said, not failed:
+    the argv and inspect checks still hold every run to the profile.
+    """
+    producer = dig(evidence.doc("run.json"), "producer")
+    path = dig(producer, "path")
+    digest = dig(producer, "packet_sha256")
+    if path == "automated":
+        if digest is not None:
+            return [Check("producer", FAIL, "an automated bundle names a packet digest (%s)"
+                          % short(digest, 80), refs=(PRODUCER_REF,))]
+        return []
+    if path != "packet":
+        return [Check("producer", FAIL, "run.json names no known producer path (%s)"
+                      % short(path, 40), refs=(PRODUCER_REF,))]
+    if not (isinstance(digest, str) and HEX64.match(digest)):
+        return [Check("packet_digest", FAIL, "a packet bundle without a well-formed packet "
+                      "digest (packet_sha256 %s)" % short(digest, 80),
+                      expected="64 lowercase hex", observed=short(digest, 80),
+                      refs=(PRODUCER_REF + "/packet_sha256",))]
+    checks = [Check("packet_digest", PASS, "produced by the operator packet %s" % digest,
+                    observed=digest, refs=(PRODUCER_REF + "/packet_sha256",))]
+    rendered, words, problem = _rendered_packet(evidence, identities, shipped, shipped_problem)
+    refs = (PRODUCER_REF + "/packet_sha256", "run.json", "profile/profile.json")
+    if problem and problem.startswith("FAIL:"):
+        checks.append(Check("packet_rendered", FAIL, "no packet this collection renders has "
+                            "the bundle's settings (%s): %s" % (words, problem[5:]),
+                            observed=digest, refs=refs))
+    elif rendered is None:
+        checks.append(Check("packet_rendered", INFO, "packet %s not re-rendered: %s"
+                            % (digest[:16], problem), observed=digest, refs=refs))
+    elif rendered == digest:
+        checks.append(Check("packet_rendered", PASS, "packet %s is the one this collection "
+                            "renders for %s" % (digest[:16], words), expected=rendered,
+                            observed=digest, refs=refs))
+    else:
+        checks.append(Check("packet_rendered", FAIL, "packet %s is not the one this collection "
+                            "renders for %s (%s): the packet was edited after it was rendered"
+                            % (digest[:16], words, rendered[:16]), expected=rendered,
+                            observed=digest, refs=refs))
+    return checks

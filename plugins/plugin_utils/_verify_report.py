@@ -39,6 +39,9 @@ FINDING_FIXES = {
     "non_mutation": "Re-run in a quiet window; the cited events show what changed.",
 }
 
+# Which packet produced a packet bundle, and whether each container ran the profile's argv.
+PACKET_CHECKS = ("producer", "packet_digest", "packet_rendered")
+
 VERDICT_WORDS = {PASS: "PASS", "fail": "FAIL", "partial": "PARTIAL", "missing": "MISSING",
                  INFO: "info"}
 
@@ -74,11 +77,18 @@ def _producer(verdict: Verdict) -> list[str]:
                 "(collection %s %s)." % (
                     cell(producer.get("collection")), cell(producer.get("collection_version")))]
     if path == "packet":
-        return ["Produced by the **operator packet** (packet sha256 `%s`): an operator ran the "
-                "rendered commands and returned the files. Integrity and cross-checks catch "
-                "corruption and naive edits, but a packet operator can forge a consistent "
-                "bundle; only a signature (later work) changes that." % cell(
-                    producer.get("packet_sha256"))]
+        lines = ["Produced by the **operator packet** (packet sha256 `%s`): an operator ran the "
+                 "rendered commands and returned the files. Integrity and cross-checks catch "
+                 "corruption and naive edits, but a packet operator can forge a consistent "
+                 "bundle; only a signature (later work) changes that." % cell(
+                     producer.get("packet_sha256"))]
+        checks = [c for c in _finding(verdict, "provenance").checks
+                  if c.id in PACKET_CHECKS]
+        checks += [c for c in _finding(verdict, "profile").checks if c.id == "argv_rendered"]
+        if checks:
+            lines += [""] + ["- %s: %s" % (VERDICT_WORDS.get(c.outcome, c.outcome), cell(
+                c.message)) for c in checks]
+        return lines
     return ["The bundle does not say which path produced it (`run.json` producer: %s): treat "
             "it as unauthenticated." % cell(raw)]
 
@@ -120,8 +130,8 @@ def render_report(verdict: Verdict) -> str:
         failed_rows = [row for row in verdict.rows if row.result != ROW_PASS]
         if failed_rows:
             lines += ["", "How to fix each row that is not PASS:", ""]
-            lines += ["- **#%d %s** (%s): %s" % (row.row, row.boundary, row.result,
-                                                cell(row.fix)) for row in failed_rows]
+            lines += ["- **#%d %s** (%s): %s" % (row.row, row.boundary, row.result, cell(row.fix))
+                      for row in failed_rows]
         other = [f for f in verdict.findings if f.outcome != PASS and f.name not in (
             "probes", "profile", "cross_checks")] + [
             f for f in verdict.findings if f.name in ("profile", "cross_checks")

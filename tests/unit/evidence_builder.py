@@ -114,10 +114,26 @@ class EvidenceModel:
         self.probes[identity] = [line for line in self.probes[identity] if line["probe"] != probe]
 
 
+def packet_digest(probe_path: str, host: str = HOST, seccomp_name: str = "targeted-deny",
+                  limits: dict[str, int] | None = None, run_root: str = RUN_ROOT,
+                  version: str = "0.1.0") -> str:
+    """The packet_sha256 a bundle of the packet rendered with these settings records."""
+    from ansible_collections.sandbox.attest.plugins.plugin_utils._packet import (
+        PacketSettings,
+        packet_sha256,
+    )
+    with open(probe_path, "rb") as handle:
+        probe = handle.read()
+    return packet_sha256(probe, PacketSettings(
+        host=host, collection_version=version, seccomp_profile=seccomp_name,
+        limits=limits or {}, run_root=run_root))
+
+
 def make_model(probe_path: str, image_id: str, probe_sha: str, *, run_id: str = RUN_ID,
                host: str = HOST, seccomp_name: str = "targeted-deny",
                path: str = "automated") -> EvidenceModel:
-    del probe_path  # the digests are computed by the caller, as the verifier will
+    # The image and probe digests are computed by the caller, as the verifier will; a packet
+    # bundle records the digest of the packet this collection renders for its settings.
     model = EvidenceModel(run_id=run_id, host=host, seccomp_name=seccomp_name,
                           image_id=image_id, probe_sha=probe_sha)
     limits = _profile.resolve_limits()
@@ -125,7 +141,8 @@ def make_model(probe_path: str, image_id: str, probe_sha: str, *, run_id: str = 
     docs["run.json"] = {
         "format": 1, "run_id": run_id,
         "producer": {"path": path, "collection": "sandbox.attest", "collection_version": "0.1.0",
-                     "packet_sha256": sha256(b"packet") if path == "packet" else None},
+                     "packet_sha256": packet_digest(probe_path, host, seccomp_name, limits)
+                     if path == "packet" else None},
         "inventory_hostname": host, "runtime": "docker", "seccomp_profile": seccomp_name,
         "image_id": image_id, "probe_sha256": probe_sha, "identities": ["workload", "root"],
         "started_at": "2026-11-28T22:31:31Z", "finished_at": "2026-11-28T22:31:36Z"}

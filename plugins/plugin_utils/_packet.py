@@ -1,0 +1,309 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) sandbox.attest contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The operator packet: rendered on the controller, byte for byte determined by its settings.
+
+A packet is the probe image archive, the profile and seccomp JSON, a POSIX sh script and a
+README, plus SHA256SUMS (the digest of each); the packet's digest is the sha256 of SHA256SUMS.
+Nothing in it is typed twice: the create argv of each identity is _profile.create_argv rendered
+with sentinel values that become the script's "$RUN_ID" and "$RUN_ROOT"; the engine --format
+templates are the module_utils constants, shell-quoted. Because the rendering is deterministic
+(no time, no randomness), the verifier re-renders the packet from the settings a bundle
+records and so tells whether the bundle came from the packet this collection renders.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import posixpath
+import re
+import tarfile
+from dataclasses import dataclass, field
+
+from ansible_collections.sandbox.attest.plugins.module_utils import _facts, _profile, _snapshot
+from ansible_collections.sandbox.attest.plugins.module_utils._seccomp import (
+    canonical_json,
+    seccomp_profile,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils._bundle_write import render_json
+from ansible_collections.sandbox.attest.plugins.plugin_utils._packet_script import (
+    README,
+    SCRIPT,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils._probe_image import (
+    ProbeImage,
+    build_probe_image,
+)
+
+SCRIPT_NAME = "attest.sh"
+README_NAME = "README.md"
+IMAGE_NAME = "probe-image.tar"
+SUMS_NAME = "SHA256SUMS"
+PROFILE_NAME = "profile/profile.json"
+SECCOMP_NAME = "profile/seccomp.json"
+ENGINE_CLI = "docker"
+
+# Stand-ins rendered into the argv, then replaced by the script's own variables. The run id
+# sentinel matches RUN_ID_PATTERN (create_argv checks it) and can occur nowhere else.
+SENTINEL_RUN_ID = "00000000T000000Z-00000000"
+SENTINEL_RUN_ROOT = "/sandbox-attest-packet-run-root"
+_SENTINELS = re.compile("(%s|%s)" % (re.escape(SENTINEL_RUN_ROOT), re.escape(SENTINEL_RUN_ID)))
+_SHELL_VARIABLE = {SENTINEL_RUN_ROOT: '"$RUN_ROOT"', SENTINEL_RUN_ID: '"$RUN_ID"'}
+
+# The venue name becomes a directory name and a JSON string in the script: keep it plain.
+HOST_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
+RUN_ROOT_PATTERN = re.compile(r"^(/[A-Za-z0-9._-]+)+$")
+VERSION_PATTERN = re.compile(r"^[0-9A-Za-z.+-]{1,40}$")
+_PLACEHOLDER = re.compile(r"@@([A-Z0-9_]+)@@")
+
+
+class PacketError(ValueError):
+    """The packet cannot be rendered with these settings."""
+
+
+@dataclass(frozen=True)
+class PacketSettings:
+    """Everything a packet depends on besides the probe; each is recorded in its bundle."""
+
+    host: str
+    collection_version: str
+    seccomp_profile: str = _profile.DEFAULT_SECCOMP_PROFILE
+    limits: dict[str, int] = field(default_factory=dict)
+    run_root: str = _profile.DEFAULT_RUN_ROOT
+
+
+@dataclass(frozen=True)
+class Packet:
+    settings: PacketSettings
+    image: ProbeImage
+    files: dict[str, bytes]
+    argv: dict[str, list[str]]
+
+    @property
+    def sums(self) -> bytes:
+        return self.files[SUMS_NAME]
+
+    @property
+    def packet_sha256(self) -> str:
+        return hashlib.sha256(self.sums).hexdigest()
+
+    @property
+    def name(self) -> str:
+        return "sandbox-attest-packet-%s-%s" % (self.settings.host, self.packet_sha256[:12])
+
+    def digests(self) -> dict[str, str]:
+        return {path: hashlib.sha256(data).hexdigest() for path, data in self.files.items()}
+
+    def tarball(self) -> bytes:
+        return packet_tarball(self.name, self.files)
+
+
+def check_settings(settings: PacketSettings) -> PacketSettings:
+    """The settings with limits resolved, or PacketError saying what is wrong."""
+    if not isinstance(settings.host, str) or not HOST_PATTERN.match(settings.host):
+        raise PacketError("the venue name %r must be letters, digits, '.', '_' or '-' (it names "
+                          "the bundle's directory)" % (settings.host,))
+    if settings.seccomp_profile not in _profile.SECCOMP_PROFILES:
+        raise PacketError("unknown seccomp profile %r (shipped: %s)" % (
+            settings.seccomp_profile, ", ".join(_profile.SECCOMP_PROFILES)))
+    root = settings.run_root
+    if (not isinstance(root, str) or not RUN_ROOT_PATTERN.match(root)
+            or posixpath.normpath(root) != root or "/../" in root + "/" or "/./" in root + "/"):
+        raise PacketError("run_root must be a normalised absolute path below / of letters, "
+                          "digits, '.', '_' and '-', got %r" % (root,))
+    if not VERSION_PATTERN.match(str(settings.collection_version)):
+        raise PacketError("collection version %r is not a version" % (settings.collection_version,))
+    try:
+        limits = _profile.resolve_limits(settings.limits)
+    except _profile.ProfileError as exc:
+        raise PacketError(str(exc)) from exc
+    return PacketSettings(host=settings.host, collection_version=settings.collection_version,
+                          seccomp_profile=settings.seccomp_profile, limits=limits,
+                          run_root=root)
+
+
+def sh_quote(text: str) -> str:
+    """One single-quoted sh word; the only character needing care inside is the quote."""
+    return "'%s'" % text.replace("'", "'\\''")
+
+
+def shell_word(word: str) -> str:
+    """A create_argv word with the sentinels as the script's "$RUN_ID" and "$RUN_ROOT"."""
+    parts = [part for part in _SENTINELS.split(word) if part]
+    return "".join(_SHELL_VARIABLE.get(part) or sh_quote(part) for part in parts) or "''"
+
+
+def sentinel_argv(settings: PacketSettings, identity: str, image_id: str) -> list[str]:
+    paths = _profile.run_paths(SENTINEL_RUN_ROOT, SENTINEL_RUN_ID, identity,
+                               settings.seccomp_profile)
+    return _profile.create_argv(ENGINE_CLI, SENTINEL_RUN_ID, identity, image_id, paths,
+                                settings.limits)
+
+
+def _groups(argv: list[str]) -> list[list[str]]:
+    """`docker create`, then each flag with its value (a value never starts with '-')."""
+    groups = [argv[:2]]
+    rest = argv[2:]
+    index = 0
+    while index < len(rest):
+        word = rest[index]
+        if (word.startswith("-") and index + 1 < len(rest)
+                and not rest[index + 1].startswith("-") and index + 1 != len(rest) - 1):
+            groups.append(rest[index:index + 2])
+            index += 2
+        else:
+            groups.append([word])
+            index += 1
+    return groups
+
+
+def create_function(identity: str, argv: list[str]) -> str:
+    """The sh function create_<identity>: run_create with the argv, one flag per line."""
+    lines = ["create_%s() {" % identity, "    run_create \\"]
+    groups = _groups(argv)
+    for number, group in enumerate(groups):
+        tail = "" if number == len(groups) - 1 else " \\"
+        lines.append("        %s%s" % (" ".join(shell_word(word) for word in group), tail))
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def render_script(settings: PacketSettings, image: ProbeImage) -> tuple[str, dict[str, list[str]]]:
+    """(the script's text, identity -> create argv with sentinels)."""
+    argv = {identity: sentinel_argv(settings, identity, image.image_id)
+            for identity in _profile.IDENTITIES}
+    values = {
+        "VERSION": settings.collection_version,
+        "HOST": settings.host,
+        "RUN_ROOT": settings.run_root,
+        "SECCOMP": settings.seccomp_profile,
+        "IMAGE_ID": image.image_id,
+        "PROBE_SHA256": image.probe_sha256,
+        "TIMEOUT_S": str(settings.limits["timeout_s"]),
+        "IDENTITIES": " ".join(_profile.IDENTITIES),
+        "LABEL_RUN_ID": _profile.LABEL_RUN_ID,
+        "CONTAINER_PREFIX": _profile.CONTAINER_NAME_PREFIX,
+        "FACTS_TEMPLATE": sh_quote(_facts.FACTS_TEMPLATE),
+        "EVENT_TEMPLATE": sh_quote(_snapshot.EVENT_TEMPLATE),
+        "CREATE_FUNCTIONS": "\n\n".join(create_function(identity, words)
+                                        for identity, words in argv.items()),
+        "IDENTITY_USERS": "\n".join("        %s) printf '%%s' %s ;;" % (
+            identity, sh_quote(_profile.identity_user(identity)))
+            for identity in _profile.IDENTITIES),
+    }
+    for kind in ("container", "network", "volume", "image"):
+        upper = kind.upper()
+        values["IDENT_" + upper] = sh_quote(_snapshot.IDENT_TEMPLATES[kind])
+        values["CONFIG_" + upper] = sh_quote(_snapshot.CONFIG_TEMPLATES[kind])
+        values["LIST_" + upper] = " ".join(
+            sh_quote(word) for word in [ENGINE_CLI, *_snapshot.LIST_COMMANDS[kind]])
+        values["INSPECT_" + upper] = " ".join(
+            sh_quote(word) for word in [ENGINE_CLI, *_snapshot.INSPECT_COMMANDS[kind]])
+    return fill(SCRIPT, values), argv
+
+
+def render_readme(settings: PacketSettings, image: ProbeImage) -> str:
+    limits = settings.limits
+    return fill(README, {
+        "HOST": settings.host,
+        "VERSION": settings.collection_version,
+        "RUN_ROOT": settings.run_root,
+        "IMAGE_ID": image.image_id,
+        "PROBE_SHA256": image.probe_sha256,
+        "SECCOMP": settings.seccomp_profile,
+        "TIMEOUT_S": str(limits["timeout_s"]),
+        "LIMITS": "pids %d, memory %d MiB, cpus %s, /tmp %d MiB" % (
+            limits["pids"], limits["memory_mb"], _profile.cpus_string(limits["cpus_milli"]),
+            limits["tmpfs_tmp_mb"]),
+    })
+
+
+def fill(template: str, values: dict[str, str]) -> str:
+    """Replace every @@NAME@@; a name without a value is a bug, never left in the output."""
+    def value(match: re.Match[str]) -> str:
+        if match.group(1) not in values:
+            raise PacketError("the template needs %s" % match.group(1))
+        return values[match.group(1)]
+    text = _PLACEHOLDER.sub(value, template)
+    if "@@" in text:
+        raise PacketError("a placeholder was left in the rendered text")
+    return text
+
+
+def render_packet(probe: bytes, settings: PacketSettings) -> Packet:
+    settings = check_settings(settings)
+    image = build_probe_image(probe)
+    script, argv = render_script(settings, image)
+    files = {
+        README_NAME: render_readme(settings, image).encode("utf-8"),
+        SCRIPT_NAME: script.encode("utf-8"),
+        IMAGE_NAME: image.archive,
+        PROFILE_NAME: render_json(_profile.profile_document(settings.seccomp_profile,
+                                                            settings.limits)),
+        SECCOMP_NAME: canonical_json(seccomp_profile(settings.seccomp_profile)).encode("ascii"),
+    }
+    # The format `sha256sum -c` reads: "<hex>  <path>", sorted, so the digest is stable.
+    files[SUMS_NAME] = "".join("%s  %s\n" % (hashlib.sha256(data).hexdigest(), path)
+                               for path, data in sorted(files.items())).encode("ascii")
+    return Packet(settings=settings, image=image, files=files, argv=argv)
+
+
+def packet_sha256(probe: bytes, settings: PacketSettings) -> str:
+    """The digest of the packet these settings render (what a bundle records)."""
+    return render_packet(probe, settings).packet_sha256
+
+
+def packet_tarball(top: str, files: dict[str, bytes]) -> bytes:
+    """A deterministic .tar.gz of the packet under one top directory (fixed owners, mtimes)."""
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        directories = sorted({top} | {posixpath.join(top, posixpath.dirname(path))
+                                      for path in files if "/" in path})
+        for directory in directories:
+            info = _tar_info(directory + "/", 0o755, 0)
+            info.type = tarfile.DIRTYPE
+            tar.addfile(info)
+        for path, data in sorted(files.items()):
+            mode = 0o755 if path == SCRIPT_NAME else 0o644
+            tar.addfile(_tar_info(posixpath.join(top, path), mode, len(data)), io.BytesIO(data))
+    out = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0) as gz:
+        gz.write(raw.getvalue())
+    return out.getvalue()
+
+
+def _tar_info(name: str, mode: int, size: int) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.mode = mode
+    info.size = size
+    info.mtime = 0
+    info.uid = info.gid = 0
+    info.uname = info.gname = ""
+    return info
+
+
+def summary(packet: Packet) -> dict:
+    """What the playbook shows and returns: digests, and the argv as the script writes it."""
+    return {
+        "packet_sha256": packet.packet_sha256,
+        "name": packet.name,
+        "host": packet.settings.host,
+        "seccomp_profile": packet.settings.seccomp_profile,
+        "limits": dict(packet.settings.limits),
+        "run_root": packet.settings.run_root,
+        "image_id": packet.image.image_id,
+        "probe_sha256": packet.image.probe_sha256,
+        "files": packet.digests(),
+        "argv": {identity: [word.replace(SENTINEL_RUN_ROOT, "${RUN_ROOT}")
+                            .replace(SENTINEL_RUN_ID, "${RUN_ID}") for word in words]
+                 for identity, words in packet.argv.items()},
+    }
+
+
+def describe(settings: PacketSettings) -> str:
+    return json.dumps({"host": settings.host, "seccomp_profile": settings.seccomp_profile,
+                       "limits": settings.limits, "run_root": settings.run_root,
+                       "collection_version": settings.collection_version}, sort_keys=True)

@@ -1,0 +1,713 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) sandbox.attest contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The operator packet's POSIX sh script and README, as templates.
+
+`@@NAME@@` marks what plugin_utils/_packet.py fills in: shell-quoted constants from
+module_utils (the engine --format templates, the profile's rendered argv), never anything
+typed here a second time. The script needs the docker CLI and coreutils only (no grep, sed,
+awk or find): JSON is assembled with printf and parameter expansion, digests with sha256sum.
+"""
+
+from __future__ import annotations
+
+SCRIPT = r"""#!/bin/sh
+# sandbox.attest operator packet (collection @@VERSION@@) for venue "@@HOST@@".
+#
+# Attests the deny-by-default sandbox on THIS host and writes an evidence bundle for a reviewer,
+# who verifies it with `ansible-playbook playbooks/verify.yml -e bundle=PATH`. Rendered by
+# playbooks/packet.yml; do not edit: the bundle records this packet's digest and the argv each
+# container ran, and the verifier recomputes both from the hardened profile.
+#
+#   sh attest.sh --plan          show what would run; touches nothing
+#   sh attest.sh [OUTPUT_DIR]    run as root; the bundle lands in OUTPUT_DIR/@@HOST@@/<run id>/
+#                                (default OUTPUT_DIR: ./evidence)
+#
+# Needs the docker CLI (with an engine it can reach) and coreutils, nothing else. It creates
+# only this run's two containers (named and labelled with its run id), this run's directory
+# under the run root (@@RUN_ROOT@@) and, when the engine lacks it, the probe image (a
+# labelled cache, kept). On exit or interrupt it removes the containers and the run
+# directory, and nothing else.
+
+set -eu
+umask 022
+LC_ALL=C
+export LC_ALL
+
+PACKET_HOST='@@HOST@@'
+COLLECTION_VERSION='@@VERSION@@'
+RUN_ROOT='@@RUN_ROOT@@'
+SECCOMP_PROFILE='@@SECCOMP@@'
+IMAGE_ID='@@IMAGE_ID@@'
+PROBE_SHA256='@@PROBE_SHA256@@'
+TIMEOUT_S=@@TIMEOUT_S@@
+IDENTITIES='@@IDENTITIES@@'
+LABEL_RUN_ID='@@LABEL_RUN_ID@@'
+CONTAINER_PREFIX='@@CONTAINER_PREFIX@@'
+STDOUT_CAP=1048576
+STDERR_CAP=65536
+FETCH_NAME=ok
+FETCH_MAX_BYTES=4096
+FETCH_MAX_ENTRIES=256
+
+# The engine --format templates, verbatim from module_utils/_facts.py and _snapshot.py: the
+# automated path runs the same strings, so both paths give the same facts and digests.
+FACTS_TEMPLATE=@@FACTS_TEMPLATE@@
+EVENT_TEMPLATE=@@EVENT_TEMPLATE@@
+IDENT_CONTAINER=@@IDENT_CONTAINER@@
+# shellcheck disable=SC2016 # Go template variables, meant literally
+IDENT_NETWORK=@@IDENT_NETWORK@@
+IDENT_VOLUME=@@IDENT_VOLUME@@
+IDENT_IMAGE=@@IDENT_IMAGE@@
+CONFIG_CONTAINER=@@CONFIG_CONTAINER@@
+CONFIG_NETWORK=@@CONFIG_NETWORK@@
+CONFIG_VOLUME=@@CONFIG_VOLUME@@
+CONFIG_IMAGE=@@CONFIG_IMAGE@@
+
+list_container() { @@LIST_CONTAINER@@; }
+list_network() { @@LIST_NETWORK@@; }
+list_volume() { @@LIST_VOLUME@@; }
+list_image() { @@LIST_IMAGE@@; }
+inspect_container() { @@INSPECT_CONTAINER@@ "$@"; }
+inspect_network() { @@INSPECT_NETWORK@@ "$@"; }
+inspect_volume() { @@INSPECT_VOLUME@@ "$@"; }
+inspect_image() { @@INSPECT_IMAGE@@ "$@"; }
+
+# The exact `docker create` argv of each identity: module_utils/_profile.py create_argv,
+# rendered with this run's id and run root. run_create records it in argv.json and runs it
+# as it is; the verifier recomputes it and compares it word for word.
+@@CREATE_FUNCTIONS@@
+
+STEP=0
+RUN_ID=''
+RUN_DIR=''
+RUN_DIR_MADE=''
+STAGE=''
+WORK=''
+OUT_DIR=''
+OUT_ROOT=''
+MADE_OUT_ROOT=''
+MADE_OUT_HOST=''
+CREATED=''
+CREATING=''
+WAIT_PID=''
+COMPLETE=''
+CLEANED=''
+NL='
+'
+
+say() { printf 'sandbox-attest: %s\n' "$*"; }
+step() {
+    STEP=$((STEP + 1))
+    printf '\nsandbox-attest: [%d] %s\n' "$STEP" "$*"
+}
+die() {
+    printf 'sandbox-attest: ERROR: %s\n' "$*" >&2
+    exit 1
+}
+now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
+sha_of() {
+    _sha=$(sha256sum)
+    printf '%s' "${_sha%% *}"
+}
+
+# A JSON string: the values written here are controlled (ids, paths checked at render time,
+# names passed through `tr`), so escaping backslash and double quote is enough.
+json_str() {
+    _js_in=$1
+    _js_out=''
+    while :; do
+        case $_js_in in
+            *[\"\\]*) ;;
+            *) break ;;
+        esac
+        _js_pre=${_js_in%%[\"\\]*}
+        _js_rest=${_js_in#"$_js_pre"}
+        _js_char=${_js_rest%"${_js_rest#?}"}
+        _js_out="$_js_out$_js_pre\\$_js_char"
+        _js_in=${_js_rest#?}
+    done
+    printf '"%s%s"' "$_js_out" "$_js_in"
+}
+
+argv_json() {
+    _aj='['
+    _aj_sep=''
+    for _aj_word in "$@"; do
+        _aj="$_aj$_aj_sep$(json_str "$_aj_word")"
+        _aj_sep=', '
+    done
+    printf '%s]' "$_aj"
+}
+
+# Every engine command an identity's run issues, in order, for result.json.
+record() {
+    COMMANDS="$COMMANDS${COMMANDS:+, }$(argv_json "$@")"
+}
+
+# A printable, JSON-safe form of a name the sandbox chose (it may hold any byte).
+safe_name() {
+    printf '%s' "$1" | head -c 200 | tr -c 'A-Za-z0-9._+-' '?'
+}
+
+forget_container() {
+    _fc_keep=''
+    for _fc_id in $CREATED; do
+        [ "$_fc_id" = "$1" ] || _fc_keep="$_fc_keep $_fc_id"
+    done
+    CREATED=$_fc_keep
+}
+
+# Remove the containers of THIS run: the ids recorded at create, those listed by this run's
+# label, and those named after it; each label is read back before anything is removed.
+remove_run_containers() {
+    _passes=1
+    # A `docker create` cut short by a signal may still complete in the engine: look again.
+    [ -z "$CREATING" ] || _passes=5
+    while [ "$_passes" -gt 0 ]; do
+        _listed=$(timeout 60 docker ps -aq --no-trunc --filter "label=$LABEL_RUN_ID=$RUN_ID" \
+            2>/dev/null) || _listed=''
+        _named=''
+        for _rc_identity in $IDENTITIES; do
+            _named="$_named $CONTAINER_PREFIX$RUN_ID-$_rc_identity"
+        done
+        for _rc_ref in $CREATED $_listed $_named; do
+            _rc_seen=$(timeout 60 docker container inspect --format \
+                "{{.Id}} {{index .Config.Labels \"$LABEL_RUN_ID\"}}" "$_rc_ref" 2>/dev/null) \
+                || continue
+            _rc_id=${_rc_seen%% *}
+            if [ "${_rc_seen#* }" != "$RUN_ID" ]; then
+                say "not removing $_rc_ref: it does not carry this run's label"
+                continue
+            fi
+            if timeout 60 docker rm --force --volumes "$_rc_id" >/dev/null 2>&1; then
+                say "removed container $_rc_id"
+                forget_container "$_rc_id"
+            else
+                say "could not remove container $_rc_id: remove it with docker rm --force $_rc_id"
+            fi
+        done
+        _passes=$((_passes - 1))
+        [ "$_passes" -eq 0 ] || sleep 1
+    done
+}
+
+cleanup() {
+    [ -z "$CLEANED" ] || return 0
+    CLEANED=1
+    set +e
+    # Finish the cleanup even when Ctrl-C is pressed again.
+    trap '' INT TERM HUP
+    if [ -n "$WAIT_PID" ]; then
+        kill "$WAIT_PID" 2>/dev/null
+        wait "$WAIT_PID" 2>/dev/null
+    fi
+    if [ -n "$RUN_ID" ]; then
+        remove_run_containers
+    fi
+    if [ -n "$RUN_DIR_MADE" ] && [ -d "$RUN_DIR" ] && [ ! -L "$RUN_DIR" ]; then
+        rm -rf -- "$RUN_DIR" && say "removed the run directory $RUN_DIR"
+    fi
+    if [ -n "$STAGE" ] && [ -z "$COMPLETE" ] && [ -d "$STAGE" ]; then
+        rm -rf -- "$STAGE" && say "removed the incomplete bundle"
+    fi
+    if [ -z "$COMPLETE" ]; then
+        # Output directories this run made and left empty go too.
+        [ -z "$MADE_OUT_HOST" ] || rmdir -- "$OUT_DIR" 2>/dev/null
+        [ -z "$MADE_OUT_ROOT" ] || rmdir -- "$OUT_ROOT" 2>/dev/null
+    fi
+    if [ -n "$WORK" ]; then
+        rm -rf -- "$WORK"
+    fi
+}
+
+on_signal() {
+    printf '\nsandbox-attest: interrupted (%s): removing what this run created\n' "$1" >&2
+    cleanup
+    exit "$2"
+}
+
+run_create() {
+    if [ -n "${PLAN:-}" ]; then
+        printf '  %s\n' "$*"
+        return 0
+    fi
+    argv_json "$@" > "$ID_DIR/argv.json"
+    printf '\n' >> "$ID_DIR/argv.json"
+    record "$@"
+    CREATING=1
+    _rcr_out=$("$@" 2>"$WORK/create.err") || die "docker create failed: $(cat "$WORK/create.err")"
+    _rcr_id=${_rcr_out##*"$NL"}
+    case $_rcr_id in
+        *[!0-9a-f]*|'') die "docker create printed no container id: $_rcr_out" ;;
+    esac
+    [ "${#_rcr_id}" -eq 64 ] || die "docker create printed no container id: $_rcr_out"
+    CID=$_rcr_id
+    CREATED="$CREATED $CID"
+    CREATING=''
+}
+
+is_vanished() {
+    case $(cat "$WORK/inspect.err") in
+        *"No such"*|*"not found"*|*"Not found"*) return 0 ;;
+    esac
+    return 1
+}
+
+# One kind of the digest-only snapshot into SK_ITEMS: per object the identifying line of
+# IDENT_<KIND> with config_sha256 (sha256 of the CONFIG_<KIND> line, its LF included) added.
+# No raw configuration is kept: the configuration line only passes through sha256sum.
+snapshot_kind() {
+    case $1 in
+        container) _sk_ti=$IDENT_CONTAINER; _sk_tc=$CONFIG_CONTAINER ;;
+        network) _sk_ti=$IDENT_NETWORK; _sk_tc=$CONFIG_NETWORK ;;
+        volume) _sk_ti=$IDENT_VOLUME; _sk_tc=$CONFIG_VOLUME ;;
+        image) _sk_ti=$IDENT_IMAGE; _sk_tc=$CONFIG_IMAGE ;;
+    esac
+    _sk_refs=$("list_$1" 2>"$WORK/list.err") || die "listing ${1}s failed: $(cat "$WORK/list.err")"
+    SK_ITEMS=''
+    set -f
+    # shellcheck disable=SC2086 # split on purpose: one engine id or name per word
+    for _sk_ref in $(printf '%s\n' $_sk_refs | sort -u); do
+        if ! _sk_line=$("inspect_$1" --format "$_sk_ti" "$_sk_ref" 2>"$WORK/inspect.err") \
+            || ! _sk_conf=$("inspect_$1" --format "$_sk_tc" "$_sk_ref" 2>"$WORK/inspect.err"); then
+            is_vanished || die "inspecting $1 $_sk_ref failed: $(cat "$WORK/inspect.err")"
+            SNAP_VANISHED="$SNAP_VANISHED${SNAP_VANISHED:+,}\"$1:$_sk_ref\""
+            continue
+        fi
+        case $_sk_line in
+            '{'*'}') ;;
+            *) die "the identifying template of $1 $_sk_ref printed no JSON object" ;;
+        esac
+        _sk_digest=$(printf '%s\n' "$_sk_conf" | sha_of)
+        SK_ITEMS="$SK_ITEMS${SK_ITEMS:+,}${_sk_line%\}},\"config_sha256\":\"$_sk_digest\"}"
+    done
+    set +f
+    _sk_conf=''
+}
+
+snapshot() {
+    SNAP_VANISHED=''
+    printf '{"format":1,"taken_at":"%s"' "$(now)" > "$1"
+    for _sn_kind in container network volume image; do
+        snapshot_kind "$_sn_kind"
+        printf ',"%ss":[%s]' "$_sn_kind" "$SK_ITEMS" >> "$1"
+    done
+    printf ',"vanished":[%s]}\n' "$SNAP_VANISHED" >> "$1"
+    SK_ITEMS=''
+}
+
+refuse() {
+    _fo_refused="$_fo_refused${_fo_refused:+, }{\"name\": \"$1\", \"reason\": \"$2\"}"
+}
+
+# Copy out/ok only after the container is gone: a regular file (not a link) with the expected
+# name, within the size bound; its mode is never kept. Everything else is refused, with why.
+fetch_out() {
+    _fo_dir=$RUN_DIR/$1/out
+    _fo_copied=''
+    _fo_refused=''
+    _fo_count=0
+    for _fo_entry in "$_fo_dir"/* "$_fo_dir"/.[!.]* "$_fo_dir"/..?*; do
+        [ -e "$_fo_entry" ] || [ -L "$_fo_entry" ] || continue
+        _fo_count=$((_fo_count + 1))
+        if [ "$_fo_count" -gt "$FETCH_MAX_ENTRIES" ]; then
+            refuse '*' "too many entries (more than $FETCH_MAX_ENTRIES); the rest was not read"
+            break
+        fi
+        _fo_name=${_fo_entry##*/}
+        _fo_reason=''
+        if [ "$_fo_name" != "$FETCH_NAME" ]; then
+            _fo_reason='unexpected name'
+        elif [ -L "$_fo_entry" ]; then
+            _fo_reason='symlink'
+        elif [ ! -f "$_fo_entry" ]; then
+            _fo_reason='not a regular file'
+        else
+            _fo_size=$(stat -c %s -- "$_fo_entry")
+            if [ "$_fo_size" -gt "$FETCH_MAX_BYTES" ]; then
+                _fo_reason="too large ($_fo_size bytes, at most $FETCH_MAX_BYTES)"
+            fi
+        fi
+        if [ -n "$_fo_reason" ]; then
+            refuse "$(safe_name "$_fo_name")" "$_fo_reason"
+            continue
+        fi
+        mkdir -p "$ID_DIR/out"
+        head -c "$FETCH_MAX_BYTES" -- "$_fo_entry" > "$ID_DIR/out/$FETCH_NAME"
+        _fo_bytes=$(wc -c < "$ID_DIR/out/$FETCH_NAME")
+        _fo_bytes=$((_fo_bytes + 0))
+        _fo_sha=$(sha_of < "$ID_DIR/out/$FETCH_NAME")
+        _fo_copied="{\"name\": \"$FETCH_NAME\", \"bytes\": $_fo_bytes, \"sha256\": \"$_fo_sha\"}"
+    done
+    printf '{"format": 1, "copied": [%s], "refused": [%s]}\n' "$_fo_copied" "$_fo_refused" \
+        > "$ID_DIR/fetch.json"
+}
+
+run_identity() {
+    _ri_identity=$1
+    _ri_user=$2
+    ID_DIR=$STAGE/identities/$_ri_identity
+    mkdir -p "$ID_DIR"
+    COMMANDS=''
+    step "$_ri_identity (uid ${_ri_user%%:*}): create the container with the profile's argv"
+    "create_$_ri_identity"
+    say "created $CID"
+    _ri_started=$(now)
+    step "$_ri_identity: start, wait at most ${TIMEOUT_S}s"
+    record docker start "$CID"
+    docker start "$CID" > /dev/null || die "docker start $CID failed"
+    record docker wait "$CID"
+    # In the background so that a signal is handled at once (sh defers traps until a
+    # foreground command ends); `timeout` bounds the wait.
+    timeout "$TIMEOUT_S" docker wait "$CID" > "$WORK/wait.out" 2> "$WORK/wait.err" &
+    WAIT_PID=$!
+    _ri_rc=0
+    wait "$WAIT_PID" || _ri_rc=$?
+    WAIT_PID=''
+    _ri_timed_out=false
+    if [ "$_ri_rc" -eq 124 ]; then
+        # The bound is the evidence: kill, record, and let the verifier say NOT READY.
+        _ri_timed_out=true
+        say "the probe exceeded ${TIMEOUT_S}s: killing it"
+        record docker kill "$CID"
+        docker kill "$CID" > /dev/null 2>&1 || :
+        record docker wait "$CID"
+        timeout 30 docker wait "$CID" > "$WORK/wait.out" 2> "$WORK/wait.err" || :
+    elif [ "$_ri_rc" -ne 0 ]; then
+        die "docker wait $CID failed: $(cat "$WORK/wait.err")"
+    fi
+    _ri_code=-1
+    while IFS= read -r _ri_line; do
+        case $_ri_line in
+            ''|*[!0-9]*) ;;
+            *) _ri_code=$_ri_line ;;
+        esac
+    done < "$WORK/wait.out"
+    if [ "$_ri_code" = -1 ] && [ "$_ri_timed_out" = false ]; then
+        die "docker wait printed no exit code"
+    fi
+    say "exit code $_ri_code"
+    step "$_ri_identity: probe output and inspect document, then remove the container"
+    record docker logs "$CID"
+    docker logs "$CID" > "$WORK/probe.out" 2> "$WORK/probe.err" || die "docker logs $CID failed"
+    head -c "$STDOUT_CAP" "$WORK/probe.out" > "$ID_DIR/probe.jsonl"
+    head -c "$STDERR_CAP" "$WORK/probe.err" > "$ID_DIR/stderr.txt"
+    record docker inspect "$CID"
+    docker inspect "$CID" > "$ID_DIR/inspect.json" || die "docker inspect $CID failed"
+    record docker rm --force --volumes "$CID"
+    docker rm --force --volumes "$CID" > /dev/null || die "docker rm $CID failed"
+    record docker container inspect --format '{{.Id}}' "$CID"
+    if docker container inspect --format '{{.Id}}' "$CID" > /dev/null 2>&1; then
+        die "could not remove container $CID"
+    fi
+    forget_container "$CID"
+    say "removed $CID"
+    _ri_finished=$(now)
+    step "$_ri_identity: fetch out/$FETCH_NAME (regular file, at most $FETCH_MAX_BYTES bytes)"
+    fetch_out "$_ri_identity"
+    {
+        printf '{"format": 1, "identity": "%s", "user": "%s",' "$_ri_identity" "$_ri_user"
+        printf ' "container_id": "%s",' "$CID"
+        printf ' "container_name": "%s%s-%s",' "$CONTAINER_PREFIX" "$RUN_ID" "$_ri_identity"
+        printf ' "exit_code": %s, "timed_out": %s,' "$_ri_code" "$_ri_timed_out"
+        printf ' "timeout_s": %s, "started_at": "%s", "finished_at": "%s",' \
+            "$TIMEOUT_S" "$_ri_started" "$_ri_finished"
+        printf ' "removed": true, "commands": [%s]}\n' "$COMMANDS"
+    } > "$ID_DIR/result.json"
+}
+
+identity_user() {
+    case $1 in
+@@IDENTITY_USERS@@
+    esac
+}
+
+write_manifest() {
+    _wm_files=''
+    for _wm_path in run.json venue.json engine/facts.json engine/events.jsonl \
+        profile/profile.json profile/seccomp.json snapshots/before.json snapshots/after.json; do
+        _wm_files="$_wm_files$_wm_path$NL"
+    done
+    for _wm_identity in $IDENTITIES; do
+        for _wm_name in argv.json result.json probe.jsonl stderr.txt inspect.json fetch.json \
+            "out/$FETCH_NAME"; do
+            if [ -f "$STAGE/identities/$_wm_identity/$_wm_name" ]; then
+                _wm_files="${_wm_files}identities/$_wm_identity/$_wm_name$NL"
+            fi
+        done
+    done
+    _wm_entries=''
+    for _wm_path in $(printf '%s' "$_wm_files" | sort); do
+        _wm_sha=$(sha_of < "$STAGE/$_wm_path")
+        _wm_entries="$_wm_entries${_wm_entries:+,$NL}    \"$_wm_path\": \"$_wm_sha\""
+    done
+    printf '{\n  "format": 1,\n  "algorithm": "sha256",\n  "files": {\n%s\n  }\n}\n' \
+        "$_wm_entries" > "$STAGE/manifest.json"
+}
+
+new_run_id() {
+    _nr_hex=$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
+    printf '%s-%s' "$(date -u +%Y%m%dT%H%M%SZ)" "$_nr_hex"
+}
+
+check_run_id() {
+    _cr_time=${1%-*}
+    _cr_hex=${1##*-}
+    case $_cr_time in
+        [0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9]Z) ;;
+        *) die "made a malformed run id: $1" ;;
+    esac
+    case $_cr_hex in
+        *[!0-9a-f]*) die "made a malformed run id: $1" ;;
+    esac
+    if [ "${#_cr_hex}" -ne 8 ] || [ "${#1}" -ne 25 ]; then
+        die "made a malformed run id: $1"
+    fi
+}
+
+usage() {
+    printf '%s\n' "usage: sh attest.sh --plan         show what would run; touch nothing" \
+        "       sh attest.sh [OUTPUT_DIR]  run as root; the bundle lands in" \
+        "                                  OUTPUT_DIR/$PACKET_HOST/<run id>/ (default ./evidence)"
+}
+
+# Run as root, in a directory of its own: exactly what the automated path makes.
+prepare_run_dir() {
+    if [ -L "$RUN_ROOT" ]; then
+        die "$RUN_ROOT is a link: refusing to follow it"
+    fi
+    if [ ! -d "$RUN_ROOT" ]; then
+        # shellcheck disable=SC2174 # the parents get the usual mode, as on the automated path
+        mkdir -p -m 0700 -- "$RUN_ROOT"
+    fi
+    [ "$(stat -c %u -- "$RUN_ROOT")" -eq 0 ] || die "$RUN_ROOT is not owned by root"
+    RUN_DIR=$RUN_ROOT/$RUN_ID
+    mkdir -m 0700 -- "$RUN_DIR" || die "$RUN_DIR exists: refusing to reuse it"
+    RUN_DIR_MADE=1
+    chown 0:0 -- "$RUN_DIR"
+    for _pr_identity in $IDENTITIES; do
+        _pr_user=$(identity_user "$_pr_identity")
+        mkdir -m 0755 -- "$RUN_DIR/$_pr_identity" "$RUN_DIR/$_pr_identity/in"
+        mkdir -m 0700 -- "$RUN_DIR/$_pr_identity/out"
+        chown "$_pr_user" -- "$RUN_DIR/$_pr_identity/out"
+        chmod 0700 -- "$RUN_DIR/$_pr_identity/out"
+    done
+    : > "$RUN_DIR/empty.env"
+    cat -- "$PACKET_DIR/profile/seccomp.json" > "$RUN_DIR/seccomp-$SECCOMP_PROFILE.json"
+    chmod 0644 -- "$RUN_DIR/empty.env" "$RUN_DIR/seccomp-$SECCOMP_PROFILE.json"
+}
+
+write_run_json() {
+    _wr_identities=''
+    for _wr_identity in $IDENTITIES; do
+        _wr_identities="$_wr_identities${_wr_identities:+, }\"$_wr_identity\""
+    done
+    {
+        printf '{"format": 1, "run_id": "%s",' "$RUN_ID"
+        printf ' "producer": {"path": "packet", "collection": "sandbox.attest",'
+        printf ' "collection_version": "%s", "packet_sha256": "%s"},' \
+            "$COLLECTION_VERSION" "$PACKET_SHA256"
+        printf ' "inventory_hostname": "%s", "runtime": "docker",' "$PACKET_HOST"
+        printf ' "seccomp_profile": "%s", "image_id": "%s", "probe_sha256": "%s",' \
+            "$SECCOMP_PROFILE" "$IMAGE_ID" "$PROBE_SHA256"
+        printf ' "identities": [%s], "started_at": "%s", "finished_at": "%s"}\n' \
+            "$_wr_identities" "$STARTED_AT" "$FINISHED_AT"
+    } > "$STAGE/run.json"
+}
+
+main() {
+    PLAN=''
+    OUT_ROOT=evidence
+    case ${1:-} in
+        --plan) PLAN=1 ;;
+        -h|--help) usage; exit 0 ;;
+        -*) usage >&2; die "unknown option $1" ;;
+        '') ;;
+        *) OUT_ROOT=$1 ;;
+    esac
+    [ "$#" -le 1 ] || { usage >&2; die "too many arguments"; }
+
+    step "check the tools and the packet against its digest list (SHA256SUMS)"
+    for _tool in docker sha256sum od tr head wc stat date mkdir mktemp chmod chown rm rmdir mv \
+        cat sort timeout sleep id dirname; do
+        command -v "$_tool" > /dev/null 2>&1 \
+            || die "$_tool is missing: the packet needs the docker CLI and coreutils"
+    done
+    PACKET_DIR=$(cd -- "$(dirname -- "$0")" && pwd -P)
+    (cd -- "$PACKET_DIR" && sha256sum --quiet --strict -c SHA256SUMS) \
+        || die "the packet does not match its SHA256SUMS: it was changed after it was rendered"
+    PACKET_SHA256=$(sha_of < "$PACKET_DIR/SHA256SUMS")
+    say "packet sha256 $PACKET_SHA256"
+
+    _run_id=$(new_run_id)
+    check_run_id "$_run_id"
+    if [ -n "$PLAN" ]; then
+        RUN_ID=$_run_id
+        step "plan for run $RUN_ID (nothing is created, the engine is not asked)"
+        say "run directory $RUN_ROOT/$RUN_ID (root 0700); image $IMAGE_ID (loaded if missing)"
+        for _identity in $IDENTITIES; do
+            say "$_identity: this create, then start, wait (at most ${TIMEOUT_S}s), logs," \
+                "inspect, rm --force --volumes:"
+            "create_$_identity"
+        done
+        exit 0
+    fi
+
+    step "check this host and its engine (nothing is created before this passes)"
+    [ "$(id -u)" -eq 0 ] || die "run as root (sudo sh attest.sh): the run directory is made" \
+        "under a root-owned 0700 parent and each identity's out/ is given to its uid, as on" \
+        "the automated path"
+    MACHINE_ID=$(cat /etc/machine-id 2>/dev/null) || die "cannot read /etc/machine-id"
+    case $MACHINE_ID in
+        *[!0-9a-f]*|'') die "/etc/machine-id does not hold a machine-id (32 lowercase hex)" ;;
+    esac
+    [ "${#MACHINE_ID}" -eq 32 ] || die "/etc/machine-id does not hold a machine-id"
+    if ! API_VERSION=$(docker version --format '{{.Server.APIVersion}}' 2>&1) \
+        || [ -z "$API_VERSION" ]; then
+        die "the engine is unreachable, so nothing was run: $API_VERSION"
+    fi
+    case $API_VERSION in
+        *[!0-9.]*) die "the engine answered an unreadable API version: $API_VERSION" ;;
+    esac
+    say "engine API $API_VERSION"
+
+    # From here on, whatever happens, cleanup removes what this run made, and only that.
+    trap cleanup EXIT
+    trap 'on_signal INT 130' INT
+    trap 'on_signal TERM 143' TERM
+    trap 'on_signal HUP 129' HUP
+    RUN_ID=$_run_id
+    WORK=$(mktemp -d "${TMPDIR:-/tmp}/sandbox-attest-packet.XXXXXXXX")
+    [ -d "$OUT_ROOT" ] || MADE_OUT_ROOT=1
+    [ -d "$OUT_ROOT/$PACKET_HOST" ] || MADE_OUT_HOST=1
+    mkdir -p -- "$OUT_ROOT/$PACKET_HOST"
+    OUT_DIR=$(cd -- "$OUT_ROOT/$PACKET_HOST" && pwd -P)
+    BUNDLE=$OUT_DIR/$RUN_ID
+    [ ! -e "$BUNDLE" ] || die "$BUNDLE exists: evidence is never overwritten"
+    # Set only once made: cleanup removes an incomplete bundle, never a directory it found.
+    mkdir -- "$OUT_DIR/.$RUN_ID.partial"
+    STAGE=$OUT_DIR/.$RUN_ID.partial
+    mkdir -- "$STAGE/engine" "$STAGE/profile" "$STAGE/snapshots" "$STAGE/identities"
+    STARTED_AT=$(now)
+
+    step "engine facts and the venue fingerprint (run $RUN_ID)"
+    _facts=$(docker info --format "$FACTS_TEMPLATE") || die "docker info failed"
+    case $_facts in
+        '{'*'}') ;;
+        *) die "the facts template printed no JSON object" ;;
+    esac
+    printf '%s,"api_version":"%s"}\n' "${_facts%\}}" "$API_VERSION" > "$STAGE/engine/facts.json"
+    ENGINE_ID=$(docker info --format '{{.ID}}') || die "docker info failed"
+    [ -n "$ENGINE_ID" ] || die "the engine reports no ID"
+    FINGERPRINT=$(printf '%s\n%s\n' "$MACHINE_ID" "$ENGINE_ID" | sha_of)
+    printf '{"format": 1, "fingerprint": "sha256:%s", "engine_id": %s, "method": "%s"}\n' \
+        "$FINGERPRINT" "$(json_str "$ENGINE_ID")" 'sha256(machine-id LF engine-id LF)' \
+        > "$STAGE/venue.json"
+    say "venue fingerprint sha256:$FINGERPRINT"
+
+    step "snapshot the engine before the run (identifying fields and digests only)"
+    snapshot "$STAGE/snapshots/before.json"
+
+    step "prepare the run directory $RUN_ROOT/$RUN_ID"
+    prepare_run_dir
+
+    step "make sure the engine has the probe image $IMAGE_ID"
+    if docker image inspect --format '{{.Id}}' "$IMAGE_ID" > /dev/null 2>&1; then
+        say "present (a cache kept between runs)"
+    else
+        docker load -i "$PACKET_DIR/probe-image.tar" || die "docker load failed"
+        docker image inspect --format '{{.Id}}' "$IMAGE_ID" > /dev/null 2>&1 \
+            || die "the loaded archive did not give image $IMAGE_ID"
+    fi
+
+    for _identity in $IDENTITIES; do
+        run_identity "$_identity" "$(identity_user "$_identity")"
+    done
+
+    step "snapshot the engine after the run"
+    snapshot "$STAGE/snapshots/after.json"
+    FINISHED_AT=$(now)
+
+    step "the engine's event log for the run window (scrubbed by its template)"
+    # `docker events` returns once --until is in the past; one second past the close keeps the
+    # events of the last removal inside the window.
+    _until=$(($(date -u +%s) + 1))
+    docker events --since "$STARTED_AT" --until "$_until" --format "$EVENT_TEMPLATE" \
+        > "$STAGE/engine/events.jsonl" || die "docker events failed"
+
+    step "write the bundle and its manifest"
+    cat -- "$PACKET_DIR/profile/profile.json" > "$STAGE/profile/profile.json"
+    cat -- "$PACKET_DIR/profile/seccomp.json" > "$STAGE/profile/seccomp.json"
+    write_run_json
+    write_manifest
+    mv -- "$STAGE" "$BUNDLE"
+    COMPLETE=1
+
+    step "remove this run's directory"
+    cleanup
+    trap - EXIT INT TERM HUP
+    say "done: the evidence bundle is $BUNDLE"
+    say "return it unchanged to the reviewer (packet sha256 $PACKET_SHA256)"
+}
+
+main "$@"
+"""
+
+README = r"""# sandbox.attest operator packet — venue `@@HOST@@`
+
+This packet attests, on a host that Ansible cannot reach, that the deny-by-default sandbox
+really denies what it claims to, and writes an evidence bundle for a reviewer to verify. It was
+rendered by `playbooks/packet.yml` of the sandbox.attest collection @@VERSION@@ from the same
+hardened profile the automated path runs.
+
+## What you need on the host
+- root (or `sudo`): the run directory is made under a root-owned 0700 parent
+  (`@@RUN_ROOT@@`) and each identity's `out/` is given to its uid, as on the automated path;
+- the `docker` CLI with an engine it can reach (the script refuses to run otherwise);
+- coreutils (`sha256sum`, `timeout`, `stat`, ...). Nothing else: no Python, no network.
+
+## Steps
+1. Copy the packet directory (or `…/<packet>.tar.gz`, then `tar -xzf`) to the host.
+2. Check it: `sha256sum -c SHA256SUMS`. The script checks this too and refuses an edited packet.
+   The packet's digest is `sha256sum SHA256SUMS`; the reviewer was given it by the playbook.
+3. Preview, touching nothing: `sh attest.sh --plan`.
+4. Run: `sudo sh attest.sh [OUTPUT_DIR]` (default `./evidence`). Each step is printed.
+   It takes a few seconds; Ctrl-C at any point removes what it created and nothing else.
+5. Return the bundle directory it names, `OUTPUT_DIR/@@HOST@@/<run id>/`, unchanged (e.g.
+   `tar -C OUTPUT_DIR/@@HOST@@ -czf bundle.tar.gz <run id>`). The reviewer runs
+   `ansible-playbook playbooks/verify.yml -i INVENTORY -e bundle=/path/to/<run id>`.
+
+## What it does
+- reads the engine's facts and this venue's fingerprint: sha256 of `/etc/machine-id` and the
+  engine ID (the machine-id itself never leaves the host);
+- snapshots the engine before and after the run: per object identifying fields and a sha256 of
+  its configuration, never the configuration itself (environments hold secrets);
+- loads the probe image `@@IMAGE_ID@@` from `probe-image.tar` when the engine lacks it (a
+  labelled cache, kept between runs);
+- runs the probe twice, as uid 65532 (`workload`) and as uid 0 (`root`), each in a throwaway
+  container created with exactly the profile's argv (seccomp profile `@@SECCOMP@@`, limits
+  @@LIMITS@@), bounded to @@TIMEOUT_S@@ s; captures its output and inspect document, removes the
+  container, copies `out/ok` only when it is a regular file of at most 4096 bytes;
+- reads the engine's event log for the run window (type, action, ID and name only);
+- writes the bundle with `manifest.json` (sha256 of every file), then removes the run directory.
+
+## What it never does
+It never touches an object that does not carry its run id: other containers, networks,
+volumes and images are only read (listed, inspected through digest-only templates). It never
+prunes, never stops the engine, never sends anything off the host.
+
+## Trust
+The verifier recomputes every verdict from the raw evidence; it checks that each container ran
+the profile's argv and that its inspect document matches the profile, and reports that the
+bundle came from a packet. Integrity and cross-checks catch corruption and edits; a packet
+operator could still forge a consistent bundle, which only a signature (later work) prevents.
+
+## Files
+- `attest.sh` — the script (POSIX sh)
+- `probe-image.tar` — the probe image (deterministic docker-archive; probe sha256
+  `@@PROBE_SHA256@@`)
+- `profile/profile.json`, `profile/seccomp.json` — the hardened profile and its seccomp profile,
+  copied into the bundle as they are
+- `SHA256SUMS` — the digest of every other file; its own sha256 is the packet's digest
+"""

@@ -1,0 +1,280 @@
+"""The operator packet renders deterministically, from module_utils only, into a script that
+runs exactly the profile's argv and the automated path's --format templates."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import stat
+import subprocess
+import tarfile
+
+import pytest
+
+from ansible_collections.sandbox.attest.plugins.action.packet_render import write_packet
+from ansible_collections.sandbox.attest.plugins.module_utils import _facts, _profile, _snapshot
+from ansible_collections.sandbox.attest.plugins.module_utils._seccomp import (
+    canonical_json,
+    seccomp_profile,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils import _packet
+from ansible_collections.sandbox.attest.plugins.plugin_utils._probe_image import (
+    build_probe_image,
+)
+
+PROBE = b"\x7fELF stand-in probe for the packet's unit tests\n"
+RUN_ID = "20261128T223131Z-1a2b3c4d"
+
+
+def settings(**overrides) -> _packet.PacketSettings:
+    values = {"host": "vps1", "collection_version": "0.1.0"}
+    values.update(overrides)
+    return _packet.PacketSettings(**values)
+
+
+def write_files(root, packet: _packet.Packet) -> str:
+    top = os.path.join(str(root), packet.name)
+    for rel, data in packet.files.items():
+        target = os.path.join(top, *rel.split("/"))
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, "wb") as handle:
+            handle.write(data)
+    return top
+
+
+def sourced(packet: _packet.Packet, tmp_path, snippet: str, *args: str) -> bytes:
+    """Run `snippet` in sh, with args as "$@", after the script's definitions (everything but
+    its last line, `main "$@"`): the rendered text itself is what is tested."""
+    script = packet.files[_packet.SCRIPT_NAME].decode()
+    body, last = script.rstrip("\n").rsplit("\n", 1)
+    assert last == 'main "$@"'
+    path = tmp_path / "definitions.sh"
+    path.write_text(body + "\n")
+    proc = subprocess.run(["sh", "-c", '. "$0"; %s' % snippet, str(path), *args],
+                          capture_output=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr.decode()
+    return proc.stdout
+
+
+def test_rendering_is_deterministic_and_settings_change_the_digest() -> None:
+    first, second = _packet.render_packet(PROBE, settings()), _packet.render_packet(
+        PROBE, settings())
+    assert first.files == second.files and first.tarball() == second.tarball()
+    assert first.packet_sha256 == hashlib.sha256(first.files["SHA256SUMS"]).hexdigest()
+    digests = {first.packet_sha256}
+    for other in (settings(host="vps2"), settings(seccomp_profile="default-deny"),
+                  settings(limits={"pids": 32}), settings(run_root="/srv/attest"),
+                  settings(collection_version="0.2.0")):
+        digests.add(_packet.render_packet(PROBE, other).packet_sha256)
+    assert len(digests) == 6
+    assert _packet.render_packet(PROBE + b"x", settings()).packet_sha256 not in digests
+
+
+def test_packet_holds_the_shipped_artefacts_and_a_digest_list(tmp_path) -> None:
+    packet = _packet.render_packet(PROBE, settings(seccomp_profile="default-deny"))
+    assert sorted(packet.files) == ["README.md", "SHA256SUMS", "attest.sh", "probe-image.tar",
+                                    "profile/profile.json", "profile/seccomp.json"]
+    assert packet.files["probe-image.tar"] == build_probe_image(PROBE).archive
+    assert json.loads(packet.files["profile/profile.json"]) == _profile.profile_document(
+        "default-deny", _profile.resolve_limits())
+    assert packet.files["profile/seccomp.json"] == canonical_json(
+        seccomp_profile("default-deny")).encode()
+    top = write_files(tmp_path, packet)
+    check = subprocess.run(["sha256sum", "--strict", "-c", "SHA256SUMS"], cwd=top,
+                           capture_output=True, text=True, check=False)
+    assert check.returncode == 0, check.stdout + check.stderr
+    listed = [line.split("  ", 1)[1] for line in packet.files["SHA256SUMS"].decode().splitlines()]
+    assert listed == sorted(set(packet.files) - {"SHA256SUMS"})
+
+
+def test_tarball_is_the_directory_with_fixed_owners_and_times() -> None:
+    packet = _packet.render_packet(PROBE, settings())
+    with tarfile.open(fileobj=io.BytesIO(packet.tarball()), mode="r:gz") as tar:
+        members = {m.name: m for m in tar}
+        contents = {name[len(packet.name) + 1:]: tar.extractfile(m).read()
+                    for name, m in members.items() if m.isfile()}
+    assert contents == packet.files
+    assert all(m.mtime == 0 and m.uid == 0 and m.gid == 0 for m in members.values())
+    assert members[packet.name + "/attest.sh"].mode == 0o755
+    assert members[packet.name + "/README.md"].mode == 0o644
+
+
+TUNED = {"pids": 128, "memory_mb": 512, "cpus_milli": 1500, "timeout_s": 30}
+
+
+@pytest.mark.parametrize("identity", list(_profile.IDENTITIES))
+@pytest.mark.parametrize("config", [
+    {}, {"seccomp_profile": "default-deny", "limits": TUNED},
+    {"run_root": "/srv/sandbox-attest.d/runs"}])
+def test_the_script_runs_exactly_create_argv(tmp_path, identity, config) -> None:
+    packet = _packet.render_packet(PROBE, settings(**config))
+    # The run root the script really uses is the rendered one; RUN_ID is the script's own.
+    out = sourced(packet, tmp_path, "RUN_ID=%s; run_create() { printf '%%s\\0' \"$@\"; }; "
+                  "create_%s" % (RUN_ID, identity))
+    argv = out.decode().split("\0")[:-1]
+    limits = _profile.resolve_limits(config.get("limits"))
+    paths = _profile.run_paths(config.get("run_root", _profile.DEFAULT_RUN_ROOT), RUN_ID,
+                               identity, config.get("seccomp_profile", "targeted-deny"))
+    assert argv == _profile.create_argv("docker", RUN_ID, identity, packet.image.image_id,
+                                        paths, limits)
+
+
+def test_the_script_holds_the_module_utils_templates_verbatim(tmp_path) -> None:
+    packet = _packet.render_packet(PROBE, settings())
+    names = ["FACTS_TEMPLATE", "EVENT_TEMPLATE"] + [
+        "%s_%s" % (prefix, kind.upper()) for prefix in ("IDENT", "CONFIG")
+        for kind in ("container", "network", "volume", "image")]
+    out = sourced(packet, tmp_path, "printf '%s\\0' " + " ".join('"$%s"' % n for n in names))
+    values = dict(zip(names, out.decode().split("\0")[:-1], strict=True))
+    assert values["FACTS_TEMPLATE"] == _facts.FACTS_TEMPLATE
+    assert values["EVENT_TEMPLATE"] == _snapshot.EVENT_TEMPLATE
+    for kind in ("container", "network", "volume", "image"):
+        assert values["IDENT_" + kind.upper()] == _snapshot.IDENT_TEMPLATES[kind]
+        assert values["CONFIG_" + kind.upper()] == _snapshot.CONFIG_TEMPLATES[kind]
+    text = packet.files["attest.sh"].decode()
+    for kind in ("container", "network", "volume", "image"):
+        listing = " ".join("'%s'" % w for w in ["docker", *_snapshot.LIST_COMMANDS[kind]])
+        assert "list_%s() { %s; }" % (kind, listing) in text
+
+
+def test_json_str_escapes_what_json_needs(tmp_path) -> None:
+    packet = _packet.render_packet(PROBE, settings())
+    words = ["plain", 'a "quoted" word', "back\\slash", 'both \\" and "\\', "", "{{json .Id}}"]
+    assert json.loads(sourced(packet, tmp_path, 'argv_json "$@"', *words)) == words
+
+
+def test_the_script_passes_sh_n_and_shellcheck(tmp_path) -> None:
+    for config in ({}, {"seccomp_profile": "default-deny"}):
+        top = write_files(tmp_path / str(len(config)), _packet.render_packet(
+            PROBE, settings(**config)))
+        script = os.path.join(top, "attest.sh")
+        assert subprocess.run(["sh", "-n", script], check=False).returncode == 0
+        # make setup installs shellcheck (Debian's package); a missing one fails, never skips.
+        assert shutil.which("shellcheck"), "shellcheck is missing: run make setup"
+        lint = subprocess.run(["shellcheck", "-s", "sh", script], capture_output=True,
+                              text=True, check=False)
+        assert lint.returncode == 0, lint.stdout
+
+
+def test_plan_touches_nothing_and_prints_the_argv(tmp_path) -> None:
+    packet = _packet.render_packet(PROBE, settings())
+    top = write_files(tmp_path, packet)
+    # No engine is asked in --plan: an unreachable one does not matter.
+    proc = subprocess.run(["sh", os.path.join(top, "attest.sh"), "--plan"], capture_output=True,
+                          text=True, timeout=60, check=False, cwd=str(tmp_path),
+                          env={**os.environ, "DOCKER_HOST": "unix:///nonexistent.sock"})
+    assert proc.returncode == 0, proc.stderr
+    assert "docker create --name sandbox-attest-" in proc.stdout
+    assert "--read-only --cap-drop ALL" in proc.stdout
+    assert packet.packet_sha256 in proc.stdout
+    assert os.listdir(tmp_path) == [packet.name]
+
+
+def test_an_edited_packet_refuses_to_run(tmp_path) -> None:
+    packet = _packet.render_packet(PROBE, settings())
+    top = write_files(tmp_path, packet)
+    with open(os.path.join(top, "attest.sh"), "a", encoding="utf-8") as handle:
+        handle.write("# edited\n")
+    proc = subprocess.run(["sh", os.path.join(top, "attest.sh"), "--plan"], capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert proc.returncode != 0
+    assert "does not match its SHA256SUMS" in proc.stderr
+
+
+def _fetch(packet, tmp_path, plant) -> dict:
+    run_dir = tmp_path / "run"
+    out = run_dir / "workload" / "out"
+    out.mkdir(parents=True)
+    plant(out)
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    sourced(packet, tmp_path, 'RUN_DIR="$1"; ID_DIR="$2"; fetch_out workload', str(run_dir),
+            str(bundle))
+    with open(bundle / "fetch.json", encoding="utf-8") as handle:
+        document = json.load(handle)
+    document["files"] = sorted(os.listdir(bundle / "out")) if (bundle / "out").exists() else []
+    if (bundle / "out" / "ok").exists():
+        document["mode"] = stat.S_IMODE(os.stat(bundle / "out" / "ok").st_mode)
+    return document
+
+
+def test_fetch_copies_only_a_regular_ok_within_bounds(tmp_path) -> None:
+    packet = _packet.render_packet(PROBE, settings())
+
+    def good(out) -> None:
+        (out / "ok").write_bytes(b"sandbox-attest ok abc\n")
+        os.chmod(out / "ok", 0o4755)  # noqa: S103 - what a sandbox may plant
+        (out / "evil name\n\"x").write_bytes(b"x")
+        os.mkfifo(out / ".fifo")
+    found = _fetch(packet, tmp_path / "good", good)
+    assert found["copied"] == [{"name": "ok", "bytes": 22, "sha256": hashlib.sha256(
+        b"sandbox-attest ok abc\n").hexdigest()}]
+    assert found["mode"] & 0o7000 == 0  # the setuid bit the sandbox set is not kept
+    assert sorted((r["name"], r["reason"]) for r in found["refused"]) == [
+        (".fifo", "unexpected name"), ("evil?name??x", "unexpected name")]
+
+    def link(out) -> None:
+        (out / "ok").symlink_to("/etc/passwd")
+    found = _fetch(packet, tmp_path / "link", link)
+    assert found["copied"] == [] and found["refused"] == [{"name": "ok", "reason": "symlink"}]
+    assert found["files"] == []
+
+    def large(out) -> None:
+        (out / "ok").write_bytes(b"x" * 5000)
+    found = _fetch(packet, tmp_path / "large", large)
+    assert found["refused"] == [{"name": "ok", "reason": "too large (5000 bytes, at most 4096)"}]
+
+    def fifo(out) -> None:
+        os.mkfifo(out / "ok")
+    found = _fetch(packet, tmp_path / "fifo", fifo)
+    assert found["refused"] == [{"name": "ok", "reason": "not a regular file"}]
+
+    def many(out) -> None:
+        for number in range(300):
+            (out / ("f%03d" % number)).write_bytes(b"")
+    found = _fetch(packet, tmp_path / "many", many)
+    assert len(found["refused"]) == 257 and found["refused"][-1]["name"] == "*"
+
+
+@pytest.mark.parametrize("bad, words", [
+    ({"host": "../evil"}, "venue name"),
+    ({"host": "a b"}, "venue name"),
+    ({"run_root": "relative/root"}, "run_root"),
+    ({"run_root": "/var/lib/../tmp"}, "run_root"),
+    ({"run_root": "/"}, "run_root"),
+    ({"run_root": "/var/lib/it's"}, "run_root"),
+    ({"seccomp_profile": "unconfined"}, "seccomp"),
+    ({"limits": {"pids": 100000}}, "outside the allowed range"),
+    ({"limits": {"privileged": 1}}, "unknown limit"),
+    ({"collection_version": "0.1 0"}, "version"),
+])
+def test_settings_that_would_loosen_or_break_the_packet_are_refused(bad, words) -> None:
+    with pytest.raises(_packet.PacketError, match=words):
+        _packet.render_packet(PROBE, settings(**bad))
+
+
+def test_summary_shows_the_argv_with_the_script_variables() -> None:
+    packet = _packet.render_packet(PROBE, settings())
+    shown = _packet.summary(packet)
+    assert shown["packet_sha256"] == packet.packet_sha256
+    assert "--name" in shown["argv"]["root"]
+    assert "sandbox-attest-${RUN_ID}-root" in shown["argv"]["root"]
+    assert any(w.startswith("seccomp=${RUN_ROOT}/${RUN_ID}/") for w in shown["argv"]["root"])
+    assert not any(_packet.SENTINEL_RUN_ID in w for w in shown["argv"]["workload"])
+
+
+def test_write_packet_is_idempotent_and_refuses_an_edited_directory(tmp_path) -> None:
+    packet = _packet.render_packet(PROBE, settings())
+    first = write_packet(str(tmp_path), packet)
+    assert first["changed"] is True
+    assert os.stat(os.path.join(first["packet_dir"], "attest.sh")).st_mode & 0o111
+    with open(first["tarball"], "rb") as handle:
+        assert handle.read() == packet.tarball()
+    assert write_packet(str(tmp_path), packet)["changed"] is False
+    with open(os.path.join(first["packet_dir"], "attest.sh"), "ab") as handle:
+        handle.write(b"# edited\n")
+    with pytest.raises(Exception, match="differs from the packet"):
+        write_packet(str(tmp_path), packet)
