@@ -41,7 +41,11 @@ link:
 	@mkdir -p $(dir $(COLLECTION_LINK))
 	@ln -sfn ../../.. $(COLLECTION_LINK)
 
-test: lint unit integration molecule
+test: lint sanity unit integration molecule
+
+# ansible-test sanity on a copy of the tracked tree (see tests/sanity/run.sh).
+sanity:
+	bash tests/sanity/run.sh
 
 unit:
 	$(BIN)/pytest -q tests/unit

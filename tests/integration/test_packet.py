@@ -341,7 +341,7 @@ def test_sigint_midway_leaves_nothing_of_the_run(tmp_path, decoys, decoy_image, 
 def test_a_probe_that_hangs_is_killed_at_the_bound(tmp_path) -> None:
     hanging = hanging_probe(tmp_path)
     dummy, packet = render(tmp_path, "-e", "packet_probe_path=%s" % hanging,
-                       "-e", '{"packet_limits": {"timeout_s": 5}}')
+                           "-e", '{"packet_limits": {"timeout_s": 5}}')
     image_id = packet_image(packet)
     image_was_there = exists(image_id)
     started = time.monotonic()

@@ -53,7 +53,7 @@ def test_ready_bundle(bundle, probe_path, probe_image_module) -> None:
 
 def test_rehearsal_is_partial_not_failed(bundle, probe_path, probe_image_module) -> None:
     action, dummy = _action(_args(bundle, probe_path, approved_venues={},
-                              rehearsal_venues=[eb.HOST]))
+                                  rehearsal_venues=[eb.HOST]))
     result = action.run(task_vars={})
     assert not result.get("failed")
     assert result["status"] == "SANDBOX_ATTESTATION_PARTIAL"
