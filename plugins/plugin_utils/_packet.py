@@ -36,6 +36,7 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils._packet_script impo
 from ansible_collections.sandbox.attest.plugins.plugin_utils._probe_image import (
     ProbeImage,
     build_probe_image,
+    fixed_tar_info,
 )
 
 SCRIPT_NAME = "attest.sh"
@@ -263,26 +264,15 @@ def packet_tarball(top: str, files: dict[str, bytes]) -> bytes:
         directories = sorted({top} | {posixpath.join(top, posixpath.dirname(path))
                                       for path in files if "/" in path})
         for directory in directories:
-            info = _tar_info(directory + "/", 0o755, 0)
-            info.type = tarfile.DIRTYPE
-            tar.addfile(info)
+            tar.addfile(fixed_tar_info(directory + "/", 0o755, kind=tarfile.DIRTYPE))
         for path, data in sorted(files.items()):
             mode = 0o755 if path == SCRIPT_NAME else 0o644
-            tar.addfile(_tar_info(posixpath.join(top, path), mode, len(data)), io.BytesIO(data))
+            tar.addfile(fixed_tar_info(posixpath.join(top, path), mode, len(data)),
+                        io.BytesIO(data))
     out = io.BytesIO()
     with gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0) as gz:
         gz.write(raw.getvalue())
     return out.getvalue()
-
-
-def _tar_info(name: str, mode: int, size: int) -> tarfile.TarInfo:
-    info = tarfile.TarInfo(name)
-    info.mode = mode
-    info.size = size
-    info.mtime = 0
-    info.uid = info.gid = 0
-    info.uname = info.gname = ""
-    return info
 
 
 def summary(packet: Packet) -> dict:

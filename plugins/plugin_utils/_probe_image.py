@@ -51,7 +51,9 @@ class ProbeImage:
         return hashlib.sha256(self.archive).hexdigest()
 
 
-def _info(name: str, mode: int, size: int = 0, kind: bytes = tarfile.REGTYPE) -> tarfile.TarInfo:
+def fixed_tar_info(name: str, mode: int, size: int = 0,
+                   kind: bytes = tarfile.REGTYPE) -> tarfile.TarInfo:
+    """A tar entry with every varying field fixed (mtime 0, root owner, no names)."""
     info = tarfile.TarInfo(name)
     info.type = kind
     info.mode = mode
@@ -73,12 +75,12 @@ def _tar(entries: list[tuple[tarfile.TarInfo, bytes | None]]) -> bytes:
 def _layer(probe: bytes) -> bytes:
     entries: list[tuple[tarfile.TarInfo, bytes | None]] = []
     for name, mode in DIRECTORIES:
-        entries.append((_info(name + "/", mode, kind=tarfile.DIRTYPE), None))
+        entries.append((fixed_tar_info(name + "/", mode, kind=tarfile.DIRTYPE), None))
         if name == "etc":
             for fname, text in (("etc/group", GROUP), ("etc/passwd", PASSWD)):
                 data = text.encode("ascii")
-                entries.append((_info(fname, 0o644, len(data)), data))
-    entries.append((_info(PROBE_PATH_IN_IMAGE, 0o755, len(probe)), probe))
+                entries.append((fixed_tar_info(fname, 0o644, len(data)), data))
+    entries.append((fixed_tar_info(PROBE_PATH_IN_IMAGE, 0o755, len(probe)), probe))
     return _tar(entries)
 
 
@@ -113,10 +115,10 @@ def build_probe_image(probe: bytes, architecture: str | None = None) -> ProbeIma
     manifest = canonical([{"Config": config_hex + ".json", "RepoTags": [tag],
                            "Layers": [diff_id + "/layer.tar"]}])
     archive = _tar([
-        (_info(diff_id + "/", 0o755, kind=tarfile.DIRTYPE), None),
-        (_info(diff_id + "/layer.tar", 0o644, len(layer)), layer),
-        (_info(config_hex + ".json", 0o644, len(config)), config),
-        (_info("manifest.json", 0o644, len(manifest)), manifest),
+        (fixed_tar_info(diff_id + "/", 0o755, kind=tarfile.DIRTYPE), None),
+        (fixed_tar_info(diff_id + "/layer.tar", 0o644, len(layer)), layer),
+        (fixed_tar_info(config_hex + ".json", 0o644, len(config)), config),
+        (fixed_tar_info("manifest.json", 0o644, len(manifest)), manifest),
     ])
     return ProbeImage(image_id="sha256:" + config_hex, probe_sha256=probe_sha, tag=tag,
                       archive=archive)
