@@ -1,0 +1,69 @@
+"""evidence over SSH: the bundle on the runner describes the test host, intact and complete."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from conftest import EPHEMERAL, assert_decoys_unchanged, runner_identity
+
+
+@pytest.fixture
+def bundle(result, name) -> Path:
+    evidence = result("evidence_result")
+    path = Path(evidence["dest"])
+    assert evidence["written"] is True
+    assert path.parent == EPHEMERAL / "evidence" / name
+    assert path.name == result("preflight_result")["run_id"]
+    return path
+
+
+def read(bundle: Path, rel: str):
+    return json.loads((bundle / rel).read_text())
+
+
+def test_the_manifest_covers_every_file_and_holds(bundle):
+    manifest = read(bundle, "manifest.json")
+    files = {p.relative_to(bundle).as_posix() for p in bundle.rglob("*") if p.is_file()}
+    assert set(manifest["files"]) == files - {"manifest.json"}
+    for rel, digest in manifest["files"].items():
+        assert hashlib.sha256((bundle / rel).read_bytes()).hexdigest() == digest, rel
+
+
+def test_the_bundle_is_the_test_hosts(bundle, pinned, name):
+    venue = read(bundle, "venue.json")
+    runner = runner_identity()
+    assert venue["fingerprint"] == pinned["fingerprint"] != runner["fingerprint"]
+    assert venue["engine_id"] == pinned["engine_id"] != runner["engine_id"]
+    assert read(bundle, "engine/facts.json")["engine_id"] == pinned["engine_id"]
+    run = read(bundle, "run.json")
+    assert run["inventory_hostname"] == name and run["producer"]["path"] == "automated"
+    assert pinned["machine_id"] not in (bundle / "venue.json").read_text()
+
+
+def test_the_probe_output_is_verbatim(bundle, result):
+    for entry in result("sandbox_run_result"):
+        identity = entry["identity"]
+        assert (bundle / "identities" / identity / "probe.jsonl").read_text() == \
+            entry["run"]["stdout"]
+        assert read(bundle, "identities/%s/inspect.json" % identity) == entry["run"]["inspect"]
+
+
+def test_the_snapshots_show_the_decoys_unchanged(host, bundle, decoys_recorded):
+    before, after = read(bundle, "snapshots/before.json"), read(bundle, "snapshots/after.json")
+    decoy_ids = {c["Id"] for c in decoys_recorded["containers"]}
+    for snapshot in (before, after):
+        assert decoy_ids <= {c["id"] for c in snapshot["containers"]}
+    pick = {c["id"]: c for c in before["containers"] if c["id"] in decoy_ids}
+    assert pick == {c["id"]: c for c in after["containers"] if c["id"] in decoy_ids}
+    assert [c for c in after["containers"] if c["run_id"]] == []
+    assert_decoys_unchanged(host, decoys_recorded)
+
+
+def test_the_event_log_is_scrubbed(bundle):
+    lines = (bundle / "engine" / "events.jsonl").read_text().splitlines()
+    assert lines, "the run window has the run's own events"
+    for line in lines:
+        assert set(json.loads(line)) <= {"time_nano", "type", "action", "id", "name"}
