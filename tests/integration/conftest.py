@@ -25,6 +25,28 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError("%s is missing: run `make setup`" % probe)
 
 
+def _probe_images() -> set[str]:
+    return set(docker("image", "ls", "-q", "--no-trunc", "--filter",
+                      "label=sandbox.attest.probe-image=true").split())
+
+
+@pytest.fixture(scope="session", autouse=True)
+def remove_test_probe_images():
+    """Tests attest with stand-in probes (hanging, hostile); each loads a probe image of its own.
+    The shipped probe's image is the collection's cache and stays; the others are removed, by
+    id, when no container uses them."""
+    from ansible_collections.sandbox.attest.plugins.plugin_utils._probe_image import (
+        probe_image_id,
+    )
+
+    before = _probe_images()
+    yield
+    shipped = probe_image_id(os.path.join(ROOT, "files", "sandbox-probe"))
+    for image in sorted(_probe_images() - before - {shipped}):
+        if not docker("ps", "-aq", "--filter", "ancestor=%s" % image).split():
+            docker("rmi", image, check=False)
+
+
 @pytest.fixture
 def decoys():
     """Create containers (and more) labelled as this test's; remove them by id afterwards."""
