@@ -65,7 +65,8 @@ def bundles_under(evidence_root: str, host: str = "local") -> list[str]:
     base = os.path.join(evidence_root, host)
     if not os.path.isdir(base):
         return []
-    return sorted(os.path.join(base, name) for name in os.listdir(base))
+    return sorted(os.path.join(base, name) for name in os.listdir(base)
+                  if os.path.isdir(os.path.join(base, name)))
 
 
 def run_dirs() -> set[str]:

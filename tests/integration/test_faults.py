@@ -206,6 +206,11 @@ def test_engine_fails_midway(tmp_path, guard) -> None:
     assert result.returncode != 0
     assert "the workload run failed" in result.stdout and "injected fault" in result.stdout
     assert "sandbox.attest.cleanup : Remove the run" in result.stdout
+    # What was gathered before the failure is kept beside the bundles, never as a bundle.
+    [kept] = (tmp_path / "evidence" / "local").glob("*.incomplete.json")
+    record = json.loads(kept.read_text())
+    assert "injected fault" in record["message"] and record["runs"]
+    assert record["snapshot_before"]["containers"] and "DB_PASSWORD" not in kept.read_text()
     row("engine command failing midway (docker logs, injected)",
         fatal_message(result.stdout), status_of(tmp_path / "evidence"), guard)
 
