@@ -9,7 +9,6 @@ exactly the argv it records.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 from dataclasses import dataclass
@@ -48,14 +47,6 @@ def run_cli(argv: list[str], timeout: float = DEFAULT_TIMEOUT_S, check: bool = T
         raise EngineError("%s failed (rc=%d): %s" % (
             " ".join(argv[:3]), result.rc, result.stderr.strip()[:2000]))
     return result
-
-
-def cli_json(argv: list[str], timeout: float = DEFAULT_TIMEOUT_S) -> object:
-    result = run_cli(argv, timeout=timeout)
-    try:
-        return json.loads(result.stdout)
-    except ValueError as exc:
-        raise EngineError("%s did not print JSON: %s" % (" ".join(argv[:3]), exc)) from exc
 
 
 def engine_answers(engine_cli: str, timeout: float = 20) -> str:

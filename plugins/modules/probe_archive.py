@@ -37,11 +37,6 @@ attributes:
     support: full
   diff_mode:
     support: none
-  action:
-    support: full
-  platform:
-    support: full
-    platforms: posix
 """
 
 EXAMPLES = r"""

@@ -158,7 +158,6 @@ finished_at:
 """
 
 import datetime
-import hashlib
 import json
 import subprocess
 
@@ -185,6 +184,7 @@ from ansible_collections.sandbox.attest.plugins.module_utils._run_dir import (
 )
 from ansible_collections.sandbox.attest.plugins.module_utils._seccomp import (
     canonical_json,
+    seccomp_digest,
     seccomp_profile,
 )
 
@@ -296,7 +296,7 @@ def main() -> None:
     common = dict(argv=argv, container_name=container_name(p["run_id"], p["identity"]),
                   profile=profile_document(p["seccomp_profile"], limits),
                   seccomp_json=seccomp_text, run_dir=paths["run_dir"],
-                  seccomp_sha256=hashlib.sha256(seccomp_text.encode("ascii")).hexdigest())
+                  seccomp_sha256=seccomp_digest(p["seccomp_profile"]))
     if module.check_mode:
         module.exit_json(changed=True, removed=True,
                          commands=[argv, *follow_up(p["engine_cli"], PLACEHOLDER)], **common)

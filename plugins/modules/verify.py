@@ -80,11 +80,6 @@ attributes:
     support: full
   diff_mode:
     support: none
-  action:
-    support: full
-  platform:
-    support: full
-    platforms: posix
 notes:
   - The bundle is read without following links; links, extra and missing files are integrity
     findings.

@@ -9,7 +9,6 @@ from the playbook, not from the sandbox, and are still checked to stay inside th
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import os
@@ -35,19 +34,6 @@ def check_relpath(relpath: str) -> str:
 def render_json(document: object) -> bytes:
     return (json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode(
         "utf-8")
-
-
-def render_files(documents: dict, texts: dict, blobs: dict) -> dict[str, bytes]:
-    files: dict[str, bytes] = {}
-    for group, encode in ((documents, render_json),
-                          (texts, lambda text: str(text).encode("utf-8")),
-                          (blobs, lambda b64: base64.b64decode(str(b64), validate=True))):
-        for relpath, value in (group or {}).items():
-            path = check_relpath(relpath)
-            if path in files:
-                raise BundleWriteError("bundle path %r given twice" % path)
-            files[path] = encode(value)
-    return files
 
 
 def manifest_of(files: dict[str, bytes]) -> dict:
