@@ -17,6 +17,8 @@ class FactsError(RuntimeError):
 # The selected fields of `docker info`, as the bundle keeps them: one template, shared with the
 # operator packet; api_version (from `docker version`) is added beside it. Which security
 # modules are active is read from security_options by whoever needs it, never stored twice.
+# docker_root_dir is kept for the run directory's owners: under --userns-remap the engine names
+# its remapped root there (see userns_remap), so the bundle records what the owners followed.
 FACTS_TEMPLATE = (
     '{"format":1,"engine_id":{{json .ID}},"server_version":{{json .ServerVersion}},'
     '"kernel_version":{{json .KernelVersion}},"operating_system":{{json .OperatingSystem}},'
@@ -24,7 +26,7 @@ FACTS_TEMPLATE = (
     '"security_options":{{if .SecurityOptions}}{{json .SecurityOptions}}{{else}}[]{{end}},'
     '"cgroup_driver":{{json .CgroupDriver}},"cgroup_version":{{json .CgroupVersion}},'
     '"default_runtime":{{json .DefaultRuntime}},"logging_driver":{{json .LoggingDriver}},'
-    '"storage_driver":{{json .Driver}}}')
+    '"storage_driver":{{json .Driver}},"docker_root_dir":{{json .DockerRootDir}}}')
 
 
 def security_modules(options: list[str]) -> set[str]:
@@ -35,6 +37,55 @@ def security_modules(options: list[str]) -> set[str]:
             if part.startswith("name="):
                 names.add(part[len("name="):])
     return names
+
+
+def userns_remap(facts: dict) -> dict | None:
+    """The host uid and gid that the engine maps container uid 0 to, or None when it runs
+    without --userns-remap. From the engine's own facts: `name=userns` among its security
+    options, and its root directory, which the engine suffixes with `/<uid>.<gid>` of the
+    remapped root (measured on Docker 20.10: /var/lib/docker/165536.165536). A container uid N
+    is then host uid + N within that first subordinate range (checked by mapped_owner)."""
+    if "userns" not in security_modules(facts.get("security_options") or []):
+        return None
+    root_dir = facts.get("docker_root_dir") or ""
+    suffix = root_dir.rstrip("/").rsplit("/", 1)[-1]
+    uid, _, gid = suffix.partition(".")
+    if not (uid.isdigit() and gid.isdigit() and uid.isascii() and gid.isascii()):
+        raise FactsError("the engine runs with userns-remap but its root directory %r does not "
+                         "end in /<uid>.<gid> of the remapped root" % root_dir)
+    return {"uid": int(uid), "gid": int(gid)}
+
+
+def _subordinate_length(path: str, start: int) -> int:
+    """The length of the subordinate range that starts at `start` in /etc/subuid or
+    /etc/subgid (name:start:length lines); 0 when there is none."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            lines = handle.read().splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FactsError("cannot read %s: %s" % (path, exc)) from exc
+    for line in lines:
+        parts = line.strip().split(":")
+        if len(parts) == 3 and parts[1] == str(start) and parts[2].isdigit():
+            return int(parts[2])
+    return 0
+
+
+def mapped_owner(remap: dict | None, uid: int, gid: int, subuid: str = "/etc/subuid",
+                 subgid: str = "/etc/subgid") -> tuple[int, int]:
+    """The host uid and gid that container uid/gid are under the engine's remap (themselves
+    without one). The engine maps its subordinate ranges in order from container id 0, so the
+    host id is the remapped root plus the id only while the first range (the one starting at
+    the remapped root) covers the id: checked here, never assumed."""
+    if remap is None:
+        return uid, gid
+    for path, start, wanted in ((subuid, remap["uid"], uid), (subgid, remap["gid"], gid)):
+        length = _subordinate_length(path, start)
+        if length <= wanted:
+            raise FactsError("the engine's remapped root starts a subordinate range of %d ids "
+                             "at %d in %s: container id %d falls outside it"
+                             % (length, start, path, wanted))
+    return remap["uid"] + uid, remap["gid"] + gid
 
 
 def select_facts(info_line: str, api_version: str) -> dict:

@@ -12,6 +12,10 @@ from __future__ import annotations
 import os
 import shutil
 
+from ansible_collections.sandbox.attest.plugins.module_utils._facts import (
+    FactsError,
+    mapped_owner,
+)
 from ansible_collections.sandbox.attest.plugins.module_utils._profile import (
     IDENTITIES,
     check_run_id,
@@ -34,20 +38,33 @@ def _mkdir(path: str, mode: int, uid: int, gid: int) -> None:
     os.chmod(path, mode)  # the umask may have narrowed it
 
 
-def prepare(run_root: str, run_id: str, identity: str, files: dict[str, bytes]) -> str:
+def out_owner(identity: str, remap: dict | None) -> tuple[int, int]:
+    """The host uid and gid of identity/out: the identity's own ids, or under the engine's
+    userns remap (module_utils/_facts.py userns_remap) the host ids they map to, so /out stays
+    writable for its identity and for nobody else (measured: a 65532-owned out/ gives EACCES
+    to container uid 65532 under --userns-remap=default, the remapped owner lets it write)."""
+    ids = IDENTITIES[identity]
+    try:
+        return mapped_owner(remap, ids["uid"], ids["gid"])
+    except FactsError as exc:
+        raise RunDirError(str(exc)) from exc
+
+
+def prepare(run_root: str, run_id: str, identity: str, files: dict[str, bytes],
+            remap: dict | None = None) -> str:
     """Create run_root/run_id (root 0700) and identity/in (0755) + identity/out (0700, owned by
-    the identity), plus the given files (root 0644); existing parts are reused only when they
-    are real directories owned as expected."""
+    the identity as the engine maps it, see out_owner), plus the given files (root 0644);
+    existing parts are reused only when they are real directories owned as expected."""
     root = check_run_root(run_root)
     run_dir = os.path.join(root, check_run_id(run_id))
-    ids = IDENTITIES[identity]
+    out_uid, out_gid = out_owner(identity, remap)
     if not os.path.isdir(root):
         os.makedirs(root, 0o700)
     for path, mode, uid, gid in (
         (run_dir, 0o700, 0, 0),
         (os.path.join(run_dir, identity), 0o755, 0, 0),
         (os.path.join(run_dir, identity, "in"), 0o755, 0, 0),
-        (os.path.join(run_dir, identity, "out"), 0o700, ids["uid"], ids["gid"]),
+        (os.path.join(run_dir, identity, "out"), 0o700, out_uid, out_gid),
     ):
         try:
             _mkdir(path, mode, uid, gid)

@@ -147,6 +147,13 @@ run_dir:
   description: This run's directory on the target.
   returned: always
   type: str
+out_owner:
+  description:
+    - The host uid and gid that own this identity's C(out/) - the identity's own ids, or under
+      the engine's C(--userns-remap) the host ids the engine maps them to (from its facts).
+  returned: always
+  type: dict
+  sample: {uid: 231068, gid: 231068}
 started_at:
   description: UTC time the container was started.
   returned: when it ran
@@ -168,6 +175,11 @@ from ansible_collections.sandbox.attest.plugins.module_utils._engine import (
     EngineError,
     run_cli,
 )
+from ansible_collections.sandbox.attest.plugins.module_utils._facts import (
+    FACTS_TEMPLATE,
+    FactsError,
+    userns_remap,
+)
 from ansible_collections.sandbox.attest.plugins.module_utils._profile import (
     ProfileError,
     check_run_id,
@@ -180,6 +192,7 @@ from ansible_collections.sandbox.attest.plugins.module_utils._profile import (
 from ansible_collections.sandbox.attest.plugins.module_utils._run_dir import (
     RunDirError,
     check_run_root,
+    out_owner,
     prepare,
 )
 from ansible_collections.sandbox.attest.plugins.module_utils._seccomp import (
@@ -195,6 +208,19 @@ PLACEHOLDER = "<container-id>"
 
 def utc_now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def engine_remap(engine_cli: str) -> dict | None:
+    """The engine's userns remap (None without one), read from the engine itself with the
+    facts template, so the run directory follows the engine actually running the probe."""
+    info = run_cli([engine_cli, "info", "--format", FACTS_TEMPLATE])
+    try:
+        facts = json.loads(info.stdout)
+    except ValueError as exc:
+        raise EngineError("the engine's info is not readable: %s" % exc) from exc
+    if not isinstance(facts, dict):
+        raise EngineError("the engine's info is not a JSON object")
+    return userns_remap(facts)
 
 
 def follow_up(engine_cli: str, ref: str) -> list[list[str]]:
@@ -290,12 +316,18 @@ def main() -> None:
         module.fail_json(msg=str(exc))
     if not p["image_id"].startswith("sha256:") or len(p["image_id"]) != 71:
         module.fail_json(msg="image_id must be sha256: and 64 hex, got %r" % p["image_id"])
+    try:
+        remap = engine_remap(p["engine_cli"])
+        owner_uid, owner_gid = out_owner(p["identity"], remap)
+    except (EngineError, FactsError, RunDirError) as exc:
+        module.fail_json(msg="cannot tell who must own the run's out/: %s" % exc)
     paths = run_paths(run_root, p["run_id"], p["identity"], p["seccomp_profile"])
     argv = create_argv(p["engine_cli"], p["run_id"], p["identity"], p["image_id"], paths, limits)
     seccomp_text = canonical_json(seccomp_profile(p["seccomp_profile"]))
     common = dict(argv=argv, container_name=container_name(p["run_id"], p["identity"]),
                   profile=profile_document(p["seccomp_profile"], limits),
                   seccomp_json=seccomp_text, run_dir=paths["run_dir"],
+                  out_owner={"uid": owner_uid, "gid": owner_gid},
                   seccomp_sha256=seccomp_digest(p["seccomp_profile"]))
     if module.check_mode:
         module.exit_json(changed=True, removed=True,
@@ -305,7 +337,7 @@ def main() -> None:
         prepare(run_root, p["run_id"], p["identity"], {
             "empty.env": b"",
             "seccomp-%s.json" % p["seccomp_profile"]: seccomp_text.encode("ascii"),
-        })
+        }, remap=remap)
         run.execute(argv)
     except (EngineError, RunDirError, OSError, ValueError) as exc:
         module.fail_json(msg="the %s run failed: %s" % (p["identity"], exc),

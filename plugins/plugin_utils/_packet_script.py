@@ -472,6 +472,54 @@ usage() {
         "                                  OUTPUT_DIR/$PACKET_HOST/<run id>/ (default ./evidence)"
 }
 
+# The length of the subordinate range starting at $2 in $1 (/etc/subuid or /etc/subgid, lines
+# name:start:length), in _sl_length; 0 when there is none.
+subordinate_length() {
+    _sl_length=0
+    [ -r "$1" ] || return 0
+    while IFS=: read -r _ _sl_start _sl_count; do
+        case $_sl_count in
+            '' | *[!0-9]*) continue ;;
+        esac
+        if [ "$_sl_start" = "$2" ]; then
+            _sl_length=$_sl_count
+        fi
+    done < "$1"
+}
+
+# The host owner (uid:gid, in OUT_OWNER) of an identity's out/ for the identity $1 (uid:gid in
+# the container), as module_utils/_facts.py mapped_owner: its own ids, or under the engine's
+# --userns-remap the host ids the engine maps them to - the remapped root it names at the end
+# of its root directory (/<uid>.<gid>, in the recorded engine/facts.json) plus the ids, while
+# the subordinate range starting there covers them. Else /out is not writable for its identity.
+out_owner() {
+    _oo_uid=${1%%:*}
+    _oo_gid=${1#*:}
+    _oo_facts=$(cat -- "$STAGE/engine/facts.json")
+    case $_oo_facts in
+        *'"name=userns"'*) ;;
+        *)
+            OUT_OWNER=$1
+            return 0
+            ;;
+    esac
+    _oo_root=${_oo_facts#*\"docker_root_dir\":\"}
+    _oo_root=${_oo_root%%\"*}
+    _oo_root=${_oo_root##*/}
+    _oo_ruid=${_oo_root%%.*}
+    _oo_rgid=${_oo_root#*.}
+    case $_oo_ruid:$_oo_rgid in
+        :* | *: | *[!0-9:]*) die "userns-remap, but the engine's root directory ends in $_oo_root" ;;
+    esac
+    subordinate_length /etc/subuid "$_oo_ruid"
+    [ "$_sl_length" -gt "$_oo_uid" ] \
+        || die "no subordinate uid range at $_oo_ruid covers container uid $_oo_uid"
+    subordinate_length /etc/subgid "$_oo_rgid"
+    [ "$_sl_length" -gt "$_oo_gid" ] \
+        || die "no subordinate gid range at $_oo_rgid covers container gid $_oo_gid"
+    OUT_OWNER=$((_oo_ruid + _oo_uid)):$((_oo_rgid + _oo_gid))
+}
+
 # Run as root, in a directory of its own: exactly what the automated path makes.
 prepare_run_dir() {
     if [ -L "$RUN_ROOT" ]; then
@@ -487,10 +535,10 @@ prepare_run_dir() {
     RUN_DIR_MADE=1
     chown 0:0 -- "$RUN_DIR"
     for _pr_identity in $IDENTITIES; do
-        _pr_user=$(identity_user "$_pr_identity")
+        out_owner "$(identity_user "$_pr_identity")"
         mkdir -m 0755 -- "$RUN_DIR/$_pr_identity" "$RUN_DIR/$_pr_identity/in"
         mkdir -m 0700 -- "$RUN_DIR/$_pr_identity/out"
-        chown "$_pr_user" -- "$RUN_DIR/$_pr_identity/out"
+        chown "$OUT_OWNER" -- "$RUN_DIR/$_pr_identity/out"
         chmod 0700 -- "$RUN_DIR/$_pr_identity/out"
     done
     : > "$RUN_DIR/empty.env"

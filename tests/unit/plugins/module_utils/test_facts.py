@@ -62,3 +62,57 @@ def test_preflight_checks_report_each_failure(tmp_path) -> None:
     assert not checks["seccomp"]["ok"]
     assert not checks["free_disk"]["ok"] and "MiB free" in checks["free_disk"]["message"]
     assert checks["cgroup_version"]["ok"]
+
+
+# Measured on a test host whose engine runs with --userns-remap=default (Docker 20.10.24):
+# dockerd made the user dockremap and its ranges after the login user's, and named the
+# remapped root at the end of its root directory.
+REMAPPED = {"security_options": ["name=seccomp,profile=default", "name=userns"],
+            "docker_root_dir": "/var/lib/docker/165536.165536"}
+SUBIDS = "attest:100000:65536\ndockremap:165536:65536\n"
+
+
+def test_the_template_records_the_engine_root_directory() -> None:
+    assert '"docker_root_dir":{{json .DockerRootDir}}' in facts.FACTS_TEMPLATE
+
+
+def test_no_remap_without_the_userns_option() -> None:
+    assert facts.userns_remap({"security_options": ["name=seccomp,profile=default"],
+                               "docker_root_dir": "/var/lib/docker"}) is None
+    assert facts.userns_remap({"security_options": None}) is None
+    assert facts.userns_remap({}) is None
+
+
+def test_the_remapped_root_is_read_from_the_engine_root_directory() -> None:
+    assert facts.userns_remap(REMAPPED) == {"uid": 165536, "gid": 165536}
+    assert facts.userns_remap(dict(REMAPPED, docker_root_dir="/srv/d/1000.2000/")) == {
+        "uid": 1000, "gid": 2000}
+
+
+@pytest.mark.parametrize("root_dir", [None, "", "/var/lib/docker", "/var/lib/docker/165536",
+                                      "/var/lib/docker/a.b", "/x/165536.", "/x/\u0661.1"])
+def test_a_remap_without_a_readable_root_is_an_error(root_dir) -> None:
+    with pytest.raises(facts.FactsError):
+        facts.userns_remap(dict(REMAPPED, docker_root_dir=root_dir))
+
+
+def test_mapped_owner_adds_the_remapped_root_within_its_range(tmp_path) -> None:
+    (tmp_path / "subuid").write_text(SUBIDS)
+    (tmp_path / "subgid").write_text(SUBIDS)
+    paths = {"subuid": str(tmp_path / "subuid"), "subgid": str(tmp_path / "subgid")}
+    remap = facts.userns_remap(REMAPPED)
+    assert facts.mapped_owner(remap, 65532, 65532, **paths) == (231068, 231068)
+    assert facts.mapped_owner(remap, 0, 0, **paths) == (165536, 165536)
+    assert facts.mapped_owner(None, 65532, 65532, **paths) == (65532, 65532)
+
+
+def test_mapped_owner_refuses_a_range_that_does_not_cover_the_id(tmp_path) -> None:
+    (tmp_path / "subuid").write_text("dockremap:165536:1000\n")
+    (tmp_path / "subgid").write_text(SUBIDS)
+    paths = {"subuid": str(tmp_path / "subuid"), "subgid": str(tmp_path / "subgid")}
+    remap = facts.userns_remap(REMAPPED)
+    assert facts.mapped_owner(remap, 0, 0, **paths) == (165536, 165536)
+    with pytest.raises(facts.FactsError, match="falls outside"):
+        facts.mapped_owner(remap, 65532, 65532, **paths)
+    with pytest.raises(facts.FactsError, match="cannot read"):
+        facts.mapped_owner(remap, 0, 0, subuid=str(tmp_path / "absent"))
