@@ -6,12 +6,16 @@ import io
 import os
 import shutil
 import subprocess
+import sys
 import tarfile
 
 import pytest
 from harness import ROOT, TEST_LABEL, docker
 
 DECOY_SOURCE = os.path.join(os.path.dirname(__file__), "decoy", "sleeper.c")
+sys.path.insert(0, os.path.join(ROOT, "tests", "lived_in"))
+# The lived-in host fixture's size under `make test` (about 30 objects, every kind once).
+LIVED_IN_SIZE = int(os.environ.get("SANDBOX_ATTEST_LIVED_IN_SIZE", "30"))
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -91,3 +95,15 @@ def docker_import(archive: bytes) -> str:
          "LABEL %s=decoy-image" % TEST_LABEL, "-"],
         input=archive, capture_output=True, timeout=120, check=True)
     return proc.stdout.decode().strip()
+
+
+@pytest.fixture(scope="session")
+def lived_in_host(tmp_path_factory: pytest.TempPathFactory):
+    """The engine filled with what real hosts hold (tests/lived_in/lived_in.py), made once for
+    the session and removed, by the ids it recorded, at its end. Yields the fixture's state:
+    "objects" (kind, id, role, ...), "secret" (value, env, label, container), "counts"."""
+    from lived_in import lived_in
+
+    state_path = str(tmp_path_factory.mktemp("lived-in") / "state.json")
+    with lived_in(LIVED_IN_SIZE, state_path) as state:
+        yield state
