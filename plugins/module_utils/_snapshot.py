@@ -1,12 +1,24 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) sandbox.attest contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Digest-only snapshots of the engine's objects.
+"""Digest-only snapshots of the engine's objects, a few engine calls per kind.
 
 Production containers' environments hold secrets, so no raw configuration leaves the target:
-per object, identifying fields from one `--format` template and the sha256 of the line a second
-template prints. The operator packet runs the very same template strings through
-`docker inspect --format "$T" ID | sha256sum`, so both paths give the same digests.
+per object, identifying fields and the sha256 of its configuration. One `inspect --format`
+call per kind covers every object of that kind; its template prints tagged lines
+
+    <key> c <configuration>        hashed, never kept
+    <key> m <one mount>            containers: one line per mount, hashed sorted
+    <key> h <health command>       containers with a health check: hashed, never kept
+    <key> i <identifying JSON>     kept
+
+so that both the target module and the operator packet's POSIX shell (which sorts the lines
+and hashes per-object files with one `sha256sum`) compute the same digests from the same
+bytes. `.Mounts` comes from a map inside the engine, so its order varies from call to call:
+the mount lines are hashed in byte order, and an untouched object always has one digest.
+Every field a template reads may be null on a real engine (images without labels or without
+any configuration, containers without health checks or mounts, networks without members):
+each is read under `with`, which skips null.
 """
 
 from __future__ import annotations
@@ -23,48 +35,91 @@ from ansible_collections.sandbox.attest.plugins.module_utils._profile import (
     LABEL_RUN_ID,
 )
 
+SNAPSHOT_FORMAT = 2
+KINDS = ("container", "network", "volume", "image")
+
 # The event log of the run window, scrubbed inside the template: the action is cut at its first
-# colon (exec events carry the command after it) and no attribute but the name is kept.
+# colon and no attribute is kept but the name, a network event's container and an exec's ID.
+# An exec's command (after the colon) may hold secrets; it is printed after a tab, as a JSON
+# string, only for exec_create/exec_start, and replaced by its sha256 on the target (module or
+# packet script) before anything leaves: that digest tells a container's own health-check
+# exec (the snapshot records its command's digest the same way) from a `docker exec`.
 EVENT_TEMPLATE = (
-    '{"time_nano":{{.TimeNano}},"type":{{json .Type}},'
-    '"action":{{json (index (split (printf "%s" .Action) ":") 0)}},"id":{{json .Actor.ID}},'
-    '"name":{{json (index .Actor.Attributes "name")}}}')
+    '{{$a := split (printf "%s" .Action) ": "}}{{$act := index $a 0}}'
+    '{"time_nano":{{json .TimeNano}},"type":{{json .Type}},'
+    '"action":{{json (index (split $act ":") 0)}},'
+    '"id":{{json .Actor.ID}},"name":{{with .Actor.Attributes}}{{json (index . "name")}}'
+    '{{else}}""{{end}},"container":{{with .Actor.Attributes}}{{with index . "container"}}'
+    '{{json .}}{{else}}null{{end}}{{else}}null{{end}},"exec_id":{{with .Actor.Attributes}}'
+    '{{with index . "execID"}}{{json .}}{{else}}null{{end}}{{else}}null{{end}}}'
+    '{{if or (eq $act "exec_create") (eq $act "exec_start")}}\t'
+    '{{json (join (slice $a 1) ": ")}}{{end}}')
+EVENT_COMMAND_SEPARATOR = "\t"
 
-SNAPSHOT_FORMAT = 1
+
+def _get(key: str, obj: str = ".") -> str:
+    """A key of the engine's raw JSON: `index` yields null for a key the engine omits."""
+    return '(index %s "%s")' % (obj, key)
 
 
-def _label_or_null(labels: str, key: str) -> str:
-    return '{{with index %s "%s"}}{{json .}}{{else}}null{{end}}' % (labels, key)
+def _label_or_null(labels_of: str, key: str) -> str:
+    return ('{{with %s}}{{with index . "Labels"}}{{with index . "%s"}}{{json .}}{{else}}null'
+            '{{end}}{{else}}null{{end}}{{else}}null{{end}}' % (labels_of, key))
 
 
-# Identifying templates: each prints one object's final JSON (config_sha256 aside) on one line,
-# so the operator packet's shell needs only to append the digest.
-IDENT_TEMPLATES = {
+_LF = '{{"\\n"}}'
+
+# The snapshot templates read the engine's JSON as it printed it: the CLI runs a template on
+# its typed structures first and, when that fails, on the raw document, and every key here is
+# read through `index`, which a typed structure does not have. So the digests depend on what
+# the engine printed, never on the client's version of its types. One template per kind; the
+# identifying line comes last, so every object ends its output with it (the CLI adds the LF).
+SNAPSHOT_TEMPLATES = {
     "container": (
-        '{"id":{{json .Id}},"name":{{json (slice .Name 1)}},"image":{{json .Config.Image}},'
-        '"image_id":{{json .Image}},"state":{{json .State.Status}},'
-        '"started_at":{{json .State.StartedAt}},"restart_count":{{json .RestartCount}},'
-        '"run_id":%s}' % _label_or_null(".Config.Labels", LABEL_RUN_ID)),
+        '{{$k := index . "Id"}}{{$k}} c {{json %s}}{{json %s}}' % (_get("Config"),
+                                                                  _get("HostConfig"))
+        + _LF + '{{range index . "Mounts"}}{{$k}} m {{json .}}' + _LF + '{{end}}'
+        '{{$k}} i {"id":{{json $k}},"name":{{json (slice (index . "Name") 1)}},'
+        '"image":{{with index . "Config"}}{{json (index . "Image")}}{{else}}""{{end}},'
+        '"image_id":{{json (index . "Image")}},'
+        '"state":{{with index . "State"}}{{json (index . "Status")}}{{else}}""{{end}},'
+        '"started_at":{{with index . "State"}}{{json (index . "StartedAt")}}{{else}}""{{end}},'
+        '"restart_count":{{json (index . "RestartCount")}},'
+        '"restart_policy":{{with index . "HostConfig"}}{{with index . "RestartPolicy"}}'
+        '{{json (index . "Name")}}{{else}}""{{end}}{{else}}""{{end}},'
+        '"run_id":%s}' % _label_or_null('index . "Config"', LABEL_RUN_ID)),
     "network": (
-        '{"id":{{json .Id}},"name":{{json .Name}},"driver":{{json .Driver}},"containers":['
-        '{{$first := true}}{{range $id, $c := .Containers}}{{if not $first}},{{end}}'
-        '{{json $id}}{{$first = false}}{{end}}]}'),
+        '{{$k := index . "Id"}}{{$k}} c ' + "".join(
+            "{{json %s}}" % _get(key) for key in ("Driver", "IPAM", "Options", "Labels",
+                                                 "Internal", "Attachable", "EnableIPv6"))
+        + _LF + '{{$k}} i {"id":{{json $k}},"name":{{json (index . "Name")}},'
+        '"driver":{{json (index . "Driver")}},"containers":[{{$first := true}}'
+        '{{range $id, $c := index . "Containers"}}{{if not $first}},{{end}}{{json $id}}'
+        '{{$first = false}}{{end}}]}'),
     "volume": (
-        '{"name":{{json .Name}},"driver":{{json .Driver}},"run_id":%s}'
-        % _label_or_null(".Labels", LABEL_RUN_ID)),
+        '{{$k := index . "Name"}}{{$k}} c ' + "".join(
+            "{{json %s}}" % _get(key) for key in ("Driver", "Options", "Labels", "Mountpoint"))
+        + _LF + '{{$k}} i {"name":{{json $k}},"driver":{{json (index . "Driver")}},'
+        '"run_id":%s}' % _label_or_null("$", LABEL_RUN_ID)),
     "image": (
-        '{"id":{{json .Id}},"tags":{{if .RepoTags}}{{json .RepoTags}}{{else}}[]{{end}},'
-        '"probe_image":{{if eq (index .Config.Labels "%s") "true"}}true{{else}}false{{end}}}'
-        % LABEL_PROBE_IMAGE),
+        '{{$k := index . "Id"}}{{$k}} c {{json %s}}{{json %s}}' % (_get("Config"), _get("RootFS"))
+        + _LF + '{{$k}} i {"id":{{json $k}},"tags":{{with index . "RepoTags"}}{{json .}}'
+        '{{else}}[]{{end}},"probe_image":{{with index . "Config"}}{{with index . "Labels"}}'
+        '{{with index . "%s"}}{{if eq . "true"}}true{{else}}false{{end}}{{else}}false{{end}}'
+        '{{else}}false{{end}}{{else}}false{{end}}}' % LABEL_PROBE_IMAGE),
 }
-# Configuration templates: their output is hashed, never kept.
-CONFIG_TEMPLATES = {
-    "container": "{{json .Config}}{{json .HostConfig}}{{json .Mounts}}",
-    "network": "{{json .Driver}}{{json .IPAM}}{{json .Options}}{{json .Labels}}"
-               "{{json .Internal}}{{json .Attachable}}{{json .EnableIPv6}}",
-    "volume": "{{json .Driver}}{{json .Options}}{{json .Labels}}{{json .Mountpoint}}",
-    "image": "{{json .Config}}{{json .RootFS}}",
-}
+# The health command of each container exactly as the engine logs its exec (daemon/health.go:
+# CMD-SHELL runs the container's shell, default `/bin/sh -c`, with the command; CMD runs its
+# words). `join` needs the CLI's typed structures (`.ID`, `.Config.Shell`), so this template
+# is the one that runs on them; it prints nothing for a container without a health check.
+HEALTH_TEMPLATE = (
+    '{{$k := .ID}}{{with .Config}}{{$sh := "/bin/sh -c"}}{{with .Shell}}{{$sh = join . " "}}'
+    '{{end}}{{with .Healthcheck}}{{with .Test}}'
+    '{{if and (eq (index . 0) "CMD-SHELL") (gt (len .) 1)}}{{$k}} h '
+    '{{json (printf "%s %s" $sh (join (slice . 1) " "))}}{{end}}'
+    '{{if and (eq (index . 0) "CMD") (gt (len .) 1)}}{{$k}} h '
+    '{{json (printf "%s %s" (index . 1) (join (slice . 2) " "))}}{{end}}'
+    '{{end}}{{end}}{{end}}')
 LIST_COMMANDS = {
     "container": ["ps", "-aq", "--no-trunc"],
     "network": ["network", "ls", "-q", "--no-trunc"],
@@ -77,6 +132,19 @@ INSPECT_COMMANDS = {
     "volume": ["volume", "inspect"],
     "image": ["image", "inspect"],
 }
+# What the engine says of an object that went between list and inspect, per kind (measured on
+# Docker 20.10: "No such container: X", "get X: no such volume", "network X not found",
+# "no such image: X").
+_VANISHED_MARKS = ("no such", "not found")
+
+
+def sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def config_digest(config: str, mounts: list[str]) -> str:
+    """sha256 of the configuration line and the mount lines in byte order, each with its LF."""
+    return sha256_hex(config + "\n" + "".join(m + "\n" for m in sorted(mounts)))
 
 
 def _list(engine_cli: str, kind: str) -> list[str]:
@@ -84,44 +152,84 @@ def _list(engine_cli: str, kind: str) -> list[str]:
     return sorted(set(out))
 
 
-def _inspect_lines(engine_cli: str, kind: str, ref: str, template: str) -> str | None:
-    """One object's template line, or None when it vanished between list and inspect."""
-    result = run_cli([engine_cli] + INSPECT_COMMANDS[kind] + ["--format", template, ref],
-                     check=False)
-    if result.rc != 0:
-        if "No such" in result.stderr or "not found" in result.stderr.lower():
-            return None
-        raise EngineError("inspect of %s %s failed: %s" % (kind, ref, result.stderr.strip()))
-    return result.stdout if result.stdout.endswith("\n") else result.stdout + "\n"
+def parse_batch(kind: str, text: str) -> dict[str, dict]:
+    """The objects of one batched inspect's output, keyed as listed; digests computed here."""
+    parts: dict[str, dict] = {}
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        key, sep1, rest = line.partition(" ")
+        tag, sep2, payload = rest.partition(" ")
+        if not (sep1 and sep2) or tag not in ("c", "m", "h", "i"):
+            raise EngineError("the %s snapshot template printed an unreadable line" % kind)
+        entry = parts.setdefault(key, {"c": None, "m": [], "h": None, "i": None})
+        if tag == "m":
+            entry["m"].append(payload)
+        else:
+            entry[tag] = payload
+    objects = {}
+    for key, entry in parts.items():
+        if entry["i"] is None or entry["c"] is None:
+            raise EngineError("the %s snapshot template printed no full record of %s"
+                              % (kind, key))
+        try:
+            item = json.loads(entry["i"])
+        except ValueError as exc:
+            raise EngineError("the %s snapshot template printed no JSON for %s: %s"
+                              % (kind, key, exc)) from exc
+        item["config_sha256"] = config_digest(entry["c"], entry["m"])
+        if kind == "container":
+            item["health_cmd_sha256"] = (None if entry["h"] is None
+                                         else sha256_hex(entry["h"] + "\n"))
+        objects[key] = item
+    return objects
 
 
-def _decode(line: str, config_sha256: str) -> dict:
-    item = json.loads(line)
-    item["config_sha256"] = config_sha256
-    return item
-
-
-def config_digest(line: str) -> str:
-    return hashlib.sha256(line.encode("utf-8")).hexdigest()
+def _check_vanished(kind: str, result) -> None:
+    """The CLI prints every object it found and names each one it did not; anything else (a
+    template error) fails the snapshot."""
+    if result.rc == 0:
+        return
+    for line in result.stderr.splitlines():
+        if line.strip() and not any(mark in line.lower() for mark in _VANISHED_MARKS):
+            raise EngineError("inspect of the %ss failed: %s"
+                              % (kind, result.stderr.strip()[:2000]))
 
 
 def snapshot_kind(engine_cli: str, kind: str) -> tuple[list[dict], list[str]]:
-    """(objects, refs that vanished while being read)."""
-    objects, vanished = [], []
-    for ref in _list(engine_cli, kind):
-        ident = _inspect_lines(engine_cli, kind, ref, IDENT_TEMPLATES[kind])
-        config = _inspect_lines(engine_cli, kind, ref, CONFIG_TEMPLATES[kind])
-        if ident is None or config is None:
-            vanished.append(ref)
-            continue
-        objects.append(_decode(ident, config_digest(config)))
+    """(objects, refs that vanished while being read), in one list and one inspect call."""
+    refs = _list(engine_cli, kind)
+    if not refs:
+        return [], []
+    result = run_cli([engine_cli] + INSPECT_COMMANDS[kind]
+                     + ["--format", SNAPSHOT_TEMPLATES[kind]] + refs, check=False)
+    _check_vanished(kind, result)
+    text = result.stdout
+    if kind == "container":
+        health = run_cli([engine_cli] + INSPECT_COMMANDS[kind]
+                         + ["--format", HEALTH_TEMPLATE] + refs, check=False)
+        _check_vanished(kind, health)
+        text += health.stdout
+    found = parse_batch(kind, text)
+    objects = [found[ref] for ref in refs if ref in found]
+    vanished = [ref for ref in refs if ref not in found]
     return objects, vanished
 
 
 def take_snapshot(engine_cli: str, taken_at: str) -> dict:
     snapshot: dict = {"format": SNAPSHOT_FORMAT, "taken_at": taken_at, "vanished": []}
-    for kind in ("container", "network", "volume", "image"):
+    for kind in KINDS:
         objects, vanished = snapshot_kind(engine_cli, kind)
         snapshot[kind + "s"] = objects
         snapshot["vanished"] += ["%s:%s" % (kind, ref) for ref in vanished]
     return snapshot
+
+
+def scrub_event_line(line: str) -> dict:
+    """One line of EVENT_TEMPLATE's output as kept: an exec's command becomes its digest."""
+    head, sep, command = line.partition(EVENT_COMMAND_SEPARATOR)
+    event = json.loads(head)
+    if not isinstance(event, dict):
+        raise ValueError("not an object")
+    event["command_sha256"] = sha256_hex(command + "\n") if sep else None
+    return event

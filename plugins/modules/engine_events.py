@@ -54,10 +54,10 @@ events:
   returned: success
   type: list
   elements: dict
-  sample: [{"time_nano": 1, "type": "container", "action": "create", "id": "ab12", "name": "x"}]
+  sample: [{"time_nano": 1, "type": "container", "action": "create", "id": "ab12", "name": "x",
+            "container": null, "exec_id": null, "command_sha256": null}]
 """
 
-import json
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -65,7 +65,10 @@ from ansible_collections.sandbox.attest.plugins.module_utils._engine import (
     EngineError,
     run_cli,
 )
-from ansible_collections.sandbox.attest.plugins.module_utils._snapshot import EVENT_TEMPLATE
+from ansible_collections.sandbox.attest.plugins.module_utils._snapshot import (
+    EVENT_TEMPLATE,
+    scrub_event_line,
+)
 
 
 def main() -> None:
@@ -87,7 +90,7 @@ def main() -> None:
     for line in result.stdout.splitlines():
         if line.strip():
             try:
-                events.append(json.loads(line))
+                events.append(scrub_event_line(line))
             except (ValueError, TypeError, AttributeError):
                 module.fail_json(msg="the engine printed an unreadable event line")
     module.exit_json(changed=False, events=events)

@@ -195,10 +195,11 @@ def render_script(settings: PacketSettings, image: ProbeImage) -> tuple[str, dic
             identity, sh_quote(_profile.identity_user(identity)))
             for identity in _profile.IDENTITIES),
     }
-    for kind in ("container", "network", "volume", "image"):
+    values["HEALTH_TEMPLATE"] = sh_quote(_snapshot.HEALTH_TEMPLATE)
+    values["SNAPSHOT_FORMAT"] = str(_snapshot.SNAPSHOT_FORMAT)
+    for kind in _snapshot.KINDS:
         upper = kind.upper()
-        values["IDENT_" + upper] = sh_quote(_snapshot.IDENT_TEMPLATES[kind])
-        values["CONFIG_" + upper] = sh_quote(_snapshot.CONFIG_TEMPLATES[kind])
+        values["SNAP_" + upper] = sh_quote(_snapshot.SNAPSHOT_TEMPLATES[kind])
         values["LIST_" + upper] = " ".join(
             sh_quote(word) for word in [ENGINE_CLI, *_snapshot.LIST_COMMANDS[kind]])
         values["INSPECT_" + upper] = " ".join(

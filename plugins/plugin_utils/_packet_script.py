@@ -53,16 +53,19 @@ FETCH_MAX_ENTRIES=256
 # The engine --format templates, verbatim from module_utils/_facts.py and _snapshot.py: the
 # automated path runs the same strings, so both paths give the same facts and digests.
 FACTS_TEMPLATE=@@FACTS_TEMPLATE@@
-EVENT_TEMPLATE=@@EVENT_TEMPLATE@@
-IDENT_CONTAINER=@@IDENT_CONTAINER@@
 # shellcheck disable=SC2016 # Go template variables, meant literally
-IDENT_NETWORK=@@IDENT_NETWORK@@
-IDENT_VOLUME=@@IDENT_VOLUME@@
-IDENT_IMAGE=@@IDENT_IMAGE@@
-CONFIG_CONTAINER=@@CONFIG_CONTAINER@@
-CONFIG_NETWORK=@@CONFIG_NETWORK@@
-CONFIG_VOLUME=@@CONFIG_VOLUME@@
-CONFIG_IMAGE=@@CONFIG_IMAGE@@
+EVENT_TEMPLATE=@@EVENT_TEMPLATE@@
+# shellcheck disable=SC2016 # Go template variables, meant literally
+SNAP_CONTAINER=@@SNAP_CONTAINER@@
+# shellcheck disable=SC2016
+SNAP_NETWORK=@@SNAP_NETWORK@@
+# shellcheck disable=SC2016
+SNAP_VOLUME=@@SNAP_VOLUME@@
+# shellcheck disable=SC2016
+SNAP_IMAGE=@@SNAP_IMAGE@@
+# shellcheck disable=SC2016
+HEALTH_TEMPLATE=@@HEALTH_TEMPLATE@@
+TAB=$(printf '\t')
 
 list_container() { @@LIST_CONTAINER@@; }
 list_network() { @@LIST_NETWORK@@; }
@@ -247,48 +250,122 @@ run_create() {
     CREATING=''
 }
 
-is_vanished() {
-    case $(cat "$WORK/inspect.err") in
-        *"No such"*|*"not found"*|*"Not found"*) return 0 ;;
-    esac
-    return 1
+# True when every line of $WORK/inspect.err says an object went between list and inspect.
+only_vanished() {
+    while IFS= read -r _ov_line; do
+        case $_ov_line in
+            ''|*"No such"*|*"no such"*|*"not found"*|*"Not found"*) ;;
+            *) return 1 ;;
+        esac
+    done < "$WORK/inspect.err"
+    return 0
 }
 
-# One kind of the digest-only snapshot into SK_ITEMS: per object the identifying line of
-# IDENT_<KIND> with config_sha256 (sha256 of the CONFIG_<KIND> line, its LF included) added.
-# No raw configuration is kept: the configuration line only passes through sha256sum.
+# One kind of the digest-only snapshot into SK_ITEMS, in one inspect call for all its objects
+# (two for containers: the health commands come from a second template). The template prints
+# tagged lines (see module_utils/_snapshot.py): c = configuration, m = one mount, h = the
+# health command, i = the identifying JSON. Sorted, they give per object the configuration
+# followed by its mounts in byte order: one file per object, all hashed by one sha256sum, so
+# the digests equal the automated path's. No raw configuration is kept: the per-object files
+# live in the scratch directory and only pass through sha256sum.
 snapshot_kind() {
-    case $1 in
-        container) _sk_ti=$IDENT_CONTAINER; _sk_tc=$CONFIG_CONTAINER ;;
-        network) _sk_ti=$IDENT_NETWORK; _sk_tc=$CONFIG_NETWORK ;;
-        volume) _sk_ti=$IDENT_VOLUME; _sk_tc=$CONFIG_VOLUME ;;
-        image) _sk_ti=$IDENT_IMAGE; _sk_tc=$CONFIG_IMAGE ;;
+    _sk_kind=$1
+    case $_sk_kind in
+        container) _sk_t=$SNAP_CONTAINER ;;
+        network) _sk_t=$SNAP_NETWORK ;;
+        volume) _sk_t=$SNAP_VOLUME ;;
+        image) _sk_t=$SNAP_IMAGE ;;
     esac
-    _sk_refs=$("list_$1" 2>"$WORK/list.err") || die "listing ${1}s failed: $(cat "$WORK/list.err")"
+    _sk_refs=$("list_$_sk_kind" 2>"$WORK/list.err") \
+        || die "listing ${_sk_kind}s failed: $(cat "$WORK/list.err")"
     SK_ITEMS=''
+    _sk_dir="$WORK/snapshot-$_sk_kind"
+    rm -rf -- "$_sk_dir"
+    mkdir -- "$_sk_dir"
     set -f
-    # shellcheck disable=SC2086 # split on purpose: one engine id or name per word
-    for _sk_ref in $(printf '%s\n' $_sk_refs | sort -u); do
-        if ! _sk_line=$("inspect_$1" --format "$_sk_ti" "$_sk_ref" 2>"$WORK/inspect.err") \
-            || ! _sk_conf=$("inspect_$1" --format "$_sk_tc" "$_sk_ref" 2>"$WORK/inspect.err"); then
-            is_vanished || die "inspecting $1 $_sk_ref failed: $(cat "$WORK/inspect.err")"
-            SNAP_VANISHED="$SNAP_VANISHED${SNAP_VANISHED:+,}\"$1:$_sk_ref\""
-            continue
-        fi
-        case $_sk_line in
-            '{'*'}') ;;
-            *) die "the identifying template of $1 $_sk_ref printed no JSON object" ;;
-        esac
-        _sk_digest=$(printf '%s\n' "$_sk_conf" | sha_of)
-        SK_ITEMS="$SK_ITEMS${SK_ITEMS:+,}${_sk_line%\}},\"config_sha256\":\"$_sk_digest\"}"
-    done
+    # shellcheck disable=SC2046,SC2086 # split on purpose: one engine id or name per word
+    set -- $(printf '%s\n' $_sk_refs | sort -u)
     set +f
-    _sk_conf=''
+    [ "$#" -gt 0 ] || return 0
+    printf '%s\n' "$@" > "$_sk_dir/refs"
+    "inspect_$_sk_kind" --format "$_sk_t" "$@" > "$_sk_dir/lines" 2>"$WORK/inspect.err" \
+        || only_vanished || die "inspecting the ${_sk_kind}s failed: $(cat "$WORK/inspect.err")"
+    if [ "$_sk_kind" = container ]; then
+        inspect_container --format "$HEALTH_TEMPLATE" "$@" >> "$_sk_dir/lines" \
+            2>"$WORK/inspect.err" \
+            || only_vanished || die "inspecting the containers failed: $(cat "$WORK/inspect.err")"
+    fi
+    sort -o "$_sk_dir/lines" "$_sk_dir/lines"
+    : > "$_sk_dir/idents"
+    while IFS= read -r _sk_line; do
+        [ -n "$_sk_line" ] || continue
+        _sk_key=${_sk_line%% *}
+        _sk_rest=${_sk_line#* }
+        _sk_pay=${_sk_rest#? }
+        case $_sk_key in
+            ''|*[!A-Za-z0-9_.:-]*) die "the $_sk_kind snapshot template printed an unreadable line" ;;
+        esac
+        case $_sk_rest in
+            'c '*|'m '*) printf '%s\n' "$_sk_pay" >> "$_sk_dir/c.$_sk_key" ;;
+            'h '*) printf '%s\n' "$_sk_pay" > "$_sk_dir/h.$_sk_key" ;;
+            'i '*) printf '%s %s\n' "$_sk_key" "$_sk_pay" >> "$_sk_dir/idents" ;;
+            *) die "the $_sk_kind snapshot template printed an unreadable line" ;;
+        esac
+    done < "$_sk_dir/lines"
+    rm -f -- "$_sk_dir/lines"
+    # Listed but not printed: gone between list and inspect (both lists are in byte order).
+    exec 5< "$_sk_dir/idents"
+    IFS= read -r _sk_next <&5 || _sk_next=''
+    while IFS= read -r _sk_ref; do
+        if [ -n "$_sk_next" ] && [ "${_sk_next%% *}" = "$_sk_ref" ]; then
+            IFS= read -r _sk_next <&5 || _sk_next=''
+        else
+            SNAP_VANISHED="$SNAP_VANISHED${SNAP_VANISHED:+,}\"$_sk_kind:$_sk_ref\""
+        fi
+    done < "$_sk_dir/refs"
+    exec 5<&-
+    if [ ! -s "$_sk_dir/idents" ]; then
+        rm -rf -- "$_sk_dir"
+        return 0
+    fi
+    (cd -- "$_sk_dir" && sha256sum -- c.*) > "$_sk_dir/sums.c" || die "sha256sum failed"
+    set -- "$_sk_dir"/h.*
+    if [ -e "$1" ]; then
+        (cd -- "$_sk_dir" && sha256sum -- h.*) > "$_sk_dir/sums.h" || die "sha256sum failed"
+    else
+        : > "$_sk_dir/sums.h"
+    fi
+    exec 3< "$_sk_dir/sums.c" 4< "$_sk_dir/sums.h"
+    _sk_hsum=''
+    IFS= read -r _sk_hsum <&4 || _sk_hsum=''
+    while IFS= read -r _sk_ident; do
+        _sk_key=${_sk_ident%% *}
+        _sk_obj=${_sk_ident#* }
+        case $_sk_obj in
+            '{'*'}') ;;
+            *) die "the identifying template of $_sk_kind $_sk_key printed no JSON object" ;;
+        esac
+        IFS= read -r _sk_csum <&3 || die "no configuration digest of $_sk_kind $_sk_key"
+        [ "${_sk_csum#*  c.}" = "$_sk_key" ] \
+            || die "the configuration digests of the ${_sk_kind}s are out of order"
+        _sk_obj="${_sk_obj%\}},\"config_sha256\":\"${_sk_csum%% *}\""
+        if [ "$_sk_kind" = container ]; then
+            if [ -n "$_sk_hsum" ] && [ "${_sk_hsum#*  h.}" = "$_sk_key" ]; then
+                _sk_obj="$_sk_obj,\"health_cmd_sha256\":\"${_sk_hsum%% *}\""
+                IFS= read -r _sk_hsum <&4 || _sk_hsum=''
+            else
+                _sk_obj="$_sk_obj,\"health_cmd_sha256\":null"
+            fi
+        fi
+        SK_ITEMS="$SK_ITEMS${SK_ITEMS:+,}$_sk_obj}"
+    done < "$_sk_dir/idents"
+    exec 3<&- 4<&-
+    rm -rf -- "$_sk_dir"
 }
 
 snapshot() {
     SNAP_VANISHED=''
-    printf '{"format":1,"taken_at":"%s"' "$(now)" > "$1"
+    printf '{"format":@@SNAPSHOT_FORMAT@@,"taken_at":"%s"' "$(now)" > "$1"
     for _sn_kind in container network volume image; do
         snapshot_kind "$_sn_kind"
         printf ',"%ss":[%s]' "$_sn_kind" "$SK_ITEMS" >> "$1"
@@ -682,7 +759,19 @@ main() {
     # events of the last removal inside the window.
     _until=$(($(date -u +%s) + 1))
     docker events --since "$STARTED_AT" --until "$_until" --format "$EVENT_TEMPLATE" \
-        > "$STAGE/engine/events.jsonl" || die "docker events failed"
+        > "$WORK/events.raw" || die "docker events failed"
+    # An exec's command follows a tab: it becomes its sha256 here and is never kept.
+    while IFS= read -r _ev_line; do
+        case $_ev_line in
+            '') ;;
+            *"$TAB"*)
+                _ev_sum=$(printf '%s\n' "${_ev_line#*"$TAB"}" | sha_of)
+                _ev_head=${_ev_line%%"$TAB"*}
+                printf '%s,"command_sha256":"%s"}\n' "${_ev_head%\}}" "$_ev_sum" ;;
+            *) printf '%s,"command_sha256":null}\n' "${_ev_line%\}}" ;;
+        esac
+    done < "$WORK/events.raw" > "$STAGE/engine/events.jsonl"
+    rm -f -- "$WORK/events.raw"
 
     step "write the bundle and its manifest"
     cat -- "$PACKET_DIR/profile/profile.json" > "$STAGE/profile/profile.json"

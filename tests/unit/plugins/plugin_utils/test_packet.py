@@ -124,18 +124,18 @@ def test_the_script_runs_exactly_create_argv(tmp_path, identity, config) -> None
 
 def test_the_script_holds_the_module_utils_templates_verbatim(tmp_path) -> None:
     packet = _packet.render_packet(PROBE, settings())
-    names = ["FACTS_TEMPLATE", "EVENT_TEMPLATE"] + [
-        "%s_%s" % (prefix, kind.upper()) for prefix in ("IDENT", "CONFIG")
-        for kind in ("container", "network", "volume", "image")]
+    names = ["FACTS_TEMPLATE", "EVENT_TEMPLATE", "HEALTH_TEMPLATE"] + [
+        "SNAP_%s" % kind.upper() for kind in _snapshot.KINDS]
     out = sourced(packet, tmp_path, "printf '%s\\0' " + " ".join('"$%s"' % n for n in names))
     values = dict(zip(names, out.decode().split("\0")[:-1], strict=True))
     assert values["FACTS_TEMPLATE"] == _facts.FACTS_TEMPLATE
     assert values["EVENT_TEMPLATE"] == _snapshot.EVENT_TEMPLATE
-    for kind in ("container", "network", "volume", "image"):
-        assert values["IDENT_" + kind.upper()] == _snapshot.IDENT_TEMPLATES[kind]
-        assert values["CONFIG_" + kind.upper()] == _snapshot.CONFIG_TEMPLATES[kind]
+    assert values["HEALTH_TEMPLATE"] == _snapshot.HEALTH_TEMPLATE
+    for kind in _snapshot.KINDS:
+        assert values["SNAP_" + kind.upper()] == _snapshot.SNAPSHOT_TEMPLATES[kind]
     text = packet.files["attest.sh"].decode()
-    for kind in ("container", "network", "volume", "image"):
+    assert '"format":%d,' % _snapshot.SNAPSHOT_FORMAT in text
+    for kind in _snapshot.KINDS:
         listing = " ".join("'%s'" % w for w in ["docker", *_snapshot.LIST_COMMANDS[kind]])
         assert "list_%s() { %s; }" % (kind, listing) in text
 
