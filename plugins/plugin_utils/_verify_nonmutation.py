@@ -3,11 +3,17 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Finding "non_mutation": the run touched nothing but what it created, and removed that.
 
-As DESIGN classifies it: this run's objects must have been created and be gone; a
-pre-existing object that changed or vanished during the window makes the run PARTIAL (the
-verifier cannot tell the cause, so the engine's events for that object are cited); new objects
+As DESIGN classifies it: this run's objects must have been created and be gone; new objects
 unrelated to the run are churn, listed, and do not block. The probe image is a cache, not the
 run's object: its arrival is reported, not counted as churn.
+
+A pre-existing object that changed, vanished, or had any event during the window makes the run
+PARTIAL, with its events cited — unless it is host activity (docs/host-activity.md): no command
+of the run named it and the change is exactly the engine's own lifecycle of a container —
+die/start pairs matching its RestartCount under a restart policy, `oom`, `health_status`, the
+exec events of its own health check (the event's command digest equals the snapshot's) — or a
+network's or volume's membership following such a container. Host activity is listed, and does
+not block.
 """
 
 from __future__ import annotations
@@ -40,7 +46,7 @@ EVENTS = "engine/events.jsonl"
 # new unrelated container joining a network is churn, not a change of the network.
 KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "containers": ("id", ("name", "image", "image_id", "state", "started_at", "restart_count",
-                          "run_id", "config_sha256")),
+                          "restart_policy", "run_id", "config_sha256", "health_cmd_sha256")),
     "networks": ("id", ("name", "driver", "config_sha256")),
     "volumes": ("name", ("driver", "run_id", "config_sha256")),
     "images": ("id", ("tags", "probe_image", "config_sha256")),
@@ -57,20 +63,6 @@ def _normal(value: Any) -> Any:
     return sorted(map(str, value)) if isinstance(value, list) else value
 
 
-def _events_for(events: list[dict[str, Any]], ident: str, name: str | None) -> list[str]:
-    cited = []
-    for event in events:
-        event_id = str(event.get("id", ""))
-        # Exact ID, a short ID of at least 12 hex digits, or the object's name.
-        by_id = bool(ident) and (event_id == ident or (
-            len(event_id) >= 12 and ident.startswith(event_id)))
-        if by_id or (name and event.get("name") == name):
-            cited.append("%s %s %s at %s" % (event.get("type"), event.get("action"),
-                                             short(event.get("name") or event_id[:12], 40),
-                                             event.get("time_nano")))
-    return cited
-
-
 def _run_containers(evidence: Evidence, identities: list[str], run_id: Any) -> dict[str, str]:
     """ID -> name of the containers this run created (from result.json and inspect)."""
     found: dict[str, str] = {}
@@ -83,6 +75,108 @@ def _run_containers(evidence: Evidence, identities: list[str], run_id: Any) -> d
                 except _profile.ProfileError:
                     found[ident] = identity
     return found
+
+
+# What a container's own lifecycle may change in its snapshot, and the restart policies under
+# which the engine itself restarts it.
+LIFECYCLE_FIELDS = frozenset({"state", "started_at", "restart_count"})
+RESTART_POLICIES = frozenset({"always", "unless-stopped", "on-failure"})
+HEALTH_EXEC_ACTIONS = frozenset({"exec_create", "exec_start"})
+
+
+def _named_by_run(evidence: Evidence, identities: list[str]) -> set[str]:
+    """Every word of the commands this run recorded (argv and result.json's command list)."""
+    words: set[str] = set()
+    for identity in identities:
+        argv = evidence.identity_doc(identity, "argv.json")
+        commands = dig(evidence.identity_doc(identity, "result.json"), "commands")
+        for command in [argv, *as_list(commands)]:
+            for word in as_list(command):
+                if isinstance(word, str):
+                    words.add(word)
+                    words.update(part for part in word.replace(",", "=").split("=") if part)
+    return words
+
+
+def _is_named(words: set[str], ident: str, name: str | None) -> bool:
+    return (ident in words or (name is not None and name in words)
+            or any(len(word) >= 12 and ident.startswith(word) for word in words))
+
+
+def _object_events(events: list[dict[str, Any]], ident: str, name: str | None,
+                   ours: set[str]) -> list[dict[str, Any]]:
+    """The events of one object, less those a container of this run caused on it."""
+    found = []
+    for event in events:
+        event_id = str(event.get("id", ""))
+        by_id = bool(ident) and (event_id == ident or (
+            len(event_id) >= 12 and ident.startswith(event_id)))
+        if not (by_id or (name and event.get("name") == name)):
+            continue
+        if event.get("container") in ours:
+            continue
+        found.append(event)
+    return found
+
+
+def _cite(events: list[dict[str, Any]]) -> list[str]:
+    return ["%s %s %s at %s" % (e.get("type"), e.get("action"),
+                                short(e.get("name") or str(e.get("id", ""))[:12], 40),
+                                e.get("time_nano")) for e in events]
+
+
+def _own_lifecycle(old: dict[str, Any], new: dict[str, Any], diffs: list[str],
+                   events: list[dict[str, Any]]) -> str | None:
+    """Why a pre-existing container's change is its own lifecycle, or None when it is not."""
+    if any(field not in LIFECYCLE_FIELDS for field in diffs):
+        return None
+    health = old.get("health_cmd_sha256")
+    health_execs: set[str] = set()
+    counts = {"die": 0, "start": 0, "oom": 0, "health_status": 0, "health_exec": 0}
+    for event in events:
+        action = event.get("action")
+        if action in HEALTH_EXEC_ACTIONS and isinstance(health, str) \
+                and event.get("command_sha256") == health:
+            health_execs.add(str(event.get("exec_id")))
+            counts["health_exec"] += 1
+        elif action == "exec_die" and event.get("exec_id") is not None \
+                and str(event.get("exec_id")) in health_execs:
+            counts["health_exec"] += 1
+        elif action == "health_status" and isinstance(health, str):
+            counts["health_status"] += 1
+        elif action in ("die", "start", "oom"):
+            counts[str(action)] += 1
+        else:
+            return None
+    starts, dies = counts["start"], counts["die"]
+    if starts or dies or counts["oom"] or diffs:
+        restarts = new.get("restart_count")
+        was = old.get("restart_count")
+        if not (isinstance(restarts, int) and isinstance(was, int)):
+            return None
+        if old.get("restart_policy") not in RESTART_POLICIES or not diffs:
+            return None
+        if starts != restarts - was or dies not in (starts, starts + 1) or counts["oom"] > dies:
+            return None
+    parts = []
+    if starts or dies:
+        parts.append("restarted by its %s policy (%d die, %d start, RestartCount %s -> %s)"
+                     % (old.get("restart_policy"), dies, starts, old.get("restart_count"),
+                        new.get("restart_count")))
+    if counts["health_exec"] or counts["health_status"]:
+        parts.append("its own health check (%d exec events, %d health_status)"
+                     % (counts["health_exec"], counts["health_status"]))
+    return "; ".join(parts) or None
+
+
+def _follows_lifecycle(events: list[dict[str, Any]], moved: set[str],
+                       living: set[str]) -> bool:
+    """A network's or volume's membership changed, and its events were, only through
+    containers whose own lifecycle explains them."""
+    if not moved <= living:
+        return False
+    return all(event.get("action") in ("connect", "disconnect", "mount", "unmount")
+               and event.get("container") in living for event in events)
 
 
 def check_non_mutation(evidence: Evidence, identities: list[str]) -> Finding:
@@ -129,6 +223,12 @@ def check_non_mutation(evidence: Evidence, identities: list[str]) -> Finding:
                                               for i in identities))))
 
     new_containers = set(_index(after, "containers")) - set(_index(before, "containers"))
+    named = _named_by_run(evidence, identities)
+    activity: list[dict[str, Any]] = []
+    finding.extra["host_activity"] = activity
+    # Containers first: a network's or volume's change is host activity only when it follows
+    # a container whose own lifecycle explains it.
+    living: set[str] = set()
     for kind, (dummy, fields) in KINDS.items():
         old, new = _index(before, kind), _index(after, kind)
         for ident, obj in sorted(old.items()):
@@ -137,8 +237,9 @@ def check_non_mutation(evidence: Evidence, identities: list[str]) -> Finding:
             obj_name = obj.get("name")
             name: str | None = obj_name if isinstance(obj_name, str) else None
             label = "%s %s" % (kind[:-1], short(name or ident[:12], 60))
+            own_events = _object_events(events, ident, name, ours)
             if ident not in new:
-                cited = _events_for(events, ident, name)
+                cited = _cite(own_events)
                 changed.append({"kind": kind[:-1], "id": ident, "name": name, "change": "gone",
                                 "events": cited})
                 finding.add(Check("pre_existing", PARTIAL, "pre-existing %s is gone during the "
@@ -146,23 +247,44 @@ def check_non_mutation(evidence: Evidence, identities: list[str]) -> Finding:
                                   expected="present and unchanged", observed="gone",
                                   refs=(BEFORE, AFTER, EVENTS)))
                 continue
+            changed_fields = [f for f in fields
+                              if _normal(obj.get(f)) != _normal(new[ident].get(f))]
             diffs = ["%s %s -> %s" % (f, short(obj.get(f), 40), short(new[ident].get(f), 40))
-                     for f in fields if _normal(obj.get(f)) != _normal(new[ident].get(f))]
+                     for f in changed_fields]
+            moved: set[str] = set()
             if kind == "networks":
                 # Only containers that existed before count: new ones joining are churn.
                 was = set(map(str, as_list(obj.get("containers"))))
                 now = set(map(str, as_list(new[ident].get("containers")))) - new_containers
                 if was != now:
+                    moved = was ^ now
                     diffs.append("members %s -> %s" % (sorted(was), sorted(now)))
-            if diffs:
-                cited = _events_for(events, ident, name)
-                changed.append({"kind": kind[:-1], "id": ident, "name": name,
-                                "change": "; ".join(diffs), "events": cited})
-                finding.add(Check("pre_existing", PARTIAL, "pre-existing %s changed during the "
-                                  "run window: %s (events: %s)" % (label, "; ".join(diffs),
-                                                                   "; ".join(cited) or "none"),
-                                  expected="unchanged", observed="; ".join(diffs),
-                                  refs=(BEFORE, AFTER, EVENTS)))
+            if not diffs and not own_events:
+                continue
+            cited = _cite(own_events)
+            reason: str | None = None
+            if not _is_named(named, ident, name):
+                if kind == "containers":
+                    reason = _own_lifecycle(obj, new[ident], changed_fields, own_events)
+                    if reason:
+                        living.add(ident)
+                elif not changed_fields and _follows_lifecycle(own_events, moved, living):
+                    reason = "membership follows the lifecycle of %s" % ", ".join(
+                        sorted(short(c, 12) for c in moved | {
+                            str(e.get("container")) for e in own_events})) or "none"
+            if reason:
+                activity.append({"kind": kind[:-1], "id": ident, "name": name,
+                                 "change": "; ".join(diffs) or "none", "reason": reason,
+                                 "events": cited})
+                continue
+            change = "; ".join(diffs) or "events without a matching change"
+            changed.append({"kind": kind[:-1], "id": ident, "name": name,
+                            "change": change, "events": cited})
+            finding.add(Check("pre_existing", PARTIAL, "pre-existing %s changed during the "
+                              "run window: %s (events: %s)" % (label, change,
+                                                               "; ".join(cited) or "none"),
+                              expected="unchanged", observed=change,
+                              refs=(BEFORE, AFTER, EVENTS)))
         for ident, obj in sorted(new.items()):
             if ident in old or ident in ours:
                 continue
@@ -180,6 +302,13 @@ def check_non_mutation(evidence: Evidence, identities: list[str]) -> Finding:
                         for e in events if str(e.get("id")) not in known
                         and e.get("id") != image_id})
     churn.extend("%s (created and gone within the window)" % item for item in transient)
+    if activity:
+        finding.add(Check("host_activity", INFO, "host activity during the run window (the "
+                          "engine's own lifecycle of objects no command of the run named; "
+                          "listed, not blocking): %s" % ", ".join(
+                              "%s %s: %s" % (a["kind"], short(a["name"] or a["id"][:12], 40),
+                                             a["reason"]) for a in activity),
+                          refs=(BEFORE, AFTER, EVENTS)))
     if churn:
         finding.add(Check("churn", INFO, "unrelated objects appeared during the run window "
                           "(churn, does not block): %s" % ", ".join(churn), refs=(AFTER, EVENTS)))

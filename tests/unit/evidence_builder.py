@@ -162,11 +162,13 @@ def make_model(probe_path: str, image_id: str, probe_sha: str, *, run_id: str = 
     postgres = sha256(b"postgres container")
     bridge, host_net, none_net = (sha256(name.encode()) for name in ("bridge", "host", "none"))
     snapshot = {
-        "format": 1, "taken_at": "2026-11-28T22:31:31Z",
+        "format": 2, "taken_at": "2026-11-28T22:31:31Z",
         "containers": [{"id": postgres, "name": "postgres", "image": "postgres:16",
                         "image_id": "sha256:" + sha256(b"postgres image"), "state": "running",
                         "started_at": "2026-11-01T00:00:00.123456789Z", "restart_count": 0,
-                        "run_id": None, "config_sha256": sha256(b"postgres config")}],
+                        "restart_policy": "always", "run_id": None,
+                        "config_sha256": sha256(b"postgres config"),
+                        "health_cmd_sha256": sha256(b"pg_isready\n")}],
         "networks": [
             {"id": bridge, "name": "bridge", "driver": "bridge", "containers": [postgres],
              "config_sha256": sha256(b"bridge config")},
@@ -197,8 +199,10 @@ def make_model(probe_path: str, image_id: str, probe_sha: str, *, run_id: str = 
                 ("container", "start", cid, name), ("container", "die", cid, name),
                 ("network", "disconnect", none_net, "none"), ("container", "destroy", cid, name)):
             nano += 7_000_000
+            # As the engine logs them: a network event names the container it concerns.
             events.append({"time_nano": nano, "type": kind, "action": action, "id": ident,
-                           "name": ev_name})
+                           "name": ev_name, "container": cid if kind == "network" else None,
+                           "exec_id": None, "command_sha256": None})
     docs["engine/events.jsonl"] = events
 
     for identity in ("workload", "root"):
