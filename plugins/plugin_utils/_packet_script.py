@@ -303,7 +303,8 @@ snapshot_kind() {
         _sk_rest=${_sk_line#* }
         _sk_pay=${_sk_rest#? }
         case $_sk_key in
-            ''|*[!A-Za-z0-9_.:-]*) die "the $_sk_kind snapshot template printed an unreadable line" ;;
+            ''|*[!A-Za-z0-9_.:-]*)
+                die "the $_sk_kind snapshot template printed an unreadable line" ;;
         esac
         case $_sk_rest in
             'c '*|'m '*) printf '%s\n' "$_sk_pay" >> "$_sk_dir/c.$_sk_key" ;;
@@ -586,7 +587,8 @@ out_owner() {
     _oo_ruid=${_oo_root%%.*}
     _oo_rgid=${_oo_root#*.}
     case $_oo_ruid:$_oo_rgid in
-        :* | *: | *[!0-9:]*) die "userns-remap, but the engine's root directory ends in $_oo_root" ;;
+        :* | *: | *[!0-9:]*)
+            die "userns-remap, but the engine's root directory ends in $_oo_root" ;;
     esac
     subordinate_length /etc/subuid "$_oo_ruid"
     [ "$_sl_length" -gt "$_oo_uid" ] \

@@ -1,0 +1,178 @@
+"""Host activity (docs/host-activity.md): a pre-existing container's own lifecycle is listed and
+does not block READY; every other change or event on a pre-existing object keeps the run
+PARTIAL with its events cited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import evidence_builder as eb
+import pytest
+
+from ansible_collections.sandbox.attest.plugins.plugin_utils._verify_model import (
+    STATUS_PARTIAL,
+    STATUS_READY,
+)
+
+HEALTH = eb.sha256(b"pg_isready\n")
+OTHER = eb.sha256(b"cat /etc/secret\n")
+NANO = eb.BASE_NANO + 1_000_000
+
+
+def _postgres(model: eb.EvidenceModel, snapshot: str) -> dict[str, Any]:
+    return model.docs["snapshots/%s.json" % snapshot]["containers"][0]
+
+
+def _bridge(model: eb.EvidenceModel, snapshot: str) -> dict[str, Any]:
+    return model.docs["snapshots/%s.json" % snapshot]["networks"][0]
+
+
+def _event(model: eb.EvidenceModel, action: str, *, kind: str = "container",
+           ident: str | None = None, name: str = "postgres", container: str | None = None,
+           exec_id: str | None = None, command: str | None = None) -> None:
+    model.docs["engine/events.jsonl"].append({
+        "time_nano": NANO + len(model.docs["engine/events.jsonl"]), "type": kind,
+        "action": action, "id": ident or _postgres(model, "before")["id"], "name": name,
+        "container": container, "exec_id": exec_id, "command_sha256": command})
+
+
+def _restarts(model: eb.EvidenceModel, count: int, *, dies: int | None = None,
+              policy: str = "always", network: bool = True) -> None:
+    before, after = _postgres(model, "before"), _postgres(model, "after")
+    for snap in (before, after):
+        snap["restart_policy"] = policy
+    after["restart_count"] = before["restart_count"] + count
+    after["started_at"] = "2026-11-28T22:31:34.5Z"
+    cid = before["id"]
+    for _ in range(count if dies is None else dies):
+        _event(model, "die")
+        if network:
+            _event(model, "disconnect", kind="network", ident=_bridge(model, "before")["id"],
+                   name="bridge", container=cid)
+    for _ in range(count):
+        if network:
+            _event(model, "connect", kind="network", ident=_bridge(model, "before")["id"],
+                   name="bridge", container=cid)
+        _event(model, "start")
+
+
+def _health_execs(model: eb.EvidenceModel, command: str = HEALTH, die: bool = True) -> None:
+    for n in range(2):
+        exec_id = "e%063d" % n
+        _event(model, "exec_create", exec_id=exec_id, command=command)
+        _event(model, "exec_start", exec_id=exec_id, command=command)
+        if die:
+            _event(model, "exec_die", exec_id=exec_id)
+    _event(model, "health_status")
+
+
+def _crash_loop_left_restarting(model: eb.EvidenceModel) -> None:
+    _restarts(model, 2, dies=3)
+    after = _postgres(model, "after")
+    after["state"] = "restarting"
+    bridge = _bridge(model, "after")
+    bridge["containers"] = [c for c in bridge["containers"] if c != after["id"]]
+
+
+HOST_ACTIVITY = {
+    "health-check execs and health_status": _health_execs,
+    "restarts under a restart policy": lambda m: _restarts(m, 3),
+    "restarts under on-failure": lambda m: _restarts(m, 1, policy="on-failure"),
+    "crash loop left restarting, off its network": _crash_loop_left_restarting,
+    "restart and health check together": lambda m: (_restarts(m, 2), _health_execs(m)),
+}
+
+
+def _docker_exec(model: eb.EvidenceModel) -> None:
+    _health_execs(model, command=OTHER)
+
+
+def _exec_without_health_check(model: eb.EvidenceModel) -> None:
+    for snap in ("before", "after"):
+        _postgres(model, snap)["health_cmd_sha256"] = None
+    _health_execs(model)
+
+
+def _exec_die_of_unknown_exec(model: eb.EvidenceModel) -> None:
+    _event(model, "exec_die", exec_id="f" * 64)
+
+
+def _restart_without_policy(model: eb.EvidenceModel) -> None:
+    _restarts(model, 1, policy="no")
+
+
+def _restart_count_mismatch(model: eb.EvidenceModel) -> None:
+    _restarts(model, 2)
+    _postgres(model, "after")["restart_count"] = 1
+
+
+def _lifecycle_events_without_change(model: eb.EvidenceModel) -> None:
+    _event(model, "die")
+    _event(model, "start")
+
+
+def _snapshot_change_without_events(model: eb.EvidenceModel) -> None:
+    for snap in ("before", "after"):
+        _postgres(model, snap)["restart_policy"] = "always"
+    _postgres(model, "after")["restart_count"] = 1
+
+
+def _named_by_the_run(model: eb.EvidenceModel) -> None:
+    _restarts(model, 1)
+    model.docs["identities/workload/result.json"]["commands"].append(
+        ["docker", "restart", _postgres(model, "before")["id"]])
+
+
+def _config_changed_with_restarts(model: eb.EvidenceModel) -> None:
+    _restarts(model, 1)
+    _postgres(model, "after")["config_sha256"] = eb.sha256(b"updated")
+
+
+def _network_member_gone_without_lifecycle(model: eb.EvidenceModel) -> None:
+    cid = _postgres(model, "before")["id"]
+    _bridge(model, "after")["containers"] = []
+    _event(model, "disconnect", kind="network", ident=_bridge(model, "before")["id"],
+           name="bridge", container=cid)
+
+
+def _action(name: str):
+    return lambda m: _event(m, name)
+
+
+BLOCKING = {
+    "docker exec (another command)": _docker_exec,
+    "exec events on a container without a health check": _exec_without_health_check,
+    "exec_die of an exec not seen": _exec_die_of_unknown_exec,
+    "restarts without a restart policy": _restart_without_policy,
+    "starts not matching RestartCount": _restart_count_mismatch,
+    "die/start with no snapshot change": _lifecycle_events_without_change,
+    "RestartCount changed with no events": _snapshot_change_without_events,
+    "restarted, and named by the run's commands": _named_by_the_run,
+    "configuration changed along with restarts": _config_changed_with_restarts,
+    "network member gone without its container's lifecycle": _network_member_gone_without_lifecycle,
+    **{"%s event" % action: _action(action)
+       for action in ("restart", "kill", "stop", "pause", "unpause", "update", "rename",
+                      "exec_start", "attach", "commit", "export", "top")},
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOST_ACTIVITY))
+def test_own_lifecycle_is_listed_and_ready(case: str, model, write_bundle, verify) -> None:
+    HOST_ACTIVITY[case](model)
+    verdict = verify(write_bundle(model))
+    assert verdict.status == STATUS_READY, verdict.reasons
+    finding = next(f for f in verdict.findings if f.name == "non_mutation")
+    assert [a["name"] for a in finding.extra["host_activity"] if a["kind"] == "container"] == [
+        "postgres"]
+    assert finding.extra["changed"] == []
+    assert any(check.id == "host_activity" for check in finding.checks)
+
+
+@pytest.mark.parametrize("case", sorted(BLOCKING))
+def test_anything_else_keeps_the_run_partial(case: str, model, write_bundle, verify) -> None:
+    BLOCKING[case](model)
+    verdict = verify(write_bundle(model))
+    assert verdict.status == STATUS_PARTIAL
+    assert "non_mutation" in verdict.failed_finding_names()
+    finding = next(f for f in verdict.findings if f.name == "non_mutation")
+    assert finding.extra["changed"], "the change is listed with its events"
