@@ -96,11 +96,13 @@ SNAPSHOT_TEMPLATES = {
         '"driver":{{json (index . "Driver")}},"containers":[{{$first := true}}'
         '{{range $id, $c := index . "Containers"}}{{if not $first}},{{end}}{{json $id}}'
         '{{$first = false}}{{end}}]}'),
+    # `docker volume inspect` has no raw fallback (measured with CLI 28.2: "can't index item of
+    # type volume.Volume"): its template reads the typed fields, which print the same JSON.
     "volume": (
-        '{{$k := index . "Name"}}{{$k}} c ' + "".join(
-            "{{json %s}}" % _get(key) for key in ("Driver", "Options", "Labels", "Mountpoint"))
-        + _LF + '{{$k}} i {"name":{{json $k}},"driver":{{json (index . "Driver")}},'
-        '"run_id":%s}' % _label_or_null("$", LABEL_RUN_ID)),
+        '{{$k := .Name}}{{$k}} c {{json .Driver}}{{json .Options}}{{json .Labels}}'
+        '{{json .Mountpoint}}' + _LF + '{{$k}} i {"name":{{json $k}},"driver":{{json .Driver}},'
+        '"run_id":{{with .Labels}}{{with index . "%s"}}{{json .}}{{else}}null{{end}}{{else}}null'
+        '{{end}}}' % LABEL_RUN_ID),
     "image": (
         '{{$k := index . "Id"}}{{$k}} c {{json %s}}{{json %s}}' % (_get("Config"), _get("RootFS"))
         + _LF + '{{$k}} i {"id":{{json $k}},"tags":{{with index . "RepoTags"}}{{json .}}'

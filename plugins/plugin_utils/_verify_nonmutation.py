@@ -104,8 +104,9 @@ def _is_named(words: set[str], ident: str, name: str | None) -> bool:
 
 
 def _object_events(events: list[dict[str, Any]], ident: str, name: str | None,
-                   ours: set[str]) -> list[dict[str, Any]]:
-    """The events of one object, less those a container of this run caused on it."""
+                   ours: set[str], others: set[str]) -> list[dict[str, Any]]:
+    """The events of one object, less those a container of this run caused on it and those of
+    containers that did not exist before the run (churn: listed as such)."""
     found = []
     for event in events:
         event_id = str(event.get("id", ""))
@@ -114,6 +115,8 @@ def _object_events(events: list[dict[str, Any]], ident: str, name: str | None,
         if not (by_id or (name and event.get("name") == name)):
             continue
         if event.get("container") in ours:
+            continue
+        if event.get("container") is not None and event.get("container") not in others:
             continue
         found.append(event)
     return found
@@ -224,6 +227,7 @@ def check_non_mutation(evidence: Evidence, identities: list[str]) -> Finding:
 
     new_containers = set(_index(after, "containers")) - set(_index(before, "containers"))
     named = _named_by_run(evidence, identities)
+    pre_existing = set(_index(before, "containers")) - ours
     activity: list[dict[str, Any]] = []
     finding.extra["host_activity"] = activity
     # Containers first: a network's or volume's change is host activity only when it follows
@@ -237,7 +241,7 @@ def check_non_mutation(evidence: Evidence, identities: list[str]) -> Finding:
             obj_name = obj.get("name")
             name: str | None = obj_name if isinstance(obj_name, str) else None
             label = "%s %s" % (kind[:-1], short(name or ident[:12], 60))
-            own_events = _object_events(events, ident, name, ours)
+            own_events = _object_events(events, ident, name, ours, pre_existing)
             if ident not in new:
                 cited = _cite(own_events)
                 changed.append({"kind": kind[:-1], "id": ident, "name": name, "change": "gone",

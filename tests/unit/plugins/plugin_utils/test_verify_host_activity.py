@@ -176,3 +176,18 @@ def test_anything_else_keeps_the_run_partial(case: str, model, write_bundle, ver
     assert "non_mutation" in verdict.failed_finding_names()
     finding = next(f for f in verdict.findings if f.name == "non_mutation")
     assert finding.extra["changed"], "the change is listed with its events"
+
+
+def test_a_new_container_joining_a_network_is_churn(model, write_bundle, verify) -> None:
+    newcomer = eb.sha256(b"a container made during the window")
+    after = model.docs["snapshots/after.json"]
+    after["containers"].append({**_postgres(model, "after"), "id": newcomer, "name": "web"})
+    _bridge(model, "after")["containers"].append(newcomer)
+    _event(model, "create", ident=newcomer, name="web")
+    _event(model, "connect", kind="network", ident=_bridge(model, "before")["id"],
+           name="bridge", container=newcomer)
+    _event(model, "start", ident=newcomer, name="web")
+    verdict = verify(write_bundle(model))
+    assert verdict.status == STATUS_READY, verdict.reasons
+    finding = next(f for f in verdict.findings if f.name == "non_mutation")
+    assert finding.extra["churn"] == ["container web"]

@@ -1,0 +1,122 @@
+"""The attestation on an engine that holds what real hosts hold (tests/lived_in/): images
+without labels or without any configuration, containers in every state, crash-looping and
+health-checked ones, a compose project, shared namespaces, many mounts, a secret."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+from harness import bundles_under, docker, run_playbook
+from lived_in import canonical_inspect
+from test_attest_local import bundle_files
+from test_packet import assert_nothing_left, render, row_results, run_script, verify
+
+from ansible_collections.sandbox.attest.plugins.module_utils import _snapshot
+from ansible_collections.sandbox.attest.plugins.plugin_utils import _packet
+
+ROWS = list(range(24, 38))
+# What the engine's own lifecycle may change in an untouched object's inspect document: the
+# health checks' results, and a crash-looping container's state, restart count and network
+# endpoint (each restart connects it anew). Anything else must be identical.
+LIFECYCLE_KEYS = {"crash-loop": ("State", "RestartCount", "NetworkSettings"),
+                  "filler-crash-loop": ("State", "RestartCount", "NetworkSettings")}
+
+
+def _documents(state: dict) -> dict[str, dict]:
+    documents = {}
+    for obj in state["objects"]:
+        doc = canonical_inspect(obj["id"], obj["kind"])
+        for key in LIFECYCLE_KEYS.get(obj["role"], ()):
+            doc.pop(key, None)
+        if isinstance(doc.get("State"), dict):
+            doc["State"].pop("Health", None)
+        documents["%s %s %s" % (obj["kind"], obj["role"], obj["id"])] = doc
+    return documents
+
+
+def _sh_snapshot(tmp_path) -> dict:
+    """The operator packet's snapshot function, run on this engine."""
+    packet = _packet.render_packet(b"\x7fELF stand-in\n", _packet.PacketSettings(
+        host="local", collection_version="0.1.0"))
+    body = packet.files[_packet.SCRIPT_NAME].decode().rstrip("\n").rsplit("\n", 1)[0]
+    definitions = tmp_path / "definitions.sh"
+    definitions.write_text(body + "\n")
+    out = tmp_path / "snapshot.json"
+    proc = subprocess.run(["sh", "-c", '. "$0"; WORK=$(mktemp -d); snapshot "$1"; '
+                           'rm -rf -- "$WORK"', str(definitions), str(out)],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(out.read_text())
+
+
+def _by_key(snapshot: dict) -> dict[str, dict]:
+    return {"%s %s" % (kind, obj.get("id") or obj.get("name")): obj
+            for kind in ("containers", "networks", "volumes", "images")
+            for obj in snapshot[kind]}
+
+
+def test_both_paths_snapshot_every_object_with_the_same_stable_digests(lived_in_host,
+                                                                        tmp_path) -> None:
+    python = _snapshot.take_snapshot("docker", "2026-11-29T00:00:00Z")
+    shell = _sh_snapshot(tmp_path)
+    assert python["format"] == shell["format"] == _snapshot.SNAPSHOT_FORMAT
+    ours, theirs = _by_key(python), _by_key(shell)
+    for obj in lived_in_host["objects"]:
+        kind = obj["kind"] + "s"
+        key = "%s %s" % (kind, obj["id"])
+        assert key in ours and key in theirs, obj
+        for field in ("config_sha256", "health_cmd_sha256", "tags", "probe_image", "driver"):
+            assert ours[key].get(field) == theirs[key].get(field), (obj, field)
+    health = {o["role"]: ours["containers %s" % o["id"]]["health_cmd_sha256"]
+              for o in lived_in_host["objects"] if o["kind"] == "container"}
+    assert health["healthy"] and health["unhealthy"] and health["healthy"] != health["unhealthy"]
+    assert health["created"] is None
+    # .Mounts comes in a varying order: the digest of the many-mount container never varies.
+    binds = next(o["id"] for o in lived_in_host["objects"] if o["role"] == "binds-tmpfs")
+    digests = {next(c["config_sha256"] for c in _snapshot.snapshot_kind("docker", "container")[0]
+                    if c["id"] == binds) for _ in range(10)}
+    assert len(digests) == 1
+    orders = {json.dumps([m["Destination"] for m in json.loads(docker("inspect", binds))[0]
+                          ["Mounts"]]) for _ in range(20)}
+    assert len(json.loads(next(iter(orders)))) >= 6, "the fixture's many-mount container"
+
+
+def _verify_rehearsal(tmp_path, bundle: str) -> dict:
+    verdict = verify(tmp_path, bundle)
+    assert verdict["status"] == "SANDBOX_ATTESTATION_PARTIAL", verdict["reasons"]
+    assert verdict["reasons"] == ["rehearsal venue"]
+    assert row_results(verdict) == {row: "PASS" for row in ROWS}
+    return verdict
+
+
+def _assert_untouched(state: dict, before: dict[str, dict], bundle: str) -> None:
+    assert _documents(state) == before
+    files = bundle_files(bundle)
+    secret = state["secret"]["value"].encode()
+    for path, data in files.items():
+        assert secret not in data, path
+    run = json.loads(files["run.json"])
+    assert_nothing_left(run["run_id"])
+
+
+def test_the_attestation_on_a_lived_in_host(lived_in_host, tmp_path) -> None:
+    before = _documents(lived_in_host)
+    evidence = tmp_path / "evidence"
+    result = run_playbook("attest.yml", "inventories/local", str(tmp_path),
+                          "-e", "sandbox_attest_evidence_root=%s" % evidence)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    [bundle] = bundles_under(str(evidence))
+    _verify_rehearsal(tmp_path, bundle)
+    _assert_untouched(lived_in_host, before, bundle)
+
+
+def test_the_operator_packet_on_a_lived_in_host(lived_in_host, tmp_path) -> None:
+    before = _documents(lived_in_host)
+    dummy, packet = render(tmp_path)
+    out = tmp_path / "out"
+    result = run_script(packet, str(out))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    [bundle] = bundles_under(str(out))
+    _verify_rehearsal(tmp_path, bundle)
+    _assert_untouched(lived_in_host, before, bundle)
