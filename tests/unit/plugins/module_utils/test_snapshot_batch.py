@@ -1,0 +1,67 @@
+"""The batched snapshot's parsing and digests (pure logic; the engine side is tested in
+tests/integration/test_lived_in_host.py against real objects)."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+
+import pytest
+
+from ansible_collections.sandbox.attest.plugins.module_utils import _snapshot
+from ansible_collections.sandbox.attest.plugins.module_utils._engine import EngineError
+
+CID = "a" * 64
+MOUNTS = ['{"Destination":"/a","Source":"/x"}', '{"Destination":"/b","Source":"/y"}',
+          '{"Destination":"/c","Source":"/z"}']
+IDENT = '{"id":"%s","name":"web","restart_count":0}' % CID
+
+
+def _output(mounts: list[str], health: str | None = None) -> str:
+    lines = ["%s c {\"Env\":[\"A=1\"]}{\"Binds\":null}" % CID]
+    lines += ["%s m %s" % (CID, m) for m in mounts]
+    lines.append("%s i %s" % (CID, IDENT))
+    if health:
+        lines.append("%s h %s" % (CID, health))
+    return "\n".join(lines) + "\n"
+
+
+def test_mount_order_never_changes_the_digest() -> None:
+    digests = {_snapshot.parse_batch("container", _output(list(order)))[CID]["config_sha256"]
+               for order in itertools.permutations(MOUNTS)}
+    assert len(digests) == 1
+    expected = hashlib.sha256(('{"Env":["A=1"]}{"Binds":null}\n'
+                               + "".join(m + "\n" for m in sorted(MOUNTS))).encode())
+    assert digests == {expected.hexdigest()}
+
+
+def test_a_changed_mount_or_configuration_changes_the_digest() -> None:
+    base = _snapshot.parse_batch("container", _output(MOUNTS))[CID]["config_sha256"]
+    other = _snapshot.parse_batch("container", _output(MOUNTS[:2]))[CID]["config_sha256"]
+    assert base != other
+
+
+def test_the_health_command_is_kept_as_a_digest_only() -> None:
+    item = _snapshot.parse_batch("container", _output(MOUNTS, '"/bin/sh -c pg_isready"'))[CID]
+    assert item["health_cmd_sha256"] == hashlib.sha256(
+        b'"/bin/sh -c pg_isready"\n').hexdigest()
+    assert "pg_isready" not in json.dumps(item)
+    assert _snapshot.parse_batch("container", _output(MOUNTS))[CID]["health_cmd_sha256"] is None
+
+
+@pytest.mark.parametrize("text", [f"{CID} x oops\n", f"{CID}\n", f"{CID} c {{}}\n",
+                                  f"{CID} i {{}}\n", f"{CID} c {{}}\n{CID} i not-json\n"])
+def test_an_unreadable_batch_fails_the_snapshot(text: str) -> None:
+    with pytest.raises(EngineError):
+        _snapshot.parse_batch("container", text)
+
+
+def test_an_exec_command_becomes_its_digest() -> None:
+    line = ('{"time_nano":1,"type":"container","action":"exec_start","id":"%s","name":"web",'
+            '"container":null,"exec_id":"e1"}\t"env PASSWORD=hunter2"' % CID)
+    event = _snapshot.scrub_event_line(line)
+    assert event["command_sha256"] == hashlib.sha256(b'"env PASSWORD=hunter2"\n').hexdigest()
+    assert "hunter2" not in json.dumps(event)
+    plain = _snapshot.scrub_event_line(line.split("\t")[0])
+    assert plain["command_sha256"] is None
