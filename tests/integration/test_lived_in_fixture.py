@@ -89,7 +89,7 @@ def test_it_makes_every_kind_records_all_and_removal_leaves_none(tmp_path) -> No
         binds = made["binds-tmpfs"]["id"]
         first = canonical_inspect(binds)
         assert len(first["Mounts"]) == 6
-        assert all(canonical_inspect(binds) == first for _ in range(10))
+        assert all(canonical_inspect(binds) == first for attempt in range(10))
         scratch = state["scratch_dir"]
         assert os.path.isdir(scratch)
 

@@ -231,8 +231,8 @@ class Fixture:
     def import_image(self, role: str, tags: tuple[str, ...] = (), label: bool = False) -> str:
         changes = ["--change", 'ENTRYPOINT ["/tool"]', "--change", 'CMD ["sleep"]']
         if label:
-            changes += ["--change", "LABEL %s=%s %s=%s" % (TEST_LABEL, TEST_VALUE, FIXTURE_LABEL,
-                                                          self.fid)]
+            changes += ["--change", "LABEL %s=%s %s=%s" % (
+                TEST_LABEL, TEST_VALUE, FIXTURE_LABEL, self.fid)]
         # A message of its own gives each import a distinct image ID.
         ref = self.engine.out("import", *changes, "--message", self.name(role), "-",
                               *(tags[:1]), input_bytes=self.rootfs)
@@ -508,7 +508,7 @@ class Fixture:
         ]
         first += [(self.loaded_images, list(range(start, min(start + 50, n_images))))
                   for start in range(0, n_images, 50)]
-        first += [(self.network, "filler-network") for _ in range(n_networks)]
+        first += [(self.network, "filler-network")] * n_networks
         first += [(self.volume, "filler-volume") if n % 2 else
                   (lambda: self.volume("filler-volume-unlabelled", label=False),)
                   for n in range(n_volumes)]
@@ -743,7 +743,7 @@ def canonical_inspect(ref: str, kind: str | None = None,
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     sub = parser.add_subparsers(dest="command", required=True)
     make = sub.add_parser("create", help="fill the engine; record every object in STATE")
     make.add_argument("--size", type=int, required=True)
