@@ -76,8 +76,8 @@ _LF = '{{"\\n"}}'
 # identifying line comes last, so every object ends its output with it (the CLI adds the LF).
 SNAPSHOT_TEMPLATES = {
     "container": (
-        '{{$k := index . "Id"}}{{$k}} c {{json %s}}{{json %s}}' % (_get("Config"),
-                                                                  _get("HostConfig"))
+        '{{$k := index . "Id"}}{{$k}} c {{json %s}}{{json %s}}'
+        % (_get("Config"), _get("HostConfig"))
         + _LF + '{{range index . "Mounts"}}{{$k}} m {{json .}}' + _LF + '{{end}}'
         '{{$k}} i {"id":{{json $k}},"name":{{json (slice (index . "Name") 1)}},'
         '"image":{{with index . "Config"}}{{json (index . "Image")}}{{else}}""{{end}},'
@@ -90,8 +90,9 @@ SNAPSHOT_TEMPLATES = {
         '"run_id":%s}' % _label_or_null('index . "Config"', LABEL_RUN_ID)),
     "network": (
         '{{$k := index . "Id"}}{{$k}} c ' + "".join(
-            "{{json %s}}" % _get(key) for key in ("Driver", "IPAM", "Options", "Labels",
-                                                 "Internal", "Attachable", "EnableIPv6"))
+            "{{json %s}}" % _get(key)
+            for key in ("Driver", "IPAM", "Options", "Labels", "Internal", "Attachable",
+                        "EnableIPv6"))
         + _LF + '{{$k}} i {"id":{{json $k}},"name":{{json (index . "Name")}},'
         '"driver":{{json (index . "Driver")}},"containers":[{{$first := true}}'
         '{{range $id, $c := index . "Containers"}}{{if not $first}},{{end}}{{json $id}}'

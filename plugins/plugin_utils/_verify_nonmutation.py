@@ -159,7 +159,20 @@ def _own_lifecycle(old: dict[str, Any], new: dict[str, Any], diffs: list[str],
             return None
         if old.get("restart_policy") not in RESTART_POLICIES or not diffs:
             return None
-        if starts != restarts - was or dies not in (starts, starts + 1) or counts["oom"] > dies:
+        # The engine counts a restart when it decides it, at the `die` (daemon/monitor.go), and
+        # starts the container after a backoff: each die adds one to RestartCount (the last one
+        # may not, when on-failure's retry limit ends the loop), and the starts differ from the
+        # dies by at most one (one decided before the window, one still waiting at its end).
+        # A restarted container is running or waits to restart; only on-failure's retry limit
+        # (or a clean exit) leaves it exited, that last die uncounted.
+        state = new.get("state")
+        if state in ("running", "restarting"):
+            counted = dies
+        elif state == "exited" and old.get("restart_policy") == "on-failure" and dies:
+            counted = dies - 1
+        else:
+            return None
+        if restarts - was != counted or abs(starts - dies) > 1 or counts["oom"] > dies:
             return None
     parts = []
     if starts or dies:

@@ -41,15 +41,16 @@ def _restarts(model: eb.EvidenceModel, count: int, *, dies: int | None = None,
     before, after = _postgres(model, "before"), _postgres(model, "after")
     for snap in (before, after):
         snap["restart_policy"] = policy
-    after["restart_count"] = before["restart_count"] + count
+    # As the engine counts: one per die that decided a restart (daemon/monitor.go).
+    after["restart_count"] = before["restart_count"] + (count if dies is None else dies)
     after["started_at"] = "2026-11-28T22:31:34.5Z"
     cid = before["id"]
-    for _ in range(count if dies is None else dies):
+    for dummy in range(count if dies is None else dies):
         _event(model, "die")
         if network:
             _event(model, "disconnect", kind="network", ident=_bridge(model, "before")["id"],
                    name="bridge", container=cid)
-    for _ in range(count):
+    for dummy in range(count):
         if network:
             _event(model, "connect", kind="network", ident=_bridge(model, "before")["id"],
                    name="bridge", container=cid)
@@ -74,11 +75,32 @@ def _crash_loop_left_restarting(model: eb.EvidenceModel) -> None:
     bridge["containers"] = [c for c in bridge["containers"] if c != after["id"]]
 
 
+def _retry_limit_reached(model: eb.EvidenceModel) -> None:
+    _restarts(model, 1, dies=2, policy="on-failure")
+    after = _postgres(model, "after")
+    after["restart_count"] -= 1
+    after["state"] = "exited"
+
+
+def _exited_under_always(model: eb.EvidenceModel) -> None:
+    _restarts(model, 0, dies=1)
+    after = _postgres(model, "after")
+    after["restart_count"] -= 1
+    after["state"] = "exited"
+
+
+def _start_decided_before(model: eb.EvidenceModel) -> None:
+    _restarts(model, 1, dies=0)
+    _postgres(model, "after")["state"] = "running"
+
+
 HOST_ACTIVITY = {
     "health-check execs and health_status": _health_execs,
     "restarts under a restart policy": lambda m: _restarts(m, 3),
     "restarts under on-failure": lambda m: _restarts(m, 1, policy="on-failure"),
+    "on-failure's retry limit reached": _retry_limit_reached,
     "crash loop left restarting, off its network": _crash_loop_left_restarting,
+    "a restart decided before the window starts in it": _start_decided_before,
     "restart and health check together": lambda m: (_restarts(m, 2), _health_execs(m)),
 }
 
@@ -102,8 +124,14 @@ def _restart_without_policy(model: eb.EvidenceModel) -> None:
 
 
 def _restart_count_mismatch(model: eb.EvidenceModel) -> None:
-    _restarts(model, 2)
+    _restarts(model, 3)
     _postgres(model, "after")["restart_count"] = 1
+
+
+def _starts_far_from_dies(model: eb.EvidenceModel) -> None:
+    _restarts(model, 1)
+    _event(model, "start")
+    _event(model, "start")
 
 
 def _lifecycle_events_without_change(model: eb.EvidenceModel) -> None:
@@ -144,7 +172,9 @@ BLOCKING = {
     "exec events on a container without a health check": _exec_without_health_check,
     "exec_die of an exec not seen": _exec_die_of_unknown_exec,
     "restarts without a restart policy": _restart_without_policy,
-    "starts not matching RestartCount": _restart_count_mismatch,
+    "dies not matching RestartCount": _restart_count_mismatch,
+    "exited under an always policy": _exited_under_always,
+    "more starts than dies and a pending restart": _starts_far_from_dies,
     "die/start with no snapshot change": _lifecycle_events_without_change,
     "RestartCount changed with no events": _snapshot_change_without_events,
     "restarted, and named by the run's commands": _named_by_the_run,
