@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 
 from ansible_collections.sandbox.attest.plugins.module_utils._engine import (
     EngineError,
@@ -220,11 +221,16 @@ def snapshot_kind(engine_cli: str, kind: str) -> tuple[list[dict], list[str]]:
 
 
 def take_snapshot(engine_cli: str, taken_at: str) -> dict:
-    snapshot: dict = {"format": SNAPSHOT_FORMAT, "taken_at": taken_at, "vanished": []}
+    """The snapshot, with the clock (ns since the epoch, the engine's host clock, as events'
+    time_nano) before its first and after its last engine call: an event between the two may
+    be seen by it or not, one outside the two is on a known side of it."""
+    snapshot: dict = {"format": SNAPSHOT_FORMAT, "taken_at": taken_at,
+                      "started_ns": time.time_ns(), "vanished": []}
     for kind in KINDS:
         objects, vanished = snapshot_kind(engine_cli, kind)
         snapshot[kind + "s"] = objects
         snapshot["vanished"] += ["%s:%s" % (kind, ref) for ref in vanished]
+    snapshot["finished_ns"] = time.time_ns()
     return snapshot
 
 

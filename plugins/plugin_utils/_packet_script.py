@@ -366,12 +366,14 @@ snapshot_kind() {
 
 snapshot() {
     SNAP_VANISHED=''
-    printf '{"format":@@SNAPSHOT_FORMAT@@,"taken_at":"%s"' "$(now)" > "$1"
+    # The clock before the first and after the last engine call, in ns as events' time_nano.
+    printf '{"format":@@SNAPSHOT_FORMAT@@,"taken_at":"%s","started_ns":%s' "$(now)" \
+        "$(date -u +%s%N)" > "$1"
     for _sn_kind in container network volume image; do
         snapshot_kind "$_sn_kind"
         printf ',"%ss":[%s]' "$_sn_kind" "$SK_ITEMS" >> "$1"
     done
-    printf ',"vanished":[%s]}\n' "$SNAP_VANISHED" >> "$1"
+    printf ',"vanished":[%s],"finished_ns":%s}\n' "$SNAP_VANISHED" "$(date -u +%s%N)" >> "$1"
     SK_ITEMS=''
 }
 

@@ -128,57 +128,100 @@ def _cite(events: list[dict[str, Any]]) -> list[str]:
                                 e.get("time_nano")) for e in events]
 
 
+Window = tuple[int, int, int, int]
+
+
+def _window(before: Any, after: Any) -> Window | None:
+    """(before started, before finished, after started, after finished), ns, when recorded."""
+    bounds = (dig(before, "started_ns"), dig(before, "finished_ns"),
+              dig(after, "started_ns"), dig(after, "finished_ns"))
+    if all(isinstance(b, int) and not isinstance(b, bool) for b in bounds) \
+            and list(bounds) == sorted(bounds):
+        return bounds  # type: ignore[return-value]
+    return None
+
+
+def _restarts_match(old: dict[str, Any], new: dict[str, Any], diffs: list[str],
+                    counted: list[str]) -> bool:
+    """The snapshots' difference is exactly what these die/start/oom events did."""
+    dies, starts, ooms = (counted.count(action) for action in ("die", "start", "oom"))
+    if not counted:
+        return not diffs
+    restarts, was = new.get("restart_count"), old.get("restart_count")
+    if not (isinstance(restarts, int) and isinstance(was, int)):
+        return False
+    if old.get("restart_policy") not in RESTART_POLICIES or not diffs:
+        return False
+    # The engine counts a restart when it decides it, at the `die` (daemon/monitor.go), and
+    # starts the container after a backoff: each die adds one to RestartCount, and the starts
+    # differ from the dies by at most one. A restarted container is running or waits to
+    # restart; only on-failure's retry limit (or a clean exit) leaves it exited, that last die
+    # uncounted.
+    state = new.get("state")
+    if state in ("running", "restarting"):
+        expected = dies
+    elif state == "exited" and old.get("restart_policy") == "on-failure" and dies:
+        expected = dies - 1
+    else:
+        return False
+    return restarts - was == expected and abs(starts - dies) <= 1 and ooms <= dies
+
+
+def _split_by_snapshots(lifecycle: list[dict[str, Any]], window: Window | None,
+                        ) -> list[list[str]]:
+    """Every list of actions the snapshots may have seen between them. The event log covers
+    more than the two snapshots: an event before the first snapshot started or after the
+    second finished is outside; one while a snapshot ran may be on either side of it."""
+    if window is None:
+        return [[str(e.get("action")) for e in lifecycle]]
+    b0, b1, a0, a1 = window
+    timed = [(e.get("time_nano") if isinstance(e.get("time_nano"), int) else 0,
+              str(e.get("action"))) for e in lifecycle]
+    edge_before = [act for t, act in timed if b0 <= t <= b1]
+    inner = [act for t, act in timed if b1 < t < a0]
+    edge_after = [act for t, act in timed if a0 <= t <= a1]
+    return [edge_before[len(edge_before) - i:] + inner + edge_after[:j]
+            for i in range(len(edge_before) + 1) for j in range(len(edge_after) + 1)]
+
+
 def _own_lifecycle(old: dict[str, Any], new: dict[str, Any], diffs: list[str],
-                   events: list[dict[str, Any]]) -> str | None:
+                   events: list[dict[str, Any]], window: Window | None) -> str | None:
     """Why a pre-existing container's change is its own lifecycle, or None when it is not."""
     if any(field not in LIFECYCLE_FIELDS for field in diffs):
         return None
     health = old.get("health_cmd_sha256")
     health_execs: set[str] = set()
-    counts = {"die": 0, "start": 0, "oom": 0, "health_status": 0, "health_exec": 0}
-    for event in events:
+    execs_seen = {str(e.get("exec_id")) for e in events
+                  if e.get("action") in HEALTH_EXEC_ACTIONS}
+    lifecycle: list[dict[str, Any]] = []
+    counts = {"health_status": 0, "health_exec": 0}
+    for event in sorted(events, key=lambda e: e.get("time_nano") or 0):
         action = event.get("action")
+        exec_id = event.get("exec_id")
         if action in HEALTH_EXEC_ACTIONS and isinstance(health, str) \
                 and event.get("command_sha256") == health:
-            health_execs.add(str(event.get("exec_id")))
+            health_execs.add(str(exec_id))
             counts["health_exec"] += 1
-        elif action == "exec_die" and event.get("exec_id") is not None \
-                and str(event.get("exec_id")) in health_execs:
+        elif action == "exec_die" and isinstance(health, str) and exec_id is not None and (
+                str(exec_id) in health_execs or str(exec_id) not in execs_seen):
+            # Its own health check's exec, or one that began before the window opened (its
+            # create and start, with the command, are not in the log).
             counts["health_exec"] += 1
         elif action == "health_status" and isinstance(health, str):
             counts["health_status"] += 1
         elif action in ("die", "start", "oom"):
-            counts[str(action)] += 1
+            lifecycle.append(event)
         else:
             return None
-    starts, dies = counts["start"], counts["die"]
-    if starts or dies or counts["oom"] or diffs:
-        restarts = new.get("restart_count")
-        was = old.get("restart_count")
-        if not (isinstance(restarts, int) and isinstance(was, int)):
-            return None
-        if old.get("restart_policy") not in RESTART_POLICIES or not diffs:
-            return None
-        # The engine counts a restart when it decides it, at the `die` (daemon/monitor.go), and
-        # starts the container after a backoff: each die adds one to RestartCount (the last one
-        # may not, when on-failure's retry limit ends the loop), and the starts differ from the
-        # dies by at most one (one decided before the window, one still waiting at its end).
-        # A restarted container is running or waits to restart; only on-failure's retry limit
-        # (or a clean exit) leaves it exited, that last die uncounted.
-        state = new.get("state")
-        if state in ("running", "restarting"):
-            counted = dies
-        elif state == "exited" and old.get("restart_policy") == "on-failure" and dies:
-            counted = dies - 1
-        else:
-            return None
-        if restarts - was != counted or abs(starts - dies) > 1 or counts["oom"] > dies:
-            return None
+    if not any(_restarts_match(old, new, diffs, counted)
+               for counted in _split_by_snapshots(lifecycle, window)):
+        return None
     parts = []
-    if starts or dies:
+    if lifecycle:
+        actions = [str(e.get("action")) for e in lifecycle]
         parts.append("restarted by its %s policy (%d die, %d start, RestartCount %s -> %s)"
-                     % (old.get("restart_policy"), dies, starts, old.get("restart_count"),
-                        new.get("restart_count")))
+                     % (old.get("restart_policy"), actions.count("die"), actions.count("start"),
+                        old.get("restart_count"), new.get("restart_count")))
     if counts["health_exec"] or counts["health_status"]:
         parts.append("its own health check (%d exec events, %d health_status)"
                      % (counts["health_exec"], counts["health_status"]))
@@ -241,6 +284,7 @@ def check_non_mutation(evidence: Evidence, identities: list[str]) -> Finding:
     new_containers = set(_index(after, "containers")) - set(_index(before, "containers"))
     named = _named_by_run(evidence, identities)
     pre_existing = set(_index(before, "containers")) - ours
+    window = _window(before, after)
     activity: list[dict[str, Any]] = []
     finding.extra["host_activity"] = activity
     # Containers first: a network's or volume's change is host activity only when it follows
@@ -282,7 +326,7 @@ def check_non_mutation(evidence: Evidence, identities: list[str]) -> Finding:
             reason: str | None = None
             if not _is_named(named, ident, name):
                 if kind == "containers":
-                    reason = _own_lifecycle(obj, new[ident], changed_fields, own_events)
+                    reason = _own_lifecycle(obj, new[ident], changed_fields, own_events, window)
                     if reason:
                         living.add(ident)
                 elif not changed_fields and _follows_lifecycle(own_events, moved, living):

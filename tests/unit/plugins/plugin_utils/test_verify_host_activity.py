@@ -94,15 +94,6 @@ def _start_decided_before(model: eb.EvidenceModel) -> None:
     _postgres(model, "after")["state"] = "running"
 
 
-HOST_ACTIVITY = {
-    "health-check execs and health_status": _health_execs,
-    "restarts under a restart policy": lambda m: _restarts(m, 3),
-    "restarts under on-failure": lambda m: _restarts(m, 1, policy="on-failure"),
-    "on-failure's retry limit reached": _retry_limit_reached,
-    "crash loop left restarting, off its network": _crash_loop_left_restarting,
-    "a restart decided before the window starts in it": _start_decided_before,
-    "restart and health check together": lambda m: (_restarts(m, 2), _health_execs(m)),
-}
 
 
 def _docker_exec(model: eb.EvidenceModel) -> None:
@@ -117,6 +108,37 @@ def _exec_without_health_check(model: eb.EvidenceModel) -> None:
 
 def _exec_die_of_unknown_exec(model: eb.EvidenceModel) -> None:
     _event(model, "exec_die", exec_id="f" * 64)
+
+
+def _exec_die_without_health_check(model: eb.EvidenceModel) -> None:
+    for snap in ("before", "after"):
+        _postgres(model, snap)["health_cmd_sha256"] = None
+    _exec_die_of_unknown_exec(model)
+
+
+def _timed(model: eb.EvidenceModel, *actions: tuple[str, int]) -> None:
+    """Snapshots at known times (ns), and lifecycle events at the given ones."""
+    before, after = (model.docs["snapshots/%s.json" % name] for name in ("before", "after"))
+    before.update(started_ns=1_000, finished_ns=2_000)
+    after.update(started_ns=8_000, finished_ns=9_000)
+    for snap in (_postgres(model, "before"), _postgres(model, "after")):
+        snap["restart_policy"] = "always"
+    _postgres(model, "after").update(restart_count=1, started_at="2026-11-28T22:31:34.5Z")
+    for action, nano in actions:
+        model.docs["engine/events.jsonl"].append({
+            "time_nano": nano, "type": "container", "action": action,
+            "id": _postgres(model, "before")["id"], "name": "postgres", "container": None,
+            "exec_id": None, "command_sha256": None})
+
+
+def _crash_loop_across_the_snapshots(model: eb.EvidenceModel) -> None:
+    # Measured on a test host: start, die, start, die, with RestartCount 7 -> 8: the first
+    # start happened before the first snapshot and the last die while the second one ran.
+    _timed(model, ("start", 500), ("die", 3_000), ("start", 5_000), ("die", 8_500))
+
+
+def _edge_dies_inside(model: eb.EvidenceModel) -> None:
+    _timed(model, ("die", 3_000), ("start", 4_000), ("die", 5_000), ("start", 6_000))
 
 
 def _restart_without_policy(model: eb.EvidenceModel) -> None:
@@ -167,10 +189,24 @@ def _action(name: str):
     return lambda m: _event(m, name)
 
 
+HOST_ACTIVITY = {
+    "health-check execs and health_status": _health_execs,
+    "restarts under a restart policy": lambda m: _restarts(m, 3),
+    "restarts under on-failure": lambda m: _restarts(m, 1, policy="on-failure"),
+    "on-failure's retry limit reached": _retry_limit_reached,
+    "crash loop left restarting, off its network": _crash_loop_left_restarting,
+    "a restart decided before the window starts in it": _start_decided_before,
+    "an exec_die of a health exec begun before the window": _exec_die_of_unknown_exec,
+    "a crash loop across the snapshots' edges": _crash_loop_across_the_snapshots,
+    "restart and health check together": lambda m: (_restarts(m, 2), _health_execs(m)),
+}
+
+
 BLOCKING = {
     "docker exec (another command)": _docker_exec,
     "exec events on a container without a health check": _exec_without_health_check,
-    "exec_die of an exec not seen": _exec_die_of_unknown_exec,
+    "exec_die without a health check": _exec_die_without_health_check,
+    "crash loop with more dies than the snapshots allow": _edge_dies_inside,
     "restarts without a restart policy": _restart_without_policy,
     "dies not matching RestartCount": _restart_count_mismatch,
     "exited under an always policy": _exited_under_always,
