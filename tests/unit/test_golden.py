@@ -25,6 +25,7 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils._packet import (
 from ansible_collections.sandbox.attest.plugins.plugin_utils._verify_write import render_outputs
 
 GOLDEN = os.path.join(os.path.dirname(__file__), "data", "golden")
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 REGEN = os.environ.get("SANDBOX_ATTEST_GOLDEN_REGEN") == "1"
 PROBE = b"\x7fELF golden stand-in probe\n"
 CID = {"workload": "a" * 64, "root": "b" * 64}
@@ -99,7 +100,13 @@ def test_a_packet_from_fixed_inputs(seccomp: str) -> None:
 def test_a_verification_from_fixed_inputs(model, write_bundle, verify, tmp_path) -> None:
     bundle = write_bundle(model)
     rendered = render_outputs(verify(bundle))
-    # The bundle and the stand-in probe live in the test's temporary directory.
-    found = _digests({name: data.replace(str(tmp_path).encode(), b"<tmp>")
-                      for name, data in rendered.items()})
+    # The bundle and the stand-in probe live in the test's temporary directory; the data files
+    # in the clone, wherever it is.
+    places = [(str(tmp_path), "<tmp>"), (ROOT, "<clone>")]
+    found = {}
+    for name, data in rendered.items():
+        for place, stand_in in places:
+            data = data.replace(place.encode(), stand_in.encode())
+        found[name] = data
+    found = _digests(found)
     _compare("verification", found)
