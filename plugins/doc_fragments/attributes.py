@@ -18,6 +18,16 @@ attributes:
       check_mode), when in diff mode.
 """
 
+    # Every module of this collection: full check mode, no diff.
+    CHECK_MODE_FULL = r"""
+options: {}
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+"""
+
     # Modules that run on the controller (an action plugin does the work).
     ACTIONGROUP_CONTROLLER = r"""
 options: {}

@@ -19,10 +19,6 @@ description:
 author:
   - sandbox.attest contributors (@sandbox-attest)
 options:
-  engine_cli:
-    description: The engine CLI to drive.
-    type: str
-    default: docker
   since:
     description: Start of the window, RFC 3339 UTC.
     type: str
@@ -33,11 +29,8 @@ options:
     required: true
 extends_documentation_fragment:
   - sandbox.attest.attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
+  - sandbox.attest.attributes.check_mode_full
+  - sandbox.attest.options.engine_cli
 """
 
 EXAMPLES = r"""
@@ -65,6 +58,10 @@ from ansible_collections.sandbox.attest.plugins.module_utils._engine import (
     EngineError,
     run_cli,
 )
+from ansible_collections.sandbox.attest.plugins.module_utils._options import (
+    ENGINE_CLI,
+    argument_spec,
+)
 from ansible_collections.sandbox.attest.plugins.module_utils._snapshot import (
     EVENT_TEMPLATE,
     scrub_event_line,
@@ -73,8 +70,8 @@ from ansible_collections.sandbox.attest.plugins.module_utils._snapshot import (
 
 def main() -> None:
     module = AnsibleModule(
-        argument_spec=dict(
-            engine_cli=dict(type="str", default="docker"),
+        argument_spec=argument_spec(
+            ENGINE_CLI,
             since=dict(type="str", required=True),
             until=dict(type="str", required=True),
         ),

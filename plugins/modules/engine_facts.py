@@ -20,22 +20,14 @@ description:
 author:
   - sandbox.attest contributors (@sandbox-attest)
 options:
-  engine_cli:
-    description: The engine CLI to drive.
-    type: str
-    default: docker
-  run_root:
-    description:
-      - The parent of the run directories; its filesystem (or the nearest existing parent's)
-        is checked for free space.
-    type: path
-    default: /var/lib/sandbox-attest
   min_api_version:
     description: The lowest engine API version accepted.
     type: str
     default: "1.41"
   min_free_mb:
-    description: Free space, in MiB, required in the run root's filesystem.
+    description:
+      - Free space, in MiB, required in the filesystem of O(run_root) (or of its nearest
+        existing parent).
     type: int
     default: 64
   machine_id_path:
@@ -44,11 +36,9 @@ options:
     default: /etc/machine-id
 extends_documentation_fragment:
   - sandbox.attest.attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
+  - sandbox.attest.attributes.check_mode_full
+  - sandbox.attest.options.engine_cli
+  - sandbox.attest.options.run_root
 notes:
   - The target needs only the engine, its CLI and Python 3.
 """
@@ -98,13 +88,17 @@ from ansible_collections.sandbox.attest.plugins.module_utils._facts import (
     select_facts,
     venue_fingerprint,
 )
+from ansible_collections.sandbox.attest.plugins.module_utils._options import (
+    ENGINE_CLI,
+    RUN_ROOT,
+    argument_spec,
+)
 
 
 def main() -> None:
     module = AnsibleModule(
-        argument_spec=dict(
-            engine_cli=dict(type="str", default="docker"),
-            run_root=dict(type="path", default="/var/lib/sandbox-attest"),
+        argument_spec=argument_spec(
+            ENGINE_CLI, RUN_ROOT,
             min_api_version=dict(type="str", default="1.41"),
             min_free_mb=dict(type="int", default=64),
             machine_id_path=dict(type="path", default="/etc/machine-id"),

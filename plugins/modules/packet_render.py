@@ -40,11 +40,6 @@ options:
       - Letters, digits, C(.), C(_) and C(-) only.
     type: str
     required: true
-  seccomp_profile:
-    description: Which shipped seccomp profile confines the runs.
-    type: str
-    default: targeted-deny
-    choices: [targeted-deny, default-deny]
   limits:
     description:
       - Resource ceilings, each within its bound (C(pids), C(memory_mb), C(cpus_milli),
@@ -64,12 +59,9 @@ options:
     type: path
 extends_documentation_fragment:
   - sandbox.attest.attributes
+  - sandbox.attest.attributes.check_mode_full
+  - sandbox.attest.options.seccomp_profile
   - sandbox.attest.attributes.actiongroup_controller
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
 """
 
 EXAMPLES = r"""

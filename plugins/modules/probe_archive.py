@@ -31,12 +31,8 @@ options:
     type: path
 extends_documentation_fragment:
   - sandbox.attest.attributes
+  - sandbox.attest.attributes.check_mode_full
   - sandbox.attest.attributes.actiongroup_controller
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
 """
 
 EXAMPLES = r"""

@@ -19,19 +19,6 @@ description:
 author:
   - sandbox.attest contributors (@sandbox-attest)
 options:
-  run_id:
-    description: The run whose output is read.
-    type: str
-    required: true
-  identity:
-    description: Whose C(out/) is read.
-    type: str
-    required: true
-    choices: [workload, root]
-  run_root:
-    description: The parent of the run directories.
-    type: path
-    default: /var/lib/sandbox-attest
   expected:
     description: The names that may be copied.
     type: list
@@ -47,11 +34,10 @@ options:
     default: 256
 extends_documentation_fragment:
   - sandbox.attest.attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
+  - sandbox.attest.attributes.check_mode_full
+  - sandbox.attest.options.run_id
+  - sandbox.attest.options.identity
+  - sandbox.attest.options.run_root
 """
 
 EXAMPLES = r"""
@@ -80,6 +66,12 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.sandbox.attest.plugins.module_utils._options import (
+    IDENTITY,
+    RUN_ID,
+    RUN_ROOT,
+    argument_spec,
+)
 from ansible_collections.sandbox.attest.plugins.module_utils._profile import (
     ProfileError,
     check_run_id,
@@ -96,10 +88,8 @@ from ansible_collections.sandbox.attest.plugins.module_utils._safe_read import (
 
 def main() -> None:
     module = AnsibleModule(
-        argument_spec=dict(
-            run_id=dict(type="str", required=True),
-            identity=dict(type="str", required=True, choices=["workload", "root"]),
-            run_root=dict(type="path", default="/var/lib/sandbox-attest"),
+        argument_spec=argument_spec(
+            RUN_ID, IDENTITY, RUN_ROOT,
             expected=dict(type="list", elements="str", default=["ok"]),
             max_bytes=dict(type="int", default=4096),
             max_entries=dict(type="int", default=256),

@@ -1,0 +1,41 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) sandbox.attest contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The argument-spec pieces several modules share, built from the profile's own constants.
+
+Each piece is documented once, in the section of the same name of the doc fragment
+sandbox.attest.options (plugins/doc_fragments/options.py).
+"""
+
+from __future__ import annotations
+
+import copy
+
+from ansible_collections.sandbox.attest.plugins.module_utils._profile import (
+    DEFAULT_RUN_ROOT,
+    DEFAULT_SECCOMP_PROFILE,
+    IDENTITIES,
+    LIMIT_BOUNDS,
+    SECCOMP_PROFILES,
+)
+
+ENGINE_CLI = {"engine_cli": dict(type="str", default="docker")}
+RUN_ROOT = {"run_root": dict(type="path", default=DEFAULT_RUN_ROOT)}
+RUN_ID = {"run_id": dict(type="str", required=True)}
+IDENTITY = {"identity": dict(type="str", required=True, choices=list(IDENTITIES))}
+SECCOMP_PROFILE = {"seccomp_profile": dict(type="str", default=DEFAULT_SECCOMP_PROFILE,
+                                           choices=list(SECCOMP_PROFILES))}
+LIMITS = {"limits": dict(type="dict", default={},
+                         options={name: dict(type="int") for name in LIMIT_BOUNDS})}
+
+
+def argument_spec(*pieces: dict, **own: dict) -> dict:
+    """One module's argument spec: the shared pieces, then its own options (fresh copies, since
+    AnsibleModule may add to the dicts it is given)."""
+    spec: dict = {}
+    for piece in (*pieces, own):
+        for name, option in piece.items():
+            if name in spec:
+                raise ValueError("option %s is given twice" % name)
+            spec[name] = copy.deepcopy(option)
+    return spec
