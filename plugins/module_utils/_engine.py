@@ -9,6 +9,7 @@ exactly the argv it records.
 
 from __future__ import annotations
 
+import datetime
 import os
 import subprocess
 from dataclasses import dataclass
@@ -26,6 +27,11 @@ class CliResult:
     rc: int
     stdout: str
     stderr: str
+
+
+def utc_now() -> str:
+    """The target's clock, as the snapshots and the runs record it."""
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def run_cli(argv: list[str], timeout: float = DEFAULT_TIMEOUT_S, check: bool = True,

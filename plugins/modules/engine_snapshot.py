@@ -21,24 +21,14 @@ description:
 author:
   - sandbox.attest contributors (@sandbox-attest)
 options:
-  engine_cli:
-    description: The engine CLI to drive.
-    type: str
-    default: docker
-  run_root:
-    description: The parent of the run directories, searched for leftovers.
-    type: path
-    default: /var/lib/sandbox-attest
   current_run_id:
     description: The run in progress, if any; its own objects are not leftovers.
     type: str
 extends_documentation_fragment:
   - sandbox.attest.attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
+  - sandbox.attest.attributes.check_mode_full
+  - sandbox.attest.options.engine_cli
+  - sandbox.attest.options.run_root
 """
 
 EXAMPLES = r"""
@@ -66,43 +56,25 @@ leftover_run_ids:
   elements: str
 """
 
-import datetime
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.sandbox.attest.plugins.module_utils._engine import EngineError
-from ansible_collections.sandbox.attest.plugins.module_utils._profile import RUN_ID_PATTERN
+from ansible_collections.sandbox.attest.plugins.module_utils._engine import EngineError, utc_now
+from ansible_collections.sandbox.attest.plugins.module_utils._leftovers import (
+    find_leftovers,
+    leftover_run_ids,
+)
+from ansible_collections.sandbox.attest.plugins.module_utils._options import (
+    ENGINE_CLI,
+    RUN_ROOT,
+    argument_spec,
+)
 from ansible_collections.sandbox.attest.plugins.module_utils._snapshot import take_snapshot
-
-
-def utc_now() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def find_leftovers(snapshot: dict, run_root: str, current: str | None) -> list[dict]:
-    found = []
-    for container in snapshot["containers"]:
-        if container["run_id"] and container["run_id"] != current:
-            found.append({"kind": "container", "ref": container["id"],
-                          "name": container["name"], "run_id": container["run_id"]})
-    for volume in snapshot["volumes"]:
-        if volume["run_id"] and volume["run_id"] != current:
-            found.append({"kind": "volume", "ref": volume["name"], "name": volume["name"],
-                          "run_id": volume["run_id"]})
-    if os.path.isdir(run_root):
-        for name in sorted(os.listdir(run_root)):
-            if RUN_ID_PATTERN.match(name) and name != current:
-                found.append({"kind": "run_directory", "ref": os.path.join(run_root, name),
-                              "name": name, "run_id": name})
-    return found
 
 
 def main() -> None:
     module = AnsibleModule(
-        argument_spec=dict(
-            engine_cli=dict(type="str", default="docker"),
-            run_root=dict(type="path", default="/var/lib/sandbox-attest"),
+        argument_spec=argument_spec(
+            ENGINE_CLI, RUN_ROOT,
             current_run_id=dict(type="str"),
         ),
         supports_check_mode=True,
@@ -114,7 +86,7 @@ def main() -> None:
     leftovers = find_leftovers(snapshot, module.params["run_root"],
                                module.params["current_run_id"])
     module.exit_json(changed=False, snapshot=snapshot, leftovers=leftovers,
-                     leftover_run_ids=sorted({item["run_id"] for item in leftovers}))
+                     leftover_run_ids=leftover_run_ids(leftovers))
 
 
 if __name__ == "__main__":

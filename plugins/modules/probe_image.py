@@ -21,10 +21,6 @@ description:
 author:
   - sandbox.attest contributors (@sandbox-attest)
 options:
-  engine_cli:
-    description: The engine CLI to drive.
-    type: str
-    default: docker
   image_id:
     description:
       - The expected image ID, C(sha256:) and 64 hex, computed on the controller.
@@ -44,11 +40,8 @@ options:
     default: false
 extends_documentation_fragment:
   - sandbox.attest.attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
+  - sandbox.attest.attributes.check_mode_full
+  - sandbox.attest.options.engine_cli
 """
 
 EXAMPLES = r"""
@@ -84,54 +77,28 @@ kept_in_use:
   elements: str
 """
 
-import re
-
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.sandbox.attest.plugins.module_utils._engine import (
     EngineError,
     run_cli,
 )
-from ansible_collections.sandbox.attest.plugins.module_utils._profile import LABEL_PROBE_IMAGE
-
-IMAGE_ID = re.compile(r"^sha256:[0-9a-f]{64}$")
-
-
-def is_present(engine_cli: str, image_id: str) -> bool:
-    result = run_cli([engine_cli, "image", "inspect", "--format", "{{.Id}}", image_id],
-                     check=False)
-    return result.rc == 0 and result.stdout.strip() == image_id
-
-
-def probe_images(engine_cli: str, only: str | None) -> list[str]:
-    listed = run_cli([engine_cli, "image", "ls", "-q", "--no-trunc", "--filter",
-                      "label=%s=true" % LABEL_PROBE_IMAGE]).stdout.split()
-    mine = []
-    for image in sorted(set(listed)):
-        label = run_cli([engine_cli, "image", "inspect", "--format",
-                         '{{index .Config.Labels "%s"}}' % LABEL_PROBE_IMAGE, image], check=False)
-        if label.rc == 0 and label.stdout.strip() == "true" and only in (None, image):
-            mine.append(image)
-    return mine
-
-
-def remove_images(module: AnsibleModule, engine_cli: str, only: str | None) -> None:
-    removed, kept = [], []
-    for image in probe_images(engine_cli, only):
-        users = run_cli([engine_cli, "ps", "-aq", "--filter", "ancestor=%s" % image]).stdout
-        if users.strip():
-            kept.append(image)
-            continue
-        if not module.check_mode:
-            run_cli([engine_cli, "image", "rm", image])
-        removed.append(image)
-    module.exit_json(changed=bool(removed), removed=removed, kept_in_use=kept)
+from ansible_collections.sandbox.attest.plugins.module_utils._options import (
+    ENGINE_CLI,
+    argument_spec,
+)
+from ansible_collections.sandbox.attest.plugins.module_utils._probe_image_cache import (
+    IMAGE_ID,
+    is_present,
+    load_command,
+    remove_images,
+)
 
 
 def main() -> None:
     module = AnsibleModule(
-        argument_spec=dict(
-            engine_cli=dict(type="str", default="docker"),
+        argument_spec=argument_spec(
+            ENGINE_CLI,
             image_id=dict(type="str"),
             archive=dict(type="path"),
             present_only=dict(type="bool", default=False),
@@ -145,7 +112,8 @@ def main() -> None:
         module.fail_json(msg="image_id must be sha256: and 64 lowercase hex, got %r" % image_id)
     try:
         if module.params["state"] == "absent":
-            remove_images(module, engine_cli, image_id)
+            removed, kept = remove_images(engine_cli, image_id, module.check_mode)
+            module.exit_json(changed=bool(removed), removed=removed, kept_in_use=kept)
         present = is_present(engine_cli, image_id)
         if present or module.params["present_only"]:
             module.exit_json(changed=False, present=present, loaded=False)
@@ -153,7 +121,7 @@ def main() -> None:
         if not archive:
             module.fail_json(msg="the probe image %s is missing and no archive was given"
                              % image_id)
-        argv = [engine_cli, "load", "--input", archive]
+        argv = load_command(engine_cli, archive)
         if module.check_mode:
             module.exit_json(changed=True, present=False, loaded=True, command=argv)
         run_cli(argv, timeout=300)

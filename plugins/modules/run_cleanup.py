@@ -19,26 +19,12 @@ description:
   - In check mode it lists what it would remove and removes nothing.
 author:
   - sandbox.attest contributors (@sandbox-attest)
-options:
-  run_id:
-    description: The run to clean up.
-    type: str
-    required: true
-  run_root:
-    description: The parent of the run directories.
-    type: path
-    default: /var/lib/sandbox-attest
-  engine_cli:
-    description: The engine CLI to drive.
-    type: str
-    default: docker
 extends_documentation_fragment:
   - sandbox.attest.attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
+  - sandbox.attest.attributes.check_mode_full
+  - sandbox.attest.options.run_id
+  - sandbox.attest.options.run_root
+  - sandbox.attest.options.engine_cli
 """
 
 EXAMPLES = r"""
@@ -72,8 +58,17 @@ from ansible_collections.sandbox.attest.plugins.module_utils._engine import (
     EngineError,
     run_cli,
 )
+from ansible_collections.sandbox.attest.plugins.module_utils._leftovers import (
+    remove_commands,
+    run_containers,
+)
+from ansible_collections.sandbox.attest.plugins.module_utils._options import (
+    ENGINE_CLI,
+    RUN_ID,
+    RUN_ROOT,
+    argument_spec,
+)
 from ansible_collections.sandbox.attest.plugins.module_utils._profile import (
-    LABEL_RUN_ID,
     ProfileError,
     check_run_id,
 )
@@ -84,25 +79,9 @@ from ansible_collections.sandbox.attest.plugins.module_utils._run_dir import (
 )
 
 
-def run_containers(engine_cli: str, run_id: str) -> list[str]:
-    listed = run_cli([engine_cli, "ps", "-aq", "--no-trunc", "--filter",
-                      "label=%s=%s" % (LABEL_RUN_ID, run_id)]).stdout.split()
-    mine = []
-    for cid in listed:
-        label = run_cli([engine_cli, "container", "inspect", "--format",
-                         '{{index .Config.Labels "%s"}}' % LABEL_RUN_ID, cid], check=False)
-        if label.rc == 0 and label.stdout.strip() == run_id:
-            mine.append(cid)
-    return mine
-
-
 def main() -> None:
     module = AnsibleModule(
-        argument_spec=dict(
-            run_id=dict(type="str", required=True),
-            run_root=dict(type="path", default="/var/lib/sandbox-attest"),
-            engine_cli=dict(type="str", default="docker"),
-        ),
+        argument_spec=argument_spec(RUN_ID, RUN_ROOT, ENGINE_CLI),
         supports_check_mode=True,
     )
     p = module.params
@@ -110,7 +89,7 @@ def main() -> None:
         run_id = check_run_id(p["run_id"])
         run_dir = os.path.join(check_run_root(p["run_root"]), run_id)
         containers = run_containers(p["engine_cli"], run_id)
-        commands = [[p["engine_cli"], "rm", "--force", "--volumes", cid] for cid in containers]
+        commands = remove_commands(p["engine_cli"], containers)
         has_dir = os.path.lexists(run_dir)
         changed = bool(containers) or has_dir
         if not module.check_mode:
