@@ -16,18 +16,23 @@ from typing import Any
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.sandbox.attest.plugins.plugin_utils._verify import Options, verify_bundle
-from ansible_collections.sandbox.attest.plugins.plugin_utils._verify_data import (
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._argument_spec import (
+    ARGUMENT_SPEC,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._data import (
     SHIPPED_PROBE_PATH,
     DataError,
 )
-from ansible_collections.sandbox.attest.plugins.plugin_utils._verify_model import GATE_NAME
-from ansible_collections.sandbox.attest.plugins.plugin_utils._verify_spec import ARGUMENT_SPEC
-from ansible_collections.sandbox.attest.plugins.plugin_utils._verify_venue import (
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model import GATE_NAME
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._verifier import (
+    Options,
+    verify_bundle,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._venue import (
     VenueError,
     parse_venues,
 )
-from ansible_collections.sandbox.attest.plugins.plugin_utils._verify_write import (
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.outputs._write import (
     OUTPUT_NAMES,
     default_dest,
     write_outputs,

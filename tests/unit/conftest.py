@@ -96,11 +96,11 @@ def approved() -> dict[str, Any]:
 @pytest.fixture
 def verify(probe_path: str, approved: dict[str, Any], probe_image_module: types.ModuleType):
     """verify(bundle_dir, **overrides) -> Verdict, with the inventory of an approved vps1."""
-    from ansible_collections.sandbox.attest.plugins.plugin_utils._verify import (
+    from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._verifier import (
         Options,
         verify_bundle,
     )
-    from ansible_collections.sandbox.attest.plugins.plugin_utils._verify_venue import (
+    from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._venue import (
         parse_venues,
     )
 

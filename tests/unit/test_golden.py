@@ -22,7 +22,9 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils._packet import (
     PacketSettings,
     render_packet,
 )
-from ansible_collections.sandbox.attest.plugins.plugin_utils._verify_write import render_outputs
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.outputs._write import (
+    render_outputs,
+)
 
 GOLDEN = os.path.join(os.path.dirname(__file__), "data", "golden")
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

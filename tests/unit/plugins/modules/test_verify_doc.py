@@ -5,7 +5,9 @@ from __future__ import annotations
 import yaml
 
 from ansible_collections.sandbox.attest.plugins.modules import verify as module
-from ansible_collections.sandbox.attest.plugins.plugin_utils._verify_spec import ARGUMENT_SPEC
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._argument_spec import (
+    ARGUMENT_SPEC,
+)
 
 DOC = yaml.safe_load(module.DOCUMENTATION)
 KEYS = ("type", "required", "default", "elements", "choices")

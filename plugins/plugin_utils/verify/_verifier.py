@@ -1,0 +1,180 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) sandbox.attest contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The verifier: one bundle directory in, one Verdict out.
+
+Reads the bundle once (_evidence), runs each named finding (findings/), binds the matrix and
+decides status and gate. It opens no connection and writes nothing; outputs/_write renders the
+outputs.
+Malformed evidence is a finding, never an exception: each finding runs behind a guard that
+turns an unforeseen error into a FAIL of that finding.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ansible_collections.sandbox.attest.plugins.module_utils import _profile
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._data import (
+    SHIPPED_PROBE_PATH,
+    collection_version,
+    load_expectations,
+    load_matrix,
+    load_schema,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._evidence import (
+    KIND_FILE,
+    VERIFICATION_DIR,
+    load_evidence,
+    read_bundle,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._expectations import (
+    security_module,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._matrix import (
+    bind_matrix,
+    bound_ids,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model import (
+    FAIL,
+    Check,
+    Finding,
+    Verdict,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._status import decide
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._util import dig
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._cross_checks import (
+    check_cross,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._integrity import (
+    bad_files,
+    check_integrity,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._non_mutation import (
+    check_non_mutation,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._probes import (
+    check_probes,
+    outputs,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._profile import (
+    check_profile,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._provenance import (
+    Shipped,
+    check_provenance,
+    shipped_artifacts,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._schema import (
+    check_schema,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._venue import (
+    Venues,
+    check_venue,
+    claimed_host,
+)
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the inventory and the caller tell the verifier."""
+
+    venues: Venues = field(default_factory=Venues)
+    host: str | None = None
+    probe_path: str = SHIPPED_PROBE_PATH
+    # Given by tests and by callers that computed them already; else computed from probe_path.
+    shipped: Shipped | None = None
+    expectations_path: str | None = None
+    matrix_path: str | None = None
+    schema_path: str | None = None
+    now: str | None = None
+
+
+def _guard(name: str, run: Callable[[], Finding]) -> Finding:
+    try:
+        return run()
+    except Exception as exc:
+        finding = Finding(name)
+        finding.add(Check("internal", FAIL, "%s could not be evaluated on this evidence: %s: %s"
+                          % (name, type(exc).__name__, exc)))
+        return finding
+
+
+def utc_now() -> str:
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def verify_bundle(bundle_dir: str, options: Options) -> Verdict:
+    """Verify one bundle. Raises DataError only when the collection's own data is unusable."""
+    schema = load_schema(options.schema_path)
+    expectations = load_expectations(options.expectations_path)
+    matrix = load_matrix(options.matrix_path)
+
+    bundle = read_bundle(bundle_dir)
+    evidence = load_evidence(bundle)
+    # Both identities are required: weakenings hide from a non-root user (platform-facts).
+    identities = list(_profile.IDENTITIES)
+    probe_outputs = outputs(evidence, identities)
+    shipped: Shipped | None
+    shipped_problem: str | None
+    if options.shipped is not None:
+        shipped, shipped_problem = options.shipped, None
+    else:
+        shipped, shipped_problem = shipped_artifacts(options.probe_path)
+
+    findings = [
+        _guard("schema", lambda: check_schema(evidence, schema.document, schema.sha256)),
+        _guard("integrity", lambda: check_integrity(evidence)),
+        _guard("provenance", lambda: check_provenance(
+            evidence, identities, probe_outputs, shipped, shipped_problem)),
+        _guard("venue", lambda: check_venue(evidence, options.venues, options.host)),
+        _guard("profile", lambda: check_profile(evidence, expectations.document, identities)),
+        _guard("probes", lambda: check_probes(evidence, expectations.document, identities,
+                                              probe_outputs)),
+        _guard("cross_checks", lambda: check_cross(evidence, identities, probe_outputs)),
+        _guard("non_mutation", lambda: check_non_mutation(evidence, identities)),
+    ]
+    by_name = {finding.name: finding for finding in findings}
+    untrusted = bad_files(by_name["integrity"])
+    rows = bind_matrix(matrix.document, by_name["probes"], by_name["profile"],
+                       by_name["cross_checks"], identities, untrusted)
+    status, gate, reasons = decide(findings, rows, bound_ids(matrix.document))
+
+    run = evidence.doc("run.json")
+    subjects = [{"name": path, "digest": {"sha256": entry.sha256}}
+                for path, entry in sorted(bundle.entries.items())
+                if entry.kind == KIND_FILE and entry.sha256
+                and path.split("/", 1)[0] != VERIFICATION_DIR]
+    context: dict[str, Any] = {
+        "bundle": bundle_dir,
+        "run_id": dig(run, "run_id"),
+        "host": options.host or claimed_host(evidence),
+        "claimed_host": claimed_host(evidence),
+        "producer": dig(run, "producer"),
+        "runtime": dig(run, "runtime"),
+        "seccomp_profile": dig(run, "seccomp_profile"),
+        "image_id": dig(run, "image_id"),
+        "probe_sha256": dig(run, "probe_sha256"),
+        "started_at": dig(run, "started_at"),
+        "finished_at": dig(run, "finished_at"),
+        "security_module": security_module(evidence.doc("engine/facts.json")),
+        "identities": identities,
+        "shipped": None if shipped is None else {
+            "image_id": shipped.image_id, "probe_sha256": shipped.probe_sha256,
+            "source": shipped.source},
+        "shipped_problem": shipped_problem,
+        "verifier": {"collection": "sandbox.attest", "version": collection_version()},
+        "data": {
+            "schema": {"path": schema.path, "sha256": schema.sha256},
+            "expectations": {"path": expectations.path, "sha256": expectations.sha256},
+            "matrix": {"path": matrix.path, "sha256": matrix.sha256,
+                       "name": matrix.document.get("matrix")},
+        },
+    }
+    manifest = bundle.entries.get("manifest.json")
+    context["manifest_sha256"] = manifest.sha256 if manifest is not None else None
+    return Verdict(status=status, gate=gate, reasons=reasons, rows=rows, findings=findings,
+                   context=context, subjects=subjects, verified_at=options.now or utc_now())

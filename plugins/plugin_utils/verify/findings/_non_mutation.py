@@ -1,0 +1,379 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) sandbox.attest contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Finding "non_mutation": the run touched nothing but what it created, and removed that.
+
+As DESIGN classifies it: this run's objects must have been created and be gone; new objects
+unrelated to the run are churn, listed, and do not block. The probe image is a cache, not the
+run's object: its arrival is reported, not counted as churn.
+
+A pre-existing object that changed, vanished, or had any event during the window makes the run
+PARTIAL, with its events cited — unless it is host activity (docs/host-activity.md): no command
+of the run named it and the change is exactly the engine's own lifecycle of a container —
+die/start pairs matching its RestartCount under a restart policy, `oom`, `health_status`, the
+exec events of its own health check (the event's command digest equals the snapshot's) — or a
+network's or volume's membership following such a container. Host activity is listed, and does
+not block.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ansible_collections.sandbox.attest.plugins.module_utils import _profile
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._evidence import Evidence
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model import (
+    INFO,
+    MISSING,
+    PARTIAL,
+    PASS,
+    Check,
+    Finding,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._util import (
+    as_list,
+    dig,
+    identity_path,
+    inspect_doc,
+    short,
+)
+
+BEFORE = "snapshots/before.json"
+AFTER = "snapshots/after.json"
+EVENTS = "engine/events.jsonl"
+
+# kind -> (key field, compared fields). Network membership is compared separately so that a
+# new unrelated container joining a network is churn, not a change of the network.
+KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "containers": ("id", ("name", "image", "image_id", "state", "started_at", "restart_count",
+                          "restart_policy", "run_id", "config_sha256", "health_cmd_sha256")),
+    "networks": ("id", ("name", "driver", "config_sha256")),
+    "volumes": ("name", ("driver", "run_id", "config_sha256")),
+    "images": ("id", ("tags", "probe_image", "config_sha256")),
+}
+
+
+def _index(snapshot: Any, kind: str) -> dict[str, dict[str, Any]]:
+    key = KINDS[kind][0]
+    return {str(obj[key]): obj for obj in as_list(dig(snapshot, kind))
+            if isinstance(obj, dict) and isinstance(obj.get(key), str)}
+
+
+def _normal(value: Any) -> Any:
+    return sorted(map(str, value)) if isinstance(value, list) else value
+
+
+def _run_containers(evidence: Evidence, identities: list[str], run_id: Any) -> dict[str, str]:
+    """ID -> name of the containers this run created (from result.json and inspect)."""
+    found: dict[str, str] = {}
+    for identity in identities:
+        for ident in (dig(evidence.identity_doc(identity, "result.json"), "container_id"),
+                      dig(inspect_doc(evidence.identity_doc(identity, "inspect.json")), "Id")):
+            if isinstance(ident, str) and ident:
+                try:
+                    found[ident] = _profile.container_name(run_id, identity)
+                except _profile.ProfileError:
+                    found[ident] = identity
+    return found
+
+
+# What a container's own lifecycle may change in its snapshot, and the restart policies under
+# which the engine itself restarts it.
+LIFECYCLE_FIELDS = frozenset({"state", "started_at", "restart_count"})
+RESTART_POLICIES = frozenset({"always", "unless-stopped", "on-failure"})
+HEALTH_EXEC_ACTIONS = frozenset({"exec_create", "exec_start"})
+
+
+def _named_by_run(evidence: Evidence, identities: list[str]) -> set[str]:
+    """Every word of the commands this run recorded (argv and result.json's command list)."""
+    words: set[str] = set()
+    for identity in identities:
+        argv = evidence.identity_doc(identity, "argv.json")
+        commands = dig(evidence.identity_doc(identity, "result.json"), "commands")
+        for command in [argv, *as_list(commands)]:
+            for word in as_list(command):
+                if isinstance(word, str):
+                    words.add(word)
+                    words.update(part for part in word.replace(",", "=").split("=") if part)
+    return words
+
+
+def _is_named(words: set[str], ident: str, name: str | None) -> bool:
+    return (ident in words or (name is not None and name in words)
+            or any(len(word) >= 12 and ident.startswith(word) for word in words))
+
+
+def _object_events(events: list[dict[str, Any]], ident: str, name: str | None,
+                   ours: set[str], others: set[str]) -> list[dict[str, Any]]:
+    """The events of one object, less those a container of this run caused on it and those of
+    containers that did not exist before the run (churn: listed as such)."""
+    found = []
+    for event in events:
+        event_id = str(event.get("id", ""))
+        by_id = bool(ident) and (event_id == ident or (
+            len(event_id) >= 12 and ident.startswith(event_id)))
+        if not (by_id or (name and event.get("name") == name)):
+            continue
+        if event.get("container") in ours:
+            continue
+        if event.get("container") is not None and event.get("container") not in others:
+            continue
+        found.append(event)
+    return found
+
+
+def _cite(events: list[dict[str, Any]]) -> list[str]:
+    return ["%s %s %s at %s" % (e.get("type"), e.get("action"),
+                                short(e.get("name") or str(e.get("id", ""))[:12], 40),
+                                e.get("time_nano")) for e in events]
+
+
+Window = tuple[int, int, int, int]
+
+
+def _window(before: Any, after: Any) -> Window | None:
+    """(before started, before finished, after started, after finished), ns, when recorded."""
+    bounds = (dig(before, "started_ns"), dig(before, "finished_ns"),
+              dig(after, "started_ns"), dig(after, "finished_ns"))
+    if all(isinstance(b, int) and not isinstance(b, bool) for b in bounds) \
+            and list(bounds) == sorted(bounds):
+        return bounds  # type: ignore[return-value]
+    return None
+
+
+def _restarts_match(old: dict[str, Any], new: dict[str, Any], diffs: list[str],
+                    counted: list[str]) -> bool:
+    """The snapshots' difference is exactly what these die/start/oom events did."""
+    dies, starts, ooms = (counted.count(action) for action in ("die", "start", "oom"))
+    if not counted:
+        return not diffs
+    restarts, was = new.get("restart_count"), old.get("restart_count")
+    if not (isinstance(restarts, int) and isinstance(was, int)):
+        return False
+    if old.get("restart_policy") not in RESTART_POLICIES or not diffs:
+        return False
+    # The engine counts a restart when it decides it, at the `die` (daemon/monitor.go), and
+    # starts the container after a backoff: each die adds one to RestartCount, and the starts
+    # differ from the dies by at most one. A restarted container is running or waits to
+    # restart; only on-failure's retry limit (or a clean exit) leaves it exited, that last die
+    # uncounted.
+    state = new.get("state")
+    if state in ("running", "restarting"):
+        expected = dies
+    elif state == "exited" and old.get("restart_policy") == "on-failure" and dies:
+        expected = dies - 1
+    else:
+        return False
+    return restarts - was == expected and abs(starts - dies) <= 1 and ooms <= dies
+
+
+def _split_by_snapshots(lifecycle: list[dict[str, Any]], window: Window | None,
+                        ) -> list[list[str]]:
+    """Every list of actions the snapshots may have seen between them. The event log covers
+    more than the two snapshots: an event before the first snapshot started or after the
+    second finished is outside; one while a snapshot ran may be on either side of it."""
+    if window is None:
+        return [[str(e.get("action")) for e in lifecycle]]
+    b0, b1, a0, a1 = window
+    timed = [(e.get("time_nano") if isinstance(e.get("time_nano"), int) else 0,
+              str(e.get("action"))) for e in lifecycle]
+    edge_before = [act for t, act in timed if b0 <= t <= b1]
+    inner = [act for t, act in timed if b1 < t < a0]
+    edge_after = [act for t, act in timed if a0 <= t <= a1]
+    return [edge_before[len(edge_before) - i:] + inner + edge_after[:j]
+            for i in range(len(edge_before) + 1) for j in range(len(edge_after) + 1)]
+
+
+def _own_lifecycle(old: dict[str, Any], new: dict[str, Any], diffs: list[str],
+                   events: list[dict[str, Any]], window: Window | None) -> str | None:
+    """Why a pre-existing container's change is its own lifecycle, or None when it is not."""
+    if any(field not in LIFECYCLE_FIELDS for field in diffs):
+        return None
+    health = old.get("health_cmd_sha256")
+    health_execs: set[str] = set()
+    execs_seen = {str(e.get("exec_id")) for e in events
+                  if e.get("action") in HEALTH_EXEC_ACTIONS}
+    lifecycle: list[dict[str, Any]] = []
+    counts = {"health_status": 0, "health_exec": 0}
+    for event in sorted(events, key=lambda e: e.get("time_nano") or 0):
+        action = event.get("action")
+        exec_id = event.get("exec_id")
+        if action in HEALTH_EXEC_ACTIONS and isinstance(health, str) \
+                and event.get("command_sha256") == health:
+            health_execs.add(str(exec_id))
+            counts["health_exec"] += 1
+        elif action == "exec_die" and isinstance(health, str) and exec_id is not None and (
+                str(exec_id) in health_execs or str(exec_id) not in execs_seen):
+            # Its own health check's exec, or one that began before the window opened (its
+            # create and start, with the command, are not in the log).
+            counts["health_exec"] += 1
+        elif action == "health_status" and isinstance(health, str):
+            counts["health_status"] += 1
+        elif action in ("die", "start", "oom"):
+            lifecycle.append(event)
+        else:
+            return None
+    if not any(_restarts_match(old, new, diffs, counted)
+               for counted in _split_by_snapshots(lifecycle, window)):
+        return None
+    parts = []
+    if lifecycle:
+        actions = [str(e.get("action")) for e in lifecycle]
+        parts.append("restarted by its %s policy (%d die, %d start, RestartCount %s -> %s)"
+                     % (old.get("restart_policy"), actions.count("die"), actions.count("start"),
+                        old.get("restart_count"), new.get("restart_count")))
+    if counts["health_exec"] or counts["health_status"]:
+        parts.append("its own health check (%d exec events, %d health_status)"
+                     % (counts["health_exec"], counts["health_status"]))
+    return "; ".join(parts) or None
+
+
+def _follows_lifecycle(events: list[dict[str, Any]], moved: set[str],
+                       living: set[str]) -> bool:
+    """A network's or volume's membership changed, and its events were, only through
+    containers whose own lifecycle explains them."""
+    if not moved <= living:
+        return False
+    return all(event.get("action") in ("connect", "disconnect", "mount", "unmount")
+               and event.get("container") in living for event in events)
+
+
+def check_non_mutation(evidence: Evidence, identities: list[str]) -> Finding:
+    finding = Finding("non_mutation")
+    before, after = evidence.doc(BEFORE), evidence.doc(AFTER)
+    events = [e for e in as_list(evidence.doc(EVENTS)) if isinstance(e, dict)]
+    run = evidence.doc("run.json")
+    run_id = dig(run, "run_id")
+    image_id = dig(run, "image_id")
+    churn: list[str] = []
+    changed: list[dict[str, Any]] = []
+    finding.extra.update({"churn": churn, "changed": changed, "probe_image": None})
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        finding.add(Check("snapshots", MISSING, "no before/after snapshots: non-mutation cannot "
+                          "be shown", refs=(BEFORE, AFTER)))
+        return finding
+    if EVENTS not in evidence.docs:
+        finding.add(Check("events", MISSING, "no engine event log for the run window",
+                          refs=(EVENTS,)))
+
+    run_containers = _run_containers(evidence, identities, run_id)
+    ours = set(run_containers)
+    for kind in KINDS:
+        old, new = _index(before, kind), _index(after, kind)
+        for key, obj in new.items():
+            if obj.get("run_id") is not None and obj.get("run_id") == run_id:
+                ours.add(key)
+        for ident in sorted(ours & set(new)):
+            finding.add(Check("run_objects_gone", PARTIAL, "this run's %s %s was left behind"
+                              % (kind[:-1], short(new[ident].get("name") or ident, 60)),
+                              refs=(AFTER,)))
+        for ident in sorted(ours & set(old)):
+            finding.add(Check("run_objects_gone", PARTIAL, "this run's %s %s existed before it "
+                              "started" % (kind[:-1], short(old[ident].get("name") or ident, 60)),
+                              refs=(BEFORE,)))
+
+    for ident, run_name in sorted(run_containers.items()):
+        actions = {e.get("action") for e in events if e.get("id") == ident}
+        if EVENTS in evidence.docs and not {"create", "destroy"} <= actions:
+            finding.add(Check("run_objects_gone", PARTIAL, "the event log does not show %s "
+                              "created and removed (saw %s)" % (run_name,
+                                                                sorted(map(str, actions))),
+                              refs=(EVENTS, *(identity_path(i, "result.json")
+                                              for i in identities))))
+
+    new_containers = set(_index(after, "containers")) - set(_index(before, "containers"))
+    named = _named_by_run(evidence, identities)
+    pre_existing = set(_index(before, "containers")) - ours
+    window = _window(before, after)
+    activity: list[dict[str, Any]] = []
+    finding.extra["host_activity"] = activity
+    # Containers first: a network's or volume's change is host activity only when it follows
+    # a container whose own lifecycle explains it.
+    living: set[str] = set()
+    for kind, (dummy, fields) in KINDS.items():
+        old, new = _index(before, kind), _index(after, kind)
+        for ident, obj in sorted(old.items()):
+            if ident in ours:
+                continue
+            obj_name = obj.get("name")
+            name: str | None = obj_name if isinstance(obj_name, str) else None
+            label = "%s %s" % (kind[:-1], short(name or ident[:12], 60))
+            own_events = _object_events(events, ident, name, ours, pre_existing)
+            if ident not in new:
+                cited = _cite(own_events)
+                changed.append({"kind": kind[:-1], "id": ident, "name": name, "change": "gone",
+                                "events": cited})
+                finding.add(Check("pre_existing", PARTIAL, "pre-existing %s is gone during the "
+                                  "run window (events: %s)" % (label, "; ".join(cited) or "none"),
+                                  expected="present and unchanged", observed="gone",
+                                  refs=(BEFORE, AFTER, EVENTS)))
+                continue
+            changed_fields = [f for f in fields
+                              if _normal(obj.get(f)) != _normal(new[ident].get(f))]
+            diffs = ["%s %s -> %s" % (f, short(obj.get(f), 40), short(new[ident].get(f), 40))
+                     for f in changed_fields]
+            moved: set[str] = set()
+            if kind == "networks":
+                # Only containers that existed before count: new ones joining are churn.
+                was = set(map(str, as_list(obj.get("containers"))))
+                now = set(map(str, as_list(new[ident].get("containers")))) - new_containers
+                if was != now:
+                    moved = was ^ now
+                    diffs.append("members %s -> %s" % (sorted(was), sorted(now)))
+            if not diffs and not own_events:
+                continue
+            cited = _cite(own_events)
+            reason: str | None = None
+            if not _is_named(named, ident, name):
+                if kind == "containers":
+                    reason = _own_lifecycle(obj, new[ident], changed_fields, own_events, window)
+                    if reason:
+                        living.add(ident)
+                elif not changed_fields and _follows_lifecycle(own_events, moved, living):
+                    reason = "membership follows the lifecycle of %s" % ", ".join(
+                        sorted(short(c, 12) for c in moved | {
+                            str(e.get("container")) for e in own_events})) or "none"
+            if reason:
+                activity.append({"kind": kind[:-1], "id": ident, "name": name,
+                                 "change": "; ".join(diffs) or "none", "reason": reason,
+                                 "events": cited})
+                continue
+            change = "; ".join(diffs) or "events without a matching change"
+            changed.append({"kind": kind[:-1], "id": ident, "name": name,
+                            "change": change, "events": cited})
+            finding.add(Check("pre_existing", PARTIAL, "pre-existing %s changed during the "
+                              "run window: %s (events: %s)" % (label, change,
+                                                               "; ".join(cited) or "none"),
+                              expected="unchanged", observed=change,
+                              refs=(BEFORE, AFTER, EVENTS)))
+        for ident, obj in sorted(new.items()):
+            if ident in old or ident in ours:
+                continue
+            if kind == "images" and (ident == image_id or obj.get("probe_image") is True):
+                finding.extra["probe_image"] = ident
+                finding.add(Check("probe_image", INFO, "the probe image %s was loaded (a cache, "
+                                  "kept between runs)" % short(ident, 24), refs=(AFTER,)))
+                continue
+            churn.append("%s %s" % (kind[:-1], short(obj.get("name") or obj.get("tags") or ident,
+                                                     60)))
+
+    known = ours | {str(o.get(KINDS[k][0])) for k in KINDS for snap in (before, after)
+                    for o in as_list(dig(snap, k)) if isinstance(o, dict)}
+    transient = sorted({"%s %s" % (e.get("type"), short(e.get("name") or e.get("id"), 60))
+                        for e in events if str(e.get("id")) not in known
+                        and e.get("id") != image_id})
+    churn.extend("%s (created and gone within the window)" % item for item in transient)
+    if activity:
+        finding.add(Check("host_activity", INFO, "host activity during the run window (the "
+                          "engine's own lifecycle of objects no command of the run named; "
+                          "listed, not blocking): %s" % ", ".join(
+                              "%s %s: %s" % (a["kind"], short(a["name"] or a["id"][:12], 40),
+                                             a["reason"]) for a in activity),
+                          refs=(BEFORE, AFTER, EVENTS)))
+    if churn:
+        finding.add(Check("churn", INFO, "unrelated objects appeared during the run window "
+                          "(churn, does not block): %s" % ", ".join(churn), refs=(AFTER, EVENTS)))
+    if not any(check.outcome in (PARTIAL, MISSING) for check in finding.checks):
+        finding.add(Check("non_mutation", PASS, "this run's objects were created and are gone; "
+                          "nothing pre-existing changed", refs=(BEFORE, AFTER, EVENTS)))
+    return finding

@@ -1,0 +1,147 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) sandbox.attest contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Finding "schema": the bundle against data/schemas/evidence-bundle-v1.schema.json.
+
+The schema describes the bundle as one document whose properties are its files; this module
+composes that document from the parsed files and reports every violation with the file it
+came from. A file that does not parse, or that the format does not know, is a violation too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+try:
+    import jsonschema
+except ImportError:  # a controller dependency (requirements.txt); reported as misuse, below
+    jsonschema = None
+
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._data import DataError
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._evidence import (
+    KIND_DIR,
+    VERIFICATION_DIR,
+    Evidence,
+    known_paths,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model import (
+    FAIL,
+    PASS,
+    Check,
+    Finding,
+)
+
+MAX_REPORTED = 50
+
+# Composed-document property -> bundle file.
+TOP_LEVEL = {
+    "manifest": "manifest.json",
+    "run": "run.json",
+    "venue": "venue.json",
+    "engine_facts": "engine/facts.json",
+    "engine_events": "engine/events.jsonl",
+    "profile": "profile/profile.json",
+    "seccomp": "profile/seccomp.json",
+}
+SNAPSHOTS = {"before": "snapshots/before.json", "after": "snapshots/after.json"}
+PER_IDENTITY = {
+    "argv": "argv.json",
+    "result": "result.json",
+    "probe": "probe.jsonl",
+    "stderr": "stderr.txt",
+    "inspect": "inspect.json",
+    "fetch": "fetch.json",
+    "out_ok": "out/ok",
+}
+
+
+def compose(evidence: Evidence) -> dict[str, Any]:
+    """The bundle as the one document the schema describes (absent files are absent keys)."""
+    document: dict[str, Any] = {}
+    for key, path in TOP_LEVEL.items():
+        if path in evidence.docs:
+            document[key] = evidence.docs[path]
+    snapshots = {key: evidence.docs[path] for key, path in SNAPSHOTS.items()
+                 if path in evidence.docs}
+    if snapshots:
+        document["snapshots"] = snapshots
+    identities: dict[str, Any] = {}
+    for identity in evidence.identities():
+        item: dict[str, Any] = {}
+        for key, name in PER_IDENTITY.items():
+            path = "identities/%s/%s" % (identity, name)
+            if path not in evidence.docs:
+                continue
+            value = evidence.docs[path]
+            if isinstance(value, bytes):
+                # Free text: typed only, never interpreted.
+                value = value.decode("utf-8", "replace")
+            item[key] = value
+        identities[identity] = item
+    document["identities"] = identities
+    return document
+
+
+def file_of(path: list[Any]) -> str:
+    """The bundle file a composed-document path points into."""
+    if not path:
+        return "(bundle)"
+    head = path[0]
+    if head in TOP_LEVEL:
+        return TOP_LEVEL[head]
+    if head == "snapshots" and len(path) > 1 and path[1] in SNAPSHOTS:
+        return SNAPSHOTS[path[1]]
+    if head == "identities" and len(path) > 1:
+        if len(path) > 2 and path[2] in PER_IDENTITY:
+            return "identities/%s/%s" % (path[1], PER_IDENTITY[path[2]])
+        return "identities/%s/" % path[1]
+    return "(bundle)"
+
+
+def _pointer(path: list[Any]) -> str:
+    return "/" + "/".join(str(step) for step in path) if path else ""
+
+
+_VALIDATORS: dict[str, Any] = {}
+
+
+def _validator(schema: dict[str, Any], key: str) -> Any:
+    if jsonschema is None:
+        # Without the validator no schema check can run, and a check that did not run must
+        # never read as passed: this is the controller's set-up, not the evidence's fault.
+        raise DataError("the Python library jsonschema is missing on the controller: "
+                        "pip install -r requirements.txt")
+    if key not in _VALIDATORS:
+        _VALIDATORS[key] = jsonschema.Draft202012Validator(schema)
+    return _VALIDATORS[key]
+
+
+def check_schema(evidence: Evidence, schema: dict[str, Any], schema_key: str = "") -> Finding:
+    finding = Finding("schema")
+    for path, error in sorted(evidence.errors.items()):
+        finding.add(Check("parse", FAIL, "schema: %s: %s" % (path, error), refs=(path,)))
+    identities = evidence.identities()
+    allowed = known_paths(identities)
+    for path, entry in sorted(evidence.bundle.entries.items()):
+        if entry.kind == KIND_DIR or path == VERIFICATION_DIR:
+            continue
+        if path not in allowed:
+            finding.add(Check("unknown_file", FAIL,
+                              "schema: %s: not a file of the bundle format" % path, refs=(path,)))
+    document = compose(evidence)
+    validator = _validator(schema, schema_key or str(id(schema)))
+    errors = sorted(validator.iter_errors(document), key=lambda e: [str(p) for p in e.path])
+    for error in errors[:MAX_REPORTED]:
+        location = list(error.absolute_path)
+        where = file_of(location)
+        inner = location[3:] if location[:1] == ["identities"] else location[2:] if location[
+            :1] == ["snapshots"] else location[1:]
+        message = error.message if len(error.message) <= 200 else error.message[:199] + "…"
+        finding.add(Check("schema", FAIL, "schema: %s%s: %s" % (where, _pointer(inner), message),
+                          refs=(where + ("#" + _pointer(inner) if inner else ""),)))
+    if len(errors) > MAX_REPORTED:
+        finding.add(Check("schema", FAIL, "schema: %d further violations not listed"
+                          % (len(errors) - MAX_REPORTED)))
+    if not finding.checks:
+        finding.add(Check("schema", PASS, "the bundle conforms to evidence-bundle-v1"))
+    return finding

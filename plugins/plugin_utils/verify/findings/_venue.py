@@ -1,0 +1,113 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) sandbox.attest contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Finding "venue": is the evidence from the approved host it claims, as pinned?
+
+The fingerprint (sha256 of machine-id and engine ID, computed by preflight) is compared with
+the pin the inventory holds for that host. A rehearsal venue, an unpinned or unapproved host
+is never READY: a local venue is never a substitute for the approved one (the seed's venue
+honesty). None of these is a failed boundary, so each makes the run PARTIAL.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._evidence import Evidence
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model import (
+    PARTIAL,
+    PASS,
+    Check,
+    Finding,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._util import dig, short
+
+FINGERPRINT = re.compile(r"^sha256:[0-9a-f]{64}$")
+
+# Exact reason texts: the playbook and the tests key on them.
+REASON_REHEARSAL = "rehearsal venue"
+REASON_UNPINNED = "unpinned venue"
+REASON_UNAPPROVED = "unapproved venue"
+REASON_MISMATCH = "venue fingerprint mismatch"
+REASON_NO_FINGERPRINT = "no venue fingerprint in the evidence"
+REASON_OTHER_HOST = "bundle is for another host"
+
+
+@dataclass(frozen=True)
+class Venues:
+    """The inventory's view: approved hosts with their pins, and rehearsal hosts."""
+
+    approved: dict[str, str | None] = field(default_factory=dict)
+    rehearsal: frozenset[str] = frozenset()
+
+
+class VenueError(ValueError):
+    """The approved_venues option is malformed (misuse, reported by the action plugin)."""
+
+
+def parse_venues(approved: Any, rehearsal: Any) -> Venues:
+    """approved: {host: {fingerprint: "sha256:..." | null} | null}; rehearsal: [host]."""
+    if approved is None:
+        approved = {}
+    if not isinstance(approved, dict):
+        raise VenueError("approved_venues must be a mapping of host to {fingerprint: ...}")
+    if rehearsal is not None and not isinstance(rehearsal, (list, tuple, set, frozenset)):
+        raise VenueError("rehearsal_venues must be a list of hosts")
+    pins: dict[str, str | None] = {}
+    for host, value in approved.items():
+        pin = value.get("fingerprint") if isinstance(value, dict) else value
+        if pin in (None, ""):
+            pins[str(host)] = None
+        elif isinstance(pin, str) and FINGERPRINT.match(pin):
+            pins[str(host)] = pin
+        else:
+            raise VenueError("approved_venues[%s].fingerprint must be sha256:<64 hex> or null, "
+                             "got %r" % (host, pin))
+    return Venues(pins, frozenset(str(h) for h in (rehearsal or ())))
+
+
+def claimed_host(evidence: Evidence) -> str | None:
+    host = dig(evidence.doc("run.json"), "inventory_hostname")
+    return host if isinstance(host, str) and host else None
+
+
+def check_venue(evidence: Evidence, venues: Venues, host: str | None) -> Finding:
+    finding = Finding("venue")
+    claimed = claimed_host(evidence)
+    host = host or claimed
+    fingerprint = dig(evidence.doc("venue.json"), "fingerprint")
+    fingerprint = fingerprint if isinstance(fingerprint, str) else None
+    pin = venues.approved.get(host) if host else None
+    finding.extra.update({"host": host, "claimed_host": claimed, "fingerprint": fingerprint,
+                          "pinned": pin, "approved": host in venues.approved,
+                          "rehearsal": host in venues.rehearsal})
+    refs = ("venue.json#/fingerprint", "run.json#/inventory_hostname")
+    checks: list[Check] = []
+    if claimed is not None and host != claimed:
+        checks.append(Check("host", PARTIAL, "%s: run.json names %s, verified as %s"
+                            % (REASON_OTHER_HOST, claimed, host), refs=refs))
+    if host in venues.rehearsal:
+        checks.append(Check("rehearsal", PARTIAL, REASON_REHEARSAL, expected="an approved venue",
+                            observed="%s is a rehearsal venue" % host, refs=refs))
+    elif host not in venues.approved:
+        checks.append(Check("approved", PARTIAL, REASON_UNAPPROVED,
+                            expected="a host among the approved venues",
+                            observed=short(host), refs=refs))
+    elif pin is None:
+        checks.append(Check("pinned", PARTIAL, REASON_UNPINNED,
+                            expected="a pinned fingerprint for %s" % host,
+                            observed="no pin; the evidence says %s" % fingerprint, refs=refs))
+    if fingerprint is None or not FINGERPRINT.match(fingerprint):
+        checks.append(Check("fingerprint", PARTIAL, REASON_NO_FINGERPRINT,
+                            observed=short(fingerprint), refs=refs))
+    elif pin is not None and fingerprint != pin:
+        checks.append(Check("fingerprint", PARTIAL, REASON_MISMATCH, expected=pin,
+                            observed=fingerprint, refs=refs))
+    if not checks:
+        checks.append(Check("fingerprint", PASS, "approved venue %s, pinned fingerprint matches"
+                            % host, expected=str(pin), observed=fingerprint or "", refs=refs))
+    for check in checks:
+        finding.add(check)
+    return finding

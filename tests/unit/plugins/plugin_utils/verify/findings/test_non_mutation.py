@@ -1,0 +1,93 @@
+"""Finding "non_mutation", as DESIGN classifies it."""
+
+from __future__ import annotations
+
+import evidence_builder as eb
+
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model import (
+    STATUS_PARTIAL,
+    STATUS_READY,
+)
+
+
+def test_run_objects_created_and_gone(bundle, verify) -> None:
+    finding = verify(bundle).finding("non_mutation")
+    assert finding.outcome == "pass"
+    assert finding.extra["churn"] == []
+
+
+def test_pre_existing_changed_is_partial_with_events_cited(model, write_bundle, verify) -> None:
+    after = model.docs["snapshots/after.json"]["containers"][0]
+    after["config_sha256"] = eb.sha256(b"changed config")
+    model.docs["engine/events.jsonl"].append({"time_nano": eb.BASE_NANO + 1, "type": "container",
+                                              "action": "update", "id": after["id"],
+                                              "name": "postgres"})
+    verdict = verify(write_bundle(model))
+    assert verdict.status == STATUS_PARTIAL
+    finding = verdict.finding("non_mutation")
+    assert finding.outcome == "partial"
+    change = finding.extra["changed"][0]
+    assert change["name"] == "postgres" and "config_sha256" in change["change"]
+    assert any("update" in event for event in change["events"])
+    assert any("postgres" in reason and "update" in reason for reason in verdict.reasons)
+
+
+def test_pre_existing_gone_is_partial(model, write_bundle, verify) -> None:
+    model.docs["snapshots/after.json"]["volumes"] = []
+    verdict = verify(write_bundle(model))
+    assert verdict.status == STATUS_PARTIAL
+    assert any("pgdata" in reason and "gone" in reason for reason in verdict.reasons)
+
+
+def test_churn_is_listed_and_does_not_block(model, write_bundle, verify) -> None:
+    after = model.docs["snapshots/after.json"]
+    newcomer = eb.sha256(b"newcomer")
+    after["containers"].append({
+        "id": newcomer, "name": "cron-job", "image": "busybox", "image_id": "sha256:" + "1" * 64,
+        "state": "running", "started_at": "2026-11-28T22:31:34Z", "restart_count": 0,
+        "run_id": None, "config_sha256": eb.sha256(b"cron")})
+    # It joins the default bridge: the bridge is not "changed" by a newcomer.
+    after["networks"][0]["containers"].append(newcomer)
+    model.docs["engine/events.jsonl"].append({"time_nano": eb.BASE_NANO + 2, "type": "container",
+                                              "action": "create", "id": eb.sha256(b"gone"),
+                                              "name": "short-lived"})
+    verdict = verify(write_bundle(model))
+    assert verdict.status == STATUS_READY, verdict.reasons
+    churn = verdict.finding("non_mutation").extra["churn"]
+    assert any("cron-job" in item for item in churn)
+    assert any("short-lived" in item for item in churn)
+
+
+def test_run_container_left_behind_is_partial(model, write_bundle, verify) -> None:
+    cid = eb.container_id("root")
+    model.docs["snapshots/after.json"]["containers"].append({
+        "id": cid, "name": "sandbox-attest-%s-root" % eb.RUN_ID, "image": model.image_id,
+        "image_id": model.image_id, "state": "exited", "started_at": "2026-11-28T22:31:32Z",
+        "restart_count": 0, "run_id": eb.RUN_ID, "config_sha256": eb.sha256(b"x")})
+    verdict = verify(write_bundle(model))
+    assert verdict.status == STATUS_PARTIAL
+    assert any("left behind" in reason for reason in verdict.reasons)
+
+
+def test_no_destroy_event_is_partial(model, write_bundle, verify) -> None:
+    model.docs["engine/events.jsonl"] = [e for e in model.docs["engine/events.jsonl"]
+                                         if e["action"] != "destroy"]
+    verdict = verify(write_bundle(model))
+    assert verdict.status == STATUS_PARTIAL
+    assert "non_mutation" in verdict.failed_finding_names()
+
+
+def test_probe_image_loaded_is_not_churn(model, write_bundle, verify) -> None:
+    before = model.docs["snapshots/before.json"]
+    before["images"] = [i for i in before["images"] if not i["probe_image"]]
+    verdict = verify(write_bundle(model))
+    assert verdict.status == STATUS_READY
+    finding = verdict.finding("non_mutation")
+    assert finding.extra["churn"] == [] and finding.extra["probe_image"] == model.image_id
+
+
+def test_missing_snapshots_are_never_pass(model, write_bundle, verify) -> None:
+    del model.docs["snapshots/after.json"]
+    verdict = verify(write_bundle(model))
+    assert verdict.status == STATUS_PARTIAL
+    assert verdict.finding("non_mutation").outcome == "missing"

@@ -1,0 +1,53 @@
+"""Finding "venue" and the inventory's venue data."""
+
+from __future__ import annotations
+
+import evidence_builder as eb
+import pytest
+
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model import (
+    STATUS_PARTIAL,
+    STATUS_READY,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._venue import (
+    VenueError,
+    parse_venues,
+)
+
+
+def test_parse_venues() -> None:
+    venues = parse_venues({"a": {"fingerprint": eb.FINGERPRINT}, "b": {"fingerprint": None},
+                           "c": None}, ["local"])
+    assert venues.approved == {"a": eb.FINGERPRINT, "b": None, "c": None}
+    assert venues.rehearsal == frozenset({"local"})
+
+
+@pytest.mark.parametrize(("approved", "rehearsal"), [
+    (["a"], []),
+    ({"a": {"fingerprint": "abc"}}, []),
+    ({"a": {"fingerprint": "sha256:" + "A" * 64}}, []),
+    ({}, "local"),
+])
+def test_malformed_venues_are_misuse(approved, rehearsal) -> None:
+    with pytest.raises(VenueError):
+        parse_venues(approved, rehearsal)
+
+
+def test_verified_as_another_host_is_partial(bundle, verify) -> None:
+    verdict = verify(bundle, host="vps2",
+                     approved_venues={"vps2": {"fingerprint": eb.FINGERPRINT}})
+    assert verdict.status == STATUS_PARTIAL
+    assert any("another host" in reason for reason in verdict.reasons)
+
+
+def test_host_defaults_to_run_json(bundle, verify) -> None:
+    verdict = verify(bundle)
+    assert verdict.status == STATUS_READY
+    assert verdict.finding("venue").extra["host"] == eb.HOST
+
+
+def test_no_fingerprint_is_partial(model, write_bundle, verify) -> None:
+    model.docs["venue.json"]["fingerprint"] = None
+    verdict = verify(write_bundle(model))
+    assert verdict.status != STATUS_READY
+    assert "no venue fingerprint in the evidence" in verdict.reasons
