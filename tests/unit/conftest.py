@@ -5,8 +5,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import importlib
 import os
 import sys
 import types
@@ -29,26 +27,12 @@ if COLLECTIONS not in sys.path:
 
 import evidence_builder  # noqa: E402 - needs the path set above
 
-PROBE_IMAGE_MODULE = "ansible_collections.sandbox.attest.plugins.plugin_utils._probe_image"
-
 
 @pytest.fixture
-def probe_image_module(monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
-    """The lead's _probe_image when present; else a stand-in, in these fixtures only."""
-    try:
-        return importlib.import_module(PROBE_IMAGE_MODULE)
-    except ImportError:
-        stub = types.ModuleType(PROBE_IMAGE_MODULE)
-
-        def _read(path: str) -> bytes:
-            with open(path, "rb") as handle:
-                return handle.read()
-
-        stub.probe_sha256 = lambda path: hashlib.sha256(_read(path)).hexdigest()  # type: ignore[attr-defined]
-        stub.probe_image_id = lambda path: "sha256:" + hashlib.sha256(  # type: ignore[attr-defined]
-            b"image\n" + _read(path)).hexdigest()
-        monkeypatch.setitem(sys.modules, PROBE_IMAGE_MODULE, stub)
-        return stub
+def probe_image_module() -> types.ModuleType:
+    """The module whose digests the verifier computes for the shipped probe."""
+    from ansible_collections.sandbox.attest.plugins.plugin_utils import _probe_image
+    return _probe_image
 
 
 @pytest.fixture

@@ -19,14 +19,11 @@ import yaml
 
 from ansible_collections.sandbox.attest.plugins.plugin_utils import _collection
 
-COLLECTION_ROOT = _collection.COLLECTION_ROOT
 DATA_DIR = _collection.DATA_DIR
 SCHEMA_PATH = os.path.join(DATA_DIR, "schemas", "evidence-bundle-v1.schema.json")
 EXPECTATIONS_PATH = os.path.join(DATA_DIR, "expectations.yml")
 MATRIX_PATH = os.path.join(DATA_DIR, "matrix.yml")
 SHIPPED_PROBE_PATH = _collection.PROBE_PATH
-
-COLLECTION_NAME = "sandbox.attest"
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

@@ -26,23 +26,10 @@ FAIL = "fail"
 PARTIAL = "partial"
 MISSING = "missing"
 INFO = "info"
-OUTCOMES = (PASS, FAIL, PARTIAL, MISSING, INFO)
 
 ROW_PASS = "PASS"
 ROW_FAIL = "FAIL"
 ROW_NOT_RUN = "NOT_RUN"
-
-# The named findings, in the order the report presents them.
-FINDING_NAMES = (
-    "schema",
-    "integrity",
-    "provenance",
-    "venue",
-    "profile",
-    "probes",
-    "cross_checks",
-    "non_mutation",
-)
 
 
 @dataclass(frozen=True)
@@ -147,10 +134,6 @@ class Verdict:
     context: dict[str, Any]
     subjects: list[dict[str, Any]]
     verified_at: str
-
-    @property
-    def gate_name(self) -> str:
-        return GATE_NAME
 
     def finding(self, name: str) -> Finding:
         for finding in self.findings:

@@ -17,8 +17,6 @@ from typing import Any
 # here keeps every recursive reader after the parser (the JSON Schema validator among them) safe.
 MAX_JSON_DEPTH = 64
 
-_MISSING = object()
-
 
 def dig(value: Any, *path: str | int, default: Any = None) -> Any:
     """value[path[0]][path[1]]... or `default` as soon as a step does not exist."""
@@ -33,10 +31,6 @@ def dig(value: Any, *path: str | int, default: Any = None) -> Any:
                 return default
             current = current[step]
     return current
-
-
-def has(value: Any, *path: str | int) -> bool:
-    return dig(value, *path, default=_MISSING) is not _MISSING
 
 
 def as_list(value: Any) -> list[Any]:
