@@ -79,9 +79,9 @@ extends_documentation_fragment:
 notes:
   - The bundle is read without following links; links, extra and missing files are integrity
     findings.
-  - "Trust model (DESIGN): integrity catches corruption and naive edits and the cross-checks
-    catch a weakened run; a packet operator can still forge a consistent bundle. The report
-    states which path produced the bundle."
+  - "Trust model (docs/architecture.md): integrity catches corruption and naive edits and the
+    cross-checks catch a weakened run; a packet operator can still forge a consistent bundle.
+    The report states which path produced the bundle."
 seealso:
   - name: Evidence bundle format
     description: docs/evidence-bundle.md in this collection.

@@ -156,7 +156,8 @@ def _walk(bundle: Bundle, dir_fd: int, prefix: str, depth: int) -> None:
         elif stat.S_ISDIR(st.st_mode):
             bundle.entries[path] = Entry(path, KIND_DIR)
             if depth == 0 and name == VERIFICATION_DIR:
-                # The verifier's own output, excluded from the evidence by name (DESIGN).
+                # The verifier's own output, excluded from the evidence by name
+                # (docs/evidence-bundle.md).
                 continue
             sub = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=dir_fd)
             try:

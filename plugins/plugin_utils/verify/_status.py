@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) sandbox.attest contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Status and gate, exactly as DESIGN defines them, with every reason listed.
+"""Status and gate, exactly as docs/architecture.md defines them, with every reason listed.
 
 READY: every row PASS, integrity holds, nothing pre-existing changed, the venue approved and
 its pin matching (and nothing else short of PASS). FAILED: a boundary did not hold (a row

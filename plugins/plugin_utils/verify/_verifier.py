@@ -115,7 +115,8 @@ def verify_bundle(bundle_dir: str, options: Options) -> Verdict:
 
     bundle = read_bundle(bundle_dir)
     evidence = load_evidence(bundle)
-    # Both identities are required: weakenings hide from a non-root user (platform-facts).
+    # Both identities are required: most weakenings are invisible to a non-root user, so uid 0
+    # runs the same probes (module_utils/_profile.IDENTITIES).
     identities = list(_profile.IDENTITIES)
     probe_outputs = outputs(evidence, identities)
     shipped: Shipped | None

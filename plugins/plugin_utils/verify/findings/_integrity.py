@@ -7,7 +7,7 @@ Classes of violation: missing (listed, absent), extra (present, unlisted), chang
 differs), linked (a symlink, or a hard link shared with something else), not regular (FIFO,
 socket, device) and out-of-tree (a manifest path that is absolute, has `..`, or points into
 verification/). Integrity catches corruption and naive edits; it cannot catch a consistent
-forgery (DESIGN, trust model).
+forgery (docs/architecture.md, trust model).
 """
 
 from __future__ import annotations

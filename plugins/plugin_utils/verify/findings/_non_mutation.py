@@ -3,9 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Finding "non_mutation": the run touched nothing but what it created, and removed that.
 
-As DESIGN classifies it: this run's objects must have been created and be gone; new objects
-unrelated to the run are churn, listed, and do not block. The probe image is a cache, not the
-run's object: its arrival is reported, not counted as churn.
+As docs/architecture.md classifies it: this run's objects must have been created and be gone;
+new objects unrelated to the run are churn, listed, and do not block. The probe image is a
+cache, not the run's object: its arrival is reported, not counted as churn.
 
 A pre-existing object that changed, vanished, or had any event during the window makes the run
 PARTIAL, with its events cited — unless it is host activity (docs/host-activity.md): no command

@@ -248,7 +248,8 @@ def _rendered_packet(evidence: Evidence, identities: list[str], shipped: Shipped
 
 def producer_checks(evidence: Evidence, identities: list[str], shipped: Shipped | None,
                     shipped_problem: str | None) -> list[Check]:
-    """Which path produced the bundle, and for a packet: which packet (DESIGN's trust model).
+    """Which path produced the bundle, and for a packet: which packet (docs/architecture.md,
+    trust model).
 
     A packet bundle must carry its packet's digest (sha256 of the packet's SHA256SUMS). The
     rendering is deterministic, so the packet this collection renders for the settings the

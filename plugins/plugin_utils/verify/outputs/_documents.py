@@ -6,7 +6,7 @@
 statement.intoto.json: an in-toto Statement v1 whose subjects are the bundle's files (sha256)
 and whose predicate (this project's own type) carries the status, gate and matrix.
 vsa.intoto.json: a second Statement with a SLSA verification_summary v1 predicate, so tools
-that understand VSAs can gate on the verdict. Neither is signed here (DESIGN: later work).
+that understand VSAs can gate on the verdict. Neither is signed here (later work).
 """
 
 from __future__ import annotations
