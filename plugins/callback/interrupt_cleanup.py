@@ -19,7 +19,8 @@ type: aggregate
 short_description: Remove what an interrupted attestation created
 version_added: 0.1.0
 description:
-  - Records the run id preflight makes for each host. When the play is interrupted with SIGINT
+  - Records, for each host, the run id the preflight role publishes in C(preflight_result)
+    (before anything of the run is created). When the play is interrupted with SIGINT
     (Ctrl-C), it runs C(playbooks/cleanup.yml) of this collection limited to those hosts and
     run ids, with the same inventories, extra variables and connection options, before
     Ansible exits. Objects without one of those run ids are never touched.
@@ -41,7 +42,8 @@ from ansible.plugins.callback import CallbackBase
 
 CLEANUP_PLAYBOOK = os.path.normpath(
     os.path.join(os.path.dirname(__file__), "..", "..", "playbooks", "cleanup.yml"))
-RUN_ID_FACTS = ("preflight_run_id_value",)
+# The preflight role's documented hand-off; it is set before anything of the run is created.
+RUN_ID_FACT = "preflight_result"
 CLEANUP_TIMEOUT_S = 300
 
 
@@ -64,9 +66,9 @@ class CallbackModule(CallbackBase):
 
     def v2_runner_on_ok(self, result) -> None:
         facts = result._result.get("ansible_facts") or {}
-        for name in RUN_ID_FACTS:
-            if isinstance(facts.get(name), str):
-                self._run_ids[result._host.get_name()] = facts[name]
+        published = facts.get(RUN_ID_FACT)
+        if isinstance(published, dict) and isinstance(published.get("run_id"), str):
+            self._run_ids[result._host.get_name()] = published["run_id"]
 
     def _on_interrupt(self, signum: int, frame) -> None:
         previous = self._previous
