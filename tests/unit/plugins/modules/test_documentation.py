@@ -129,3 +129,23 @@ def test_documented_limit_bounds_are_the_profiles(where: str, limit: str,
     bounds = re.search(r"\(([0-9]+)-([0-9]+)\)", description)
     assert bounds, "%s states no bounds for %s" % (where, limit)
     assert (int(bounds.group(1)), int(bounds.group(2))) == LIMIT_BOUNDS[limit], where
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_return_values_are_documented_whole(name: str) -> None:
+    module = importlib.import_module("%s.modules.%s" % (PACKAGE, name))
+    returned = yaml.safe_load(module.RETURN)
+    assert returned
+    for key, value in returned.items():
+        assert value.get("description") and value.get("returned") and value.get("type"), key
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_an_action_plugin_means_a_documentation_only_module(name: str) -> None:
+    module = importlib.import_module("%s.modules.%s" % (PACKAGE, name))
+    has_action = os.path.exists(os.path.join(ROOT, "plugins", "action", name + ".py"))
+    names = {item for item in vars(module) if not item.startswith("__")}
+    if has_action:
+        assert names <= {"DOCUMENTATION", "EXAMPLES", "RETURN", "annotations"}
+    else:
+        assert "main" in names
