@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) sandbox.attest contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Shared attribute descriptions, so each module states only its support."""
+"""Shared attributes. Every module of this collection supports check mode fully and has no diff
+mode; a module that differs states its own support, which takes precedence."""
 
 from __future__ import annotations
 
@@ -13,18 +14,10 @@ attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying
       the target.
+    support: full
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in
       check_mode), when in diff mode.
-"""
-
-    # Every module of this collection: full check mode, no diff.
-    CHECK_MODE_FULL = r"""
-options: {}
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
     support: none
 """
 

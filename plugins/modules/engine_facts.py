@@ -36,7 +36,6 @@ options:
     default: /etc/machine-id
 extends_documentation_fragment:
   - sandbox.attest.attributes
-  - sandbox.attest.attributes.check_mode_full
   - sandbox.attest.options.engine_cli
   - sandbox.attest.options.run_root
 notes:

@@ -26,7 +26,6 @@ options:
     type: str
 extends_documentation_fragment:
   - sandbox.attest.attributes
-  - sandbox.attest.attributes.check_mode_full
   - sandbox.attest.options.engine_cli
   - sandbox.attest.options.run_root
 """

@@ -57,7 +57,6 @@ options:
     required: true
 extends_documentation_fragment:
   - sandbox.attest.attributes
-  - sandbox.attest.attributes.check_mode_full
   - sandbox.attest.attributes.actiongroup_controller
 """
 

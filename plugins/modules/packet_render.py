@@ -59,7 +59,6 @@ options:
     type: path
 extends_documentation_fragment:
   - sandbox.attest.attributes
-  - sandbox.attest.attributes.check_mode_full
   - sandbox.attest.options.seccomp_profile
   - sandbox.attest.attributes.actiongroup_controller
 """

@@ -31,7 +31,6 @@ options:
     type: path
 extends_documentation_fragment:
   - sandbox.attest.attributes
-  - sandbox.attest.attributes.check_mode_full
   - sandbox.attest.attributes.actiongroup_controller
 """
 

@@ -40,7 +40,6 @@ options:
     default: false
 extends_documentation_fragment:
   - sandbox.attest.attributes
-  - sandbox.attest.attributes.check_mode_full
   - sandbox.attest.options.engine_cli
 """
 

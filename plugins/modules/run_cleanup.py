@@ -21,7 +21,6 @@ author:
   - sandbox.attest contributors (@sandbox-attest)
 extends_documentation_fragment:
   - sandbox.attest.attributes
-  - sandbox.attest.attributes.check_mode_full
   - sandbox.attest.options.run_id
   - sandbox.attest.options.run_root
   - sandbox.attest.options.engine_cli

@@ -34,7 +34,6 @@ options:
     default: 256
 extends_documentation_fragment:
   - sandbox.attest.attributes
-  - sandbox.attest.attributes.check_mode_full
   - sandbox.attest.options.run_id
   - sandbox.attest.options.identity
   - sandbox.attest.options.run_root

@@ -39,7 +39,6 @@ options:
     type: raw
 extends_documentation_fragment:
   - sandbox.attest.attributes
-  - sandbox.attest.attributes.check_mode_full
   - sandbox.attest.attributes.actiongroup_controller
 """
 

@@ -74,7 +74,6 @@ options:
     type: path
 extends_documentation_fragment:
   - sandbox.attest.attributes
-  - sandbox.attest.attributes.check_mode_full
   - sandbox.attest.attributes.actiongroup_controller
 notes:
   - The bundle is read without following links; links, extra and missing files are integrity
