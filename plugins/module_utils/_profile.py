@@ -10,7 +10,9 @@ document. Operators may tune the limits within LIMIT_BOUNDS; nothing else is a p
 
 from __future__ import annotations
 
-import re
+from ansible_collections.sandbox.attest.plugins.module_utils._bundle_format import (
+    RUN_ID_PATTERN,
+)
 
 PROFILE_NAME = "hardened-v1"
 PROFILE_FORMAT = 1
@@ -21,7 +23,6 @@ LABEL_PROBE_IMAGE = "sandbox.attest.probe-image"
 CONTAINER_NAME_PREFIX = "sandbox-attest-"
 PROBE_IMAGE_REPOSITORY = "sandbox-attest/probe"
 
-RUN_ID_PATTERN = re.compile(r"^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}$")
 DEFAULT_RUN_ROOT = "/var/lib/sandbox-attest"
 
 # uid 65532 is the workload identity; uid 0 runs the same probe set because most weakenings

@@ -13,6 +13,10 @@ from __future__ import annotations
 import json
 import subprocess
 
+from ansible_collections.sandbox.attest.plugins.module_utils._bundle_format import (
+    STDERR_CAP,
+    STDOUT_CAP,
+)
 from ansible_collections.sandbox.attest.plugins.module_utils._engine import (
     CliResult,
     EngineError,
@@ -35,8 +39,6 @@ from ansible_collections.sandbox.attest.plugins.module_utils._seccomp import (
     seccomp_profile,
 )
 
-STDOUT_CAP = 1024 * 1024
-STDERR_CAP = 64 * 1024
 PLACEHOLDER = "<container-id>"
 
 

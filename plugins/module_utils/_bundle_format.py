@@ -1,0 +1,56 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) sandbox.attest contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The facts of the evidence bundle format that the target modules need too.
+
+Output caps (sandbox_run), fetch bounds (run_output) and the run-id format (every module that
+takes a run id) live here because target modules can import module_utils only; the
+controller's plugin_utils/bundle/ re-exports them beside the rest of the format, and the
+operator packet renders them into its script and README. Typed once, here.
+"""
+
+from __future__ import annotations
+
+import re
+
+# What a probe's run keeps of its output: standard output and standard error, cut at these.
+STDOUT_CAP = 1024 * 1024
+STDERR_CAP = 64 * 1024
+
+# The fetch of out/: the one name copied, the largest file copied, the directory entries
+# looked at (a flood of planted entries cannot make the fetch unbounded).
+FETCH_NAME = "ok"
+FETCH_MAX_BYTES = 4096
+FETCH_MAX_ENTRIES = 256
+
+# A run id: the UTC start time in this strftime format, "-", and this many random hex digits
+# (20261128T223131Z-1a2b3c4d). Every field of the time format is fixed-width digits.
+RUN_ID_TIME_FORMAT = "%Y%m%dT%H%M%SZ"
+RUN_ID_HEX_DIGITS = 8
+_FIELD_DIGITS = {"Y": 4, "m": 2, "d": 2, "H": 2, "M": 2, "S": 2}
+
+
+def run_id_time_parts() -> list[tuple[str, int | str]]:
+    """RUN_ID_TIME_FORMAT as ("digits", n) runs and ("literal", char) pieces, so that a regular
+    expression, a shell glob or a length can be derived from it."""
+    parts: list[tuple[str, int | str]] = []
+    index = 0
+    while index < len(RUN_ID_TIME_FORMAT):
+        char = RUN_ID_TIME_FORMAT[index]
+        if char == "%":
+            width = _FIELD_DIGITS[RUN_ID_TIME_FORMAT[index + 1]]
+            if parts and parts[-1][0] == "digits":
+                width += int(parts.pop()[1])
+            parts.append(("digits", width))
+            index += 2
+        else:
+            parts.append(("literal", char))
+            index += 1
+    return parts
+
+
+RUN_ID_LENGTH = sum(int(value) if kind == "digits" else 1
+                    for kind, value in run_id_time_parts()) + 1 + RUN_ID_HEX_DIGITS
+RUN_ID_PATTERN = re.compile("^%s-[0-9a-f]{%d}$" % ("".join(
+    "[0-9]{%d}" % value if kind == "digits" else re.escape(str(value))
+    for kind, value in run_id_time_parts()), RUN_ID_HEX_DIGITS))
