@@ -8,14 +8,14 @@ from __future__ import annotations
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.sandbox.attest.plugins.plugin_utils._bundle_layout import layout
-from ansible_collections.sandbox.attest.plugins.plugin_utils._bundle_write import (
+from ansible_collections.sandbox.attest.plugins.plugin_utils._collection import (
+    collection_version,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._layout import layout
+from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._write import (
     BundleWriteError,
     check_relpath,
     write_bundle,
-)
-from ansible_collections.sandbox.attest.plugins.plugin_utils._collection import (
-    collection_version,
 )
 
 ARGUMENT_SPEC = dict(

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Action plugin for sandbox.attest.packet_render (documented in plugins/modules/packet_render.py).
 
-Controller only: renders the operator packet (plugin_utils/_packet.py) into a directory and a
+Controller only: renders the operator packet (plugin_utils/packet/) into a directory and a
 tarball under dest. The rendering is deterministic, so a second run with the same settings
 changes nothing; check mode computes the packet's digest and writes nothing.
 """
@@ -22,7 +22,9 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils._collection import 
     PROBE_PATH,
     collection_version,
 )
-from ansible_collections.sandbox.attest.plugins.plugin_utils._packet import (
+from ansible_collections.sandbox.attest.plugins.plugin_utils._files import same_bytes
+from ansible_collections.sandbox.attest.plugins.plugin_utils._probe_image import read_probe
+from ansible_collections.sandbox.attest.plugins.plugin_utils.packet._render import (
     SCRIPT_NAME,
     Packet,
     PacketError,
@@ -30,7 +32,6 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils._packet import (
     render_packet,
     summary,
 )
-from ansible_collections.sandbox.attest.plugins.plugin_utils._probe_image import read_probe
 
 ARGUMENT_SPEC = dict(
     dest=dict(type="path", required=True),
@@ -43,14 +44,6 @@ ARGUMENT_SPEC = dict(
 )
 
 
-def _same(path: str, data: bytes) -> bool:
-    try:
-        with open(path, "rb") as handle:
-            return handle.read() == data
-    except OSError:
-        return False
-
-
 def _directory_matches(path: str, packet: Packet) -> bool:
     """The directory holds exactly the packet's files, byte for byte."""
     found = set()
@@ -58,7 +51,7 @@ def _directory_matches(path: str, packet: Packet) -> bool:
         for name in names:
             found.add(os.path.relpath(os.path.join(directory, name), path).replace(os.sep, "/"))
     return found == set(packet.files) and all(
-        _same(os.path.join(path, *rel.split("/")), data) for rel, data in packet.files.items())
+        same_bytes(os.path.join(path, *rel.split("/")), data) for rel, data in packet.files.items())
 
 
 def write_packet(dest: str, packet: Packet) -> dict:
@@ -88,7 +81,7 @@ def write_packet(dest: str, packet: Packet) -> dict:
             raise
         changed = True
     tarball = packet.tarball()
-    if not _same(tarball_path, tarball):
+    if not same_bytes(tarball_path, tarball):
         with open(tarball_path + ".tmp", "wb") as handle:
             handle.write(tarball)
         os.chmod(tarball_path + ".tmp", 0o644)

@@ -10,6 +10,7 @@ import os
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.sandbox.attest.plugins.plugin_utils._files import same_bytes
 from ansible_collections.sandbox.attest.plugins.plugin_utils._probe_image import (
     build_probe_image,
     read_probe,
@@ -43,7 +44,7 @@ class ActionModule(ActionBase):
                 raise AnsibleActionFail("dest must be an absolute path, got %r" % dest)
             path = os.path.join(dest, "probe-image-%s.tar" % image.image_id[7:19])
             result["archive_path"] = path
-            if not self._task.check_mode and not _same_file(path, image.archive):
+            if not self._task.check_mode and not same_bytes(path, image.archive):
                 os.makedirs(dest, mode=0o755, exist_ok=True)
                 tmp_path = path + ".tmp"
                 with open(tmp_path, "wb") as handle:
@@ -51,11 +52,3 @@ class ActionModule(ActionBase):
                 os.replace(tmp_path, path)
                 result["changed"] = True
         return result
-
-
-def _same_file(path: str, data: bytes) -> bool:
-    try:
-        with open(path, "rb") as handle:
-            return handle.read() == data
-    except OSError:
-        return False

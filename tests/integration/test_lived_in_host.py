@@ -13,7 +13,7 @@ from test_attest_local import bundle_files
 from test_packet import assert_nothing_left, render, row_results, run_script, verify
 
 from ansible_collections.sandbox.attest.plugins.module_utils import _snapshot
-from ansible_collections.sandbox.attest.plugins.plugin_utils import _packet
+from ansible_collections.sandbox.attest.plugins.plugin_utils.packet import _render
 
 ROWS = list(range(24, 38))
 # What the engine's own lifecycle may change in an untouched object's inspect document: the
@@ -37,9 +37,9 @@ def _documents(state: dict) -> dict[str, dict]:
 
 def _sh_snapshot(tmp_path) -> dict:
     """The operator packet's snapshot function, run on this engine."""
-    packet = _packet.render_packet(b"\x7fELF stand-in\n", _packet.PacketSettings(
+    packet = _render.render_packet(b"\x7fELF stand-in\n", _render.PacketSettings(
         host="local", collection_version="0.1.0"))
-    body = packet.files[_packet.SCRIPT_NAME].decode().rstrip("\n").rsplit("\n", 1)[0]
+    body = packet.files[_render.SCRIPT_NAME].decode().rstrip("\n").rsplit("\n", 1)[0]
     definitions = tmp_path / "definitions.sh"
     definitions.write_text(body + "\n")
     out = tmp_path / "snapshot.json"

@@ -118,7 +118,7 @@ def packet_digest(probe_path: str, host: str = HOST, seccomp_name: str = "target
                   limits: dict[str, int] | None = None, run_root: str = RUN_ROOT,
                   version: str = "0.1.0") -> str:
     """The packet_sha256 a bundle of the packet rendered with these settings records."""
-    from ansible_collections.sandbox.attest.plugins.plugin_utils._packet import (
+    from ansible_collections.sandbox.attest.plugins.plugin_utils.packet._render import (
         PacketSettings,
         packet_sha256,
     )

@@ -42,7 +42,7 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._pr
 )
 
 PROBE_IMAGE_MODULE = "ansible_collections.sandbox.attest.plugins.plugin_utils._probe_image"
-PACKET_MODULE = "ansible_collections.sandbox.attest.plugins.plugin_utils._packet"
+PACKET_MODULE = "ansible_collections.sandbox.attest.plugins.plugin_utils.packet._render"
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 PRODUCER_REF = "run.json#/producer"
 

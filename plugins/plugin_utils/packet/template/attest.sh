@@ -1,17 +1,4 @@
-# -*- coding: utf-8 -*-
-# Copyright (c) sandbox.attest contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The operator packet's POSIX sh script and README, as templates.
-
-`@@NAME@@` marks what plugin_utils/_packet.py fills in: shell-quoted constants from
-module_utils (the engine --format templates, the profile's rendered argv), never anything
-typed here a second time. The script needs the docker CLI and coreutils only (no grep, sed,
-awk or find): JSON is assembled with printf and parameter expansion, digests with sha256sum.
-"""
-
-from __future__ import annotations
-
-SCRIPT = r"""#!/bin/sh
+#!/bin/sh
 # sandbox.attest operator packet (collection @@VERSION@@) for venue "@@HOST@@".
 #
 # Attests the deny-by-default sandbox on THIS host and writes an evidence bundle for a reviewer,
@@ -44,11 +31,11 @@ TIMEOUT_S=@@TIMEOUT_S@@
 IDENTITIES='@@IDENTITIES@@'
 LABEL_RUN_ID='@@LABEL_RUN_ID@@'
 CONTAINER_PREFIX='@@CONTAINER_PREFIX@@'
-STDOUT_CAP=1048576
-STDERR_CAP=65536
-FETCH_NAME=ok
-FETCH_MAX_BYTES=4096
-FETCH_MAX_ENTRIES=256
+STDOUT_CAP=@@STDOUT_CAP@@
+STDERR_CAP=@@STDERR_CAP@@
+FETCH_NAME=@@FETCH_NAME@@
+FETCH_MAX_BYTES=@@FETCH_MAX_BYTES@@
+FETCH_MAX_ENTRIES=@@FETCH_MAX_ENTRIES@@
 
 # The engine --format templates, verbatim from module_utils/_facts.py and _snapshot.py: the
 # automated path runs the same strings, so both paths give the same facts and digests.
@@ -79,7 +66,7 @@ inspect_image() { @@INSPECT_IMAGE@@ "$@"; }
 # The exact `docker create` argv of each identity: module_utils/_profile.py create_argv,
 # rendered with this run's id and run root. run_create records it in argv.json and runs it
 # as it is; the verifier recomputes it and compares it word for word.
-@@CREATE_FUNCTIONS@@
+# @@CREATE_FUNCTIONS@@
 
 STEP=0
 RUN_ID=''
@@ -420,7 +407,7 @@ fetch_out() {
         _fo_sha=$(sha_of < "$ID_DIR/out/$FETCH_NAME")
         _fo_copied="{\"name\": \"$FETCH_NAME\", \"bytes\": $_fo_bytes, \"sha256\": \"$_fo_sha\"}"
     done
-    printf '{"format": 1, "copied": [%s], "refused": [%s]}\n' "$_fo_copied" "$_fo_refused" \
+    printf '{"format": @@BUNDLE_FORMAT@@, "copied": [%s], "refused": [%s]}\n' "$_fo_copied" "$_fo_refused" \
         > "$ID_DIR/fetch.json"
 }
 
@@ -487,7 +474,7 @@ run_identity() {
     step "$_ri_identity: fetch out/$FETCH_NAME (regular file, at most $FETCH_MAX_BYTES bytes)"
     fetch_out "$_ri_identity"
     {
-        printf '{"format": 1, "identity": "%s", "user": "%s",' "$_ri_identity" "$_ri_user"
+        printf '{"format": @@BUNDLE_FORMAT@@, "identity": "%s", "user": "%s",' "$_ri_identity" "$_ri_user"
         printf ' "container_id": "%s",' "$CID"
         printf ' "container_name": "%s%s-%s",' "$CONTAINER_PREFIX" "$RUN_ID" "$_ri_identity"
         printf ' "exit_code": %s, "timed_out": %s,' "$_ri_code" "$_ri_timed_out"
@@ -499,19 +486,17 @@ run_identity() {
 
 identity_user() {
     case $1 in
-@@IDENTITY_USERS@@
+        # @@IDENTITY_USERS@@
     esac
 }
 
 write_manifest() {
     _wm_files=''
-    for _wm_path in run.json venue.json engine/facts.json engine/events.jsonl \
-        profile/profile.json profile/seccomp.json snapshots/before.json snapshots/after.json; do
+    for _wm_path in @@TOP_FILES@@; do
         _wm_files="$_wm_files$_wm_path$NL"
     done
     for _wm_identity in $IDENTITIES; do
-        for _wm_name in argv.json result.json probe.jsonl stderr.txt inspect.json fetch.json \
-            "out/$FETCH_NAME"; do
+        for _wm_name in @@IDENTITY_FILES@@; do
             if [ -f "$STAGE/identities/$_wm_identity/$_wm_name" ]; then
                 _wm_files="${_wm_files}identities/$_wm_identity/$_wm_name$NL"
             fi
@@ -522,26 +507,26 @@ write_manifest() {
         _wm_sha=$(sha_of < "$STAGE/$_wm_path")
         _wm_entries="$_wm_entries${_wm_entries:+,$NL}    \"$_wm_path\": \"$_wm_sha\""
     done
-    printf '{\n  "format": 1,\n  "algorithm": "sha256",\n  "files": {\n%s\n  }\n}\n' \
-        "$_wm_entries" > "$STAGE/manifest.json"
+    printf '{\n  "format": @@MANIFEST_FORMAT@@,\n  "algorithm": "sha256",\n  "files": {\n%s\n  }\n}\n' \
+        "$_wm_entries" > "$STAGE/@@MANIFEST@@"
 }
 
 new_run_id() {
-    _nr_hex=$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
-    printf '%s-%s' "$(date -u +%Y%m%dT%H%M%SZ)" "$_nr_hex"
+    _nr_hex=$(od -An -N@@RUN_ID_RANDOM_BYTES@@ -tx1 /dev/urandom | tr -d ' \n')
+    printf '%s-%s' "$(date -u +@@RUN_ID_TIME_FORMAT@@)" "$_nr_hex"
 }
 
 check_run_id() {
     _cr_time=${1%-*}
     _cr_hex=${1##*-}
     case $_cr_time in
-        [0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9]Z) ;;
+        @@RUN_ID_TIME_GLOB@@) ;;
         *) die "made a malformed run id: $1" ;;
     esac
     case $_cr_hex in
         *[!0-9a-f]*) die "made a malformed run id: $1" ;;
     esac
-    if [ "${#_cr_hex}" -ne 8 ] || [ "${#1}" -ne 25 ]; then
+    if [ "${#_cr_hex}" -ne @@RUN_ID_HEX_DIGITS@@ ] || [ "${#1}" -ne @@RUN_ID_LENGTH@@ ]; then
         die "made a malformed run id: $1"
     fi
 }
@@ -633,7 +618,7 @@ write_run_json() {
         _wr_identities="$_wr_identities${_wr_identities:+, }\"$_wr_identity\""
     done
     {
-        printf '{"format": 1, "run_id": "%s",' "$RUN_ID"
+        printf '{"format": @@BUNDLE_FORMAT@@, "run_id": "%s",' "$RUN_ID"
         printf ' "producer": {"path": "packet", "collection": "sandbox.attest",'
         printf ' "collection_version": "%s", "packet_sha256": "%s"},' \
             "$COLLECTION_VERSION" "$PACKET_SHA256"
@@ -730,8 +715,8 @@ main() {
     ENGINE_ID=$(docker info --format '{{.ID}}') || die "docker info failed"
     [ -n "$ENGINE_ID" ] || die "the engine reports no ID"
     FINGERPRINT=$(printf '%s\n%s\n' "$MACHINE_ID" "$ENGINE_ID" | sha_of)
-    printf '{"format": 1, "fingerprint": "sha256:%s", "engine_id": %s, "method": "%s"}\n' \
-        "$FINGERPRINT" "$(json_str "$ENGINE_ID")" 'sha256(machine-id LF engine-id LF)' \
+    printf '{"format": @@BUNDLE_FORMAT@@, "fingerprint": "sha256:%s", "engine_id": %s, "method": "%s"}\n' \
+        "$FINGERPRINT" "$(json_str "$ENGINE_ID")" @@VENUE_METHOD@@ \
         > "$STAGE/venue.json"
     say "venue fingerprint sha256:$FINGERPRINT"
 
@@ -793,62 +778,3 @@ main() {
 }
 
 main "$@"
-"""
-
-README = r"""# sandbox.attest operator packet — venue `@@HOST@@`
-
-This packet attests, on a host that Ansible cannot reach, that the deny-by-default sandbox
-really denies what it claims to, and writes an evidence bundle for a reviewer to verify. It was
-rendered by `playbooks/packet.yml` of the sandbox.attest collection @@VERSION@@ from the same
-hardened profile the automated path runs.
-
-## What you need on the host
-- root (or `sudo`): the run directory is made under a root-owned 0700 parent
-  (`@@RUN_ROOT@@`) and each identity's `out/` is given to its uid, as on the automated path;
-- the `docker` CLI with an engine it can reach (the script refuses to run otherwise);
-- coreutils (`sha256sum`, `timeout`, `stat`, ...). Nothing else: no Python, no network.
-
-## Steps
-1. Copy the packet directory (or `…/<packet>.tar.gz`, then `tar -xzf`) to the host.
-2. Check it: `sha256sum -c SHA256SUMS`. The script checks this too and refuses an edited packet.
-   The packet's digest is `sha256sum SHA256SUMS`; the reviewer was given it by the playbook.
-3. Preview, touching nothing: `sh attest.sh --plan`.
-4. Run: `sudo sh attest.sh [OUTPUT_DIR]` (default `./evidence`). Each step is printed.
-   It takes a few seconds; Ctrl-C at any point removes what it created and nothing else.
-5. Return the bundle directory it names, `OUTPUT_DIR/@@HOST@@/<run id>/`, unchanged (e.g.
-   `tar -C OUTPUT_DIR/@@HOST@@ -czf bundle.tar.gz <run id>`). The reviewer runs
-   `ansible-playbook playbooks/verify.yml -i INVENTORY -e bundle=/path/to/<run id>`.
-
-## What it does
-- reads the engine's facts and this venue's fingerprint: sha256 of `/etc/machine-id` and the
-  engine ID (the machine-id itself never leaves the host);
-- snapshots the engine before and after the run: per object identifying fields and a sha256 of
-  its configuration, never the configuration itself (environments hold secrets);
-- loads the probe image `@@IMAGE_ID@@` from `probe-image.tar` when the engine lacks it (a
-  labelled cache, kept between runs);
-- runs the probe twice, as uid 65532 (`workload`) and as uid 0 (`root`), each in a throwaway
-  container created with exactly the profile's argv (seccomp profile `@@SECCOMP@@`, limits
-  @@LIMITS@@), bounded to @@TIMEOUT_S@@ s; captures its output and inspect document, removes the
-  container, copies `out/ok` only when it is a regular file of at most 4096 bytes;
-- reads the engine's event log for the run window (type, action, ID and name only);
-- writes the bundle with `manifest.json` (sha256 of every file), then removes the run directory.
-
-## What it never does
-It never touches an object that does not carry its run id: other containers, networks,
-volumes and images are only read (listed, inspected through digest-only templates). It never
-prunes, never stops the engine, never sends anything off the host.
-
-## Trust
-The verifier recomputes every verdict from the raw evidence; it checks that each container ran
-the profile's argv and that its inspect document matches the profile, and reports that the
-bundle came from a packet. Integrity and cross-checks catch corruption and edits; a packet
-operator could still forge a consistent bundle, which only a signature (later work) prevents.
-
-## Files
-- `attest.sh` — the script (POSIX sh)
-- `probe-image.tar` — the probe image (deterministic docker-archive; probe sha256
-  `@@PROBE_SHA256@@`)
-- `profile/profile.json`, `profile/seccomp.json` — the hardened profile and its seccomp profile,
-  copied into the bundle as they are
-- `SHA256SUMS` — the digest of every other file; its own sha256 is the packet's digest
-"""

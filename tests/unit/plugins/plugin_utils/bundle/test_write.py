@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from ansible_collections.sandbox.attest.plugins.plugin_utils._bundle_write import (
+from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._write import (
     BundleWriteError,
     check_relpath,
     write_bundle,

@@ -15,27 +15,34 @@ import tarfile
 import pytest
 
 from ansible_collections.sandbox.attest.plugins.action.packet_render import write_packet
-from ansible_collections.sandbox.attest.plugins.module_utils import _facts, _profile, _snapshot
+from ansible_collections.sandbox.attest.plugins.module_utils import (
+    _bundle_format,
+    _facts,
+    _profile,
+    _snapshot,
+)
 from ansible_collections.sandbox.attest.plugins.module_utils._seccomp import (
     canonical_json,
     seccomp_profile,
 )
-from ansible_collections.sandbox.attest.plugins.plugin_utils import _packet
 from ansible_collections.sandbox.attest.plugins.plugin_utils._probe_image import (
     build_probe_image,
 )
+from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle import _format as bundle
+from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._write import manifest_of
+from ansible_collections.sandbox.attest.plugins.plugin_utils.packet import _render
 
 PROBE = b"\x7fELF stand-in probe for the packet's unit tests\n"
 RUN_ID = "20261128T223131Z-1a2b3c4d"
 
 
-def settings(**overrides) -> _packet.PacketSettings:
+def settings(**overrides) -> _render.PacketSettings:
     values = {"host": "vps1", "collection_version": "0.1.0"}
     values.update(overrides)
-    return _packet.PacketSettings(**values)
+    return _render.PacketSettings(**values)
 
 
-def write_files(root, packet: _packet.Packet) -> str:
+def write_files(root, packet: _render.Packet) -> str:
     top = os.path.join(str(root), packet.name)
     for rel, data in packet.files.items():
         target = os.path.join(top, *rel.split("/"))
@@ -45,22 +52,28 @@ def write_files(root, packet: _packet.Packet) -> str:
     return top
 
 
-def sourced(packet: _packet.Packet, tmp_path, snippet: str, *args: str) -> bytes:
-    """Run `snippet` in sh, with args as "$@", after the script's definitions (everything but
-    its last line, `main "$@"`): the rendered text itself is what is tested."""
-    script = packet.files[_packet.SCRIPT_NAME].decode()
+def _definitions(packet: _render.Packet, tmp_path) -> str:
+    """The script's definitions (everything but its last line, `main "$@"`), as a file."""
+    script = packet.files[_render.SCRIPT_NAME].decode()
     body, last = script.rstrip("\n").rsplit("\n", 1)
     assert last == 'main "$@"'
     path = tmp_path / "definitions.sh"
     path.write_text(body + "\n")
-    proc = subprocess.run(["sh", "-c", '. "$0"; %s' % snippet, str(path), *args],
+    return str(path)
+
+
+def sourced(packet: _render.Packet, tmp_path, snippet: str, *args: str) -> bytes:
+    """Run `snippet` in sh, with args as "$@", after the script's definitions: the rendered
+    text itself is what is tested."""
+    path = _definitions(packet, tmp_path)
+    proc = subprocess.run(["sh", "-c", '. "$0"; %s' % snippet, path, *args],
                           capture_output=True, timeout=60, check=False)
     assert proc.returncode == 0, proc.stderr.decode()
     return proc.stdout
 
 
 def test_rendering_is_deterministic_and_settings_change_the_digest() -> None:
-    first, second = _packet.render_packet(PROBE, settings()), _packet.render_packet(
+    first, second = _render.render_packet(PROBE, settings()), _render.render_packet(
         PROBE, settings())
     assert first.files == second.files and first.tarball() == second.tarball()
     assert first.packet_sha256 == hashlib.sha256(first.files["SHA256SUMS"]).hexdigest()
@@ -68,13 +81,13 @@ def test_rendering_is_deterministic_and_settings_change_the_digest() -> None:
     for other in (settings(host="vps2"), settings(seccomp_profile="default-deny"),
                   settings(limits={"pids": 32}), settings(run_root="/srv/attest"),
                   settings(collection_version="0.2.0")):
-        digests.add(_packet.render_packet(PROBE, other).packet_sha256)
+        digests.add(_render.render_packet(PROBE, other).packet_sha256)
     assert len(digests) == 6
-    assert _packet.render_packet(PROBE + b"x", settings()).packet_sha256 not in digests
+    assert _render.render_packet(PROBE + b"x", settings()).packet_sha256 not in digests
 
 
 def test_packet_holds_the_shipped_artefacts_and_a_digest_list(tmp_path) -> None:
-    packet = _packet.render_packet(PROBE, settings(seccomp_profile="default-deny"))
+    packet = _render.render_packet(PROBE, settings(seccomp_profile="default-deny"))
     assert sorted(packet.files) == ["README.md", "SHA256SUMS", "attest.sh", "probe-image.tar",
                                     "profile/profile.json", "profile/seccomp.json"]
     assert packet.files["probe-image.tar"] == build_probe_image(PROBE).archive
@@ -91,7 +104,7 @@ def test_packet_holds_the_shipped_artefacts_and_a_digest_list(tmp_path) -> None:
 
 
 def test_tarball_is_the_directory_with_fixed_owners_and_times() -> None:
-    packet = _packet.render_packet(PROBE, settings())
+    packet = _render.render_packet(PROBE, settings())
     with tarfile.open(fileobj=io.BytesIO(packet.tarball()), mode="r:gz") as tar:
         members = {m.name: m for m in tar}
         contents = {name[len(packet.name) + 1:]: tar.extractfile(m).read()
@@ -110,7 +123,7 @@ TUNED = {"pids": 128, "memory_mb": 512, "cpus_milli": 1500, "timeout_s": 30}
     {}, {"seccomp_profile": "default-deny", "limits": TUNED},
     {"run_root": "/srv/sandbox-attest.d/runs"}])
 def test_the_script_runs_exactly_create_argv(tmp_path, identity, config) -> None:
-    packet = _packet.render_packet(PROBE, settings(**config))
+    packet = _render.render_packet(PROBE, settings(**config))
     # The run root the script really uses is the rendered one; RUN_ID is the script's own.
     out = sourced(packet, tmp_path, "RUN_ID=%s; run_create() { printf '%%s\\0' \"$@\"; }; "
                   "create_%s" % (RUN_ID, identity))
@@ -123,7 +136,7 @@ def test_the_script_runs_exactly_create_argv(tmp_path, identity, config) -> None
 
 
 def test_the_script_holds_the_module_utils_templates_verbatim(tmp_path) -> None:
-    packet = _packet.render_packet(PROBE, settings())
+    packet = _render.render_packet(PROBE, settings())
     names = ["FACTS_TEMPLATE", "EVENT_TEMPLATE", "HEALTH_TEMPLATE"] + [
         "SNAP_%s" % kind.upper() for kind in _snapshot.KINDS]
     out = sourced(packet, tmp_path, "printf '%s\\0' " + " ".join('"$%s"' % n for n in names))
@@ -141,14 +154,14 @@ def test_the_script_holds_the_module_utils_templates_verbatim(tmp_path) -> None:
 
 
 def test_json_str_escapes_what_json_needs(tmp_path) -> None:
-    packet = _packet.render_packet(PROBE, settings())
+    packet = _render.render_packet(PROBE, settings())
     words = ["plain", 'a "quoted" word', "back\\slash", 'both \\" and "\\', "", "{{json .Id}}"]
     assert json.loads(sourced(packet, tmp_path, 'argv_json "$@"', *words)) == words
 
 
 def test_the_script_passes_sh_n_and_shellcheck(tmp_path) -> None:
     for config in ({}, {"seccomp_profile": "default-deny"}):
-        top = write_files(tmp_path / str(len(config)), _packet.render_packet(
+        top = write_files(tmp_path / str(len(config)), _render.render_packet(
             PROBE, settings(**config)))
         script = os.path.join(top, "attest.sh")
         assert subprocess.run(["sh", "-n", script], check=False).returncode == 0
@@ -160,7 +173,7 @@ def test_the_script_passes_sh_n_and_shellcheck(tmp_path) -> None:
 
 
 def test_plan_touches_nothing_and_prints_the_argv(tmp_path) -> None:
-    packet = _packet.render_packet(PROBE, settings())
+    packet = _render.render_packet(PROBE, settings())
     top = write_files(tmp_path, packet)
     # No engine is asked in --plan: an unreachable one does not matter.
     proc = subprocess.run(["sh", os.path.join(top, "attest.sh"), "--plan"], capture_output=True,
@@ -174,7 +187,7 @@ def test_plan_touches_nothing_and_prints_the_argv(tmp_path) -> None:
 
 
 def test_an_edited_packet_refuses_to_run(tmp_path) -> None:
-    packet = _packet.render_packet(PROBE, settings())
+    packet = _render.render_packet(PROBE, settings())
     top = write_files(tmp_path, packet)
     with open(os.path.join(top, "attest.sh"), "a", encoding="utf-8") as handle:
         handle.write("# edited\n")
@@ -202,7 +215,7 @@ def _fetch(packet, tmp_path, plant) -> dict:
 
 
 def test_fetch_copies_only_a_regular_ok_within_bounds(tmp_path) -> None:
-    packet = _packet.render_packet(PROBE, settings())
+    packet = _render.render_packet(PROBE, settings())
 
     def good(out) -> None:
         (out / "ok").write_bytes(b"sandbox-attest ok abc\n")
@@ -252,22 +265,22 @@ def test_fetch_copies_only_a_regular_ok_within_bounds(tmp_path) -> None:
     ({"collection_version": "0.1 0"}, "version"),
 ])
 def test_settings_that_would_loosen_or_break_the_packet_are_refused(bad, words) -> None:
-    with pytest.raises(_packet.PacketError, match=words):
-        _packet.render_packet(PROBE, settings(**bad))
+    with pytest.raises(_render.PacketError, match=words):
+        _render.render_packet(PROBE, settings(**bad))
 
 
 def test_summary_shows_the_argv_with_the_script_variables() -> None:
-    packet = _packet.render_packet(PROBE, settings())
-    shown = _packet.summary(packet)
+    packet = _render.render_packet(PROBE, settings())
+    shown = _render.summary(packet)
     assert shown["packet_sha256"] == packet.packet_sha256
     assert "--name" in shown["argv"]["root"]
     assert "sandbox-attest-${RUN_ID}-root" in shown["argv"]["root"]
     assert any(w.startswith("seccomp=${RUN_ROOT}/${RUN_ID}/") for w in shown["argv"]["root"])
-    assert not any(_packet.SENTINEL_RUN_ID in w for w in shown["argv"]["workload"])
+    assert not any(_render.SENTINEL_RUN_ID in w for w in shown["argv"]["workload"])
 
 
 def test_write_packet_is_idempotent_and_refuses_an_edited_directory(tmp_path) -> None:
-    packet = _packet.render_packet(PROBE, settings())
+    packet = _render.render_packet(PROBE, settings())
     first = write_packet(str(tmp_path), packet)
     assert first["changed"] is True
     assert os.stat(os.path.join(first["packet_dir"], "attest.sh")).st_mode & 0o111
@@ -278,3 +291,76 @@ def test_write_packet_is_idempotent_and_refuses_an_edited_directory(tmp_path) ->
         handle.write(b"# edited\n")
     with pytest.raises(Exception, match="differs from the packet"):
         write_packet(str(tmp_path), packet)
+
+
+def test_the_templates_are_the_files_of_template_and_the_script_template_passes_shellcheck(
+) -> None:
+    assert sorted(os.listdir(_render.TEMPLATE_DIR)) == [
+        ".shellcheckrc", _render.README_NAME, _render.SCRIPT_NAME]
+    # The template as ansible-test sanity checks it (its .shellcheckrc applies).
+    lint = subprocess.run(["shellcheck", "-e", "SC1090,SC1091,SC2028", _render.SCRIPT_NAME],
+                          cwd=_render.TEMPLATE_DIR, capture_output=True, text=True, check=False)
+    assert lint.returncode == 0, lint.stdout
+
+
+def test_fill_places_values_blocks_and_wrapped_word_lists() -> None:
+    template = ("a=@@A@@ b=@@B@@\n    case $1 in\n        # @@BLOCK@@\n    esac\n"
+                "    for x in @@WORDS@@; do\n")
+    text = _render.fill(template, {"A": "1", "B": "two", "BLOCK": "x) one ;;\n\ny) two ;;",
+                                   "WORDS": ["w%02d" % n for n in range(30)]})
+    lines = text.split("\n")
+    assert lines[:6] == ["a=1 b=two", "    case $1 in", "        x) one ;;", "",
+                         "        y) two ;;", "    esac"]
+    words = lines[6:-1]
+    assert words[0].startswith("    for x in w00 w01") and words[-1].endswith("w29; do")
+    assert all(len(line) < _render.WIDTH for line in words)
+    assert all(line.endswith(" \\") for line in words[:-1])
+    assert all(line.startswith("        w") for line in words[1:])
+    assert " ".join(line.strip(" \\") for line in words) == "for x in %s; do" % " ".join(
+        "w%02d" % n for n in range(30))
+
+
+@pytest.mark.parametrize("template, values, words", [
+    ("@@MISSING@@", {}, "needs MISSING"),
+    ("x @@L@@ @@A@@", {"L": ["a"], "A": "b"}, "line of its own"),
+    ("# @@L@@", {"L": ["a"]}, "not a block"),
+    ("@@A@@", {"A": "@@B@@"}, "left in the rendered text"),
+])
+def test_fill_refuses_what_it_cannot_place(template, values, words) -> None:
+    with pytest.raises(_render.PacketError, match=words):
+        _render.fill(template, values)
+
+
+def test_the_script_writes_the_bundle_formats_manifest(tmp_path) -> None:
+    packet = _render.render_packet(PROBE, settings())
+    stage = tmp_path / "stage"
+    files = {path: path.encode() + b"\n" for path in bundle.known_paths(["workload", "root"])
+             if path != bundle.MANIFEST}
+    del files[bundle.identity_path("root", bundle.FETCHED)]  # refused: not in the manifest
+    for path, data in files.items():
+        (stage / path).parent.mkdir(parents=True, exist_ok=True)
+        (stage / path).write_bytes(data)
+    sourced(packet, tmp_path, 'STAGE="$1"; write_manifest', str(stage))
+    assert json.loads((stage / bundle.MANIFEST).read_bytes()) == manifest_of(files)
+
+
+def test_the_script_makes_and_checks_run_ids_of_the_format(tmp_path) -> None:
+    packet = _render.render_packet(PROBE, settings())
+    made = sourced(packet, tmp_path, 'id=$(new_run_id); check_run_id "$id"; printf %s "$id"')
+    assert _bundle_format.RUN_ID_PATTERN.match(made.decode())
+    for bad in ("20261128T223131Z-1a2b3c4", "20261128T223131-1a2b3c4d",
+                "20261128T223131Z-1a2b3c4D", "2026112xT223131Z-1a2b3c4d"):
+        proc = subprocess.run(["sh", "-c", '. "$0"; check_run_id "$1"',
+                               _definitions(packet, tmp_path), bad],
+                              capture_output=True, text=True, check=False)
+        assert proc.returncode != 0 and "malformed run id" in proc.stderr, bad
+
+
+def test_the_caps_and_bounds_are_the_module_utils_ones(tmp_path) -> None:
+    packet = _render.render_packet(PROBE, settings())
+    names = ["STDOUT_CAP", "STDERR_CAP", "FETCH_NAME", "FETCH_MAX_BYTES", "FETCH_MAX_ENTRIES"]
+    out = sourced(packet, tmp_path, "printf '%s\\0' " + " ".join('"$%s"' % n for n in names))
+    assert out.decode().split("\0")[:-1] == [str(getattr(_bundle_format, n)) for n in names]
+    readme = packet.files[_render.README_NAME].decode()
+    assert "`%s` only when it is a regular file of at most %d bytes" % (
+        bundle.FETCHED, _bundle_format.FETCH_MAX_BYTES) in readme

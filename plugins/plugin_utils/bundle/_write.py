@@ -14,9 +14,11 @@ import json
 import os
 import posixpath
 
-MANIFEST = "manifest.json"
-VERIFICATION_DIR = "verification"
-MANIFEST_FORMAT = 1
+from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._format import (
+    MANIFEST,
+    MANIFEST_FORMAT,
+    VERIFICATION_DIR,
+)
 
 
 class BundleWriteError(ValueError):

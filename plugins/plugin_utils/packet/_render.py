@@ -5,9 +5,12 @@
 
 A packet is the probe image archive, the profile and seccomp JSON, a POSIX sh script and a
 README, plus SHA256SUMS (the digest of each); the packet's digest is the sha256 of SHA256SUMS.
-Nothing in it is typed twice: the create argv of each identity is _profile.create_argv rendered
-with sentinel values that become the script's "$RUN_ID" and "$RUN_ROOT"; the engine --format
-templates are the module_utils constants, shell-quoted. Because the rendering is deterministic
+The script and README are the files of template/ (named as in the packet), read at render time,
+with every `@@NAME@@` filled in. Nothing in them is typed twice: the create argv of each identity
+is _profile.create_argv rendered with sentinel values that become the script's "$RUN_ID" and
+"$RUN_ROOT"; the engine --format templates are the module_utils constants, shell-quoted; the
+bundle's files, names, format numbers, caps, fetch bounds and run-id format come from
+bundle/_format.py and module_utils/_bundle_format.py. Because the rendering is deterministic
 (no time, no randomness), the verifier re-renders the packet from the settings a bundle
 records and so tells whether the bundle came from the packet this collection renders.
 """
@@ -17,27 +20,29 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
-import json
+import os
 import posixpath
 import re
 import tarfile
 from dataclasses import dataclass, field
 
-from ansible_collections.sandbox.attest.plugins.module_utils import _facts, _profile, _snapshot
+from ansible_collections.sandbox.attest.plugins.module_utils import (
+    _bundle_format,
+    _facts,
+    _profile,
+    _snapshot,
+)
 from ansible_collections.sandbox.attest.plugins.module_utils._seccomp import (
     canonical_json,
     seccomp_profile,
-)
-from ansible_collections.sandbox.attest.plugins.plugin_utils._bundle_write import render_json
-from ansible_collections.sandbox.attest.plugins.plugin_utils._packet_script import (
-    README,
-    SCRIPT,
 )
 from ansible_collections.sandbox.attest.plugins.plugin_utils._probe_image import (
     ProbeImage,
     build_probe_image,
     fixed_tar_info,
 )
+from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle import _format as bundle
+from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._write import render_json
 
 SCRIPT_NAME = "attest.sh"
 README_NAME = "README.md"
@@ -46,6 +51,9 @@ SUMS_NAME = "SHA256SUMS"
 PROFILE_NAME = "profile/profile.json"
 SECCOMP_NAME = "profile/seccomp.json"
 ENGINE_CLI = "docker"
+TEMPLATE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "template")
+# Rendered lines stay shorter than this, where a word list is wrapped to fit.
+WIDTH = 100
 
 # Stand-ins rendered into the argv, then replaced by the script's own variables. The run id
 # sentinel matches RUN_ID_PATTERN (create_argv checks it) and can occur nowhere else.
@@ -59,6 +67,10 @@ HOST_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
 RUN_ROOT_PATTERN = re.compile(r"^(/[A-Za-z0-9._-]+)+$")
 VERSION_PATTERN = re.compile(r"^[0-9A-Za-z.+-]{1,40}$")
 _PLACEHOLDER = re.compile(r"@@([A-Z0-9_]+)@@")
+# A line holding only this comment is a block: the value's lines, at the comment's indentation.
+# (The comment keeps the template valid sh where a code block goes, e.g. among case items.)
+_BLOCK = re.compile(r"^([ \t]*)# @@([A-Z0-9_]+)@@$")
+_PLAIN_WORD = re.compile(r"^[A-Za-z0-9._/-]+$")
 
 
 class PacketError(ValueError):
@@ -191,10 +203,11 @@ def render_script(settings: PacketSettings, image: ProbeImage) -> tuple[str, dic
         "EVENT_TEMPLATE": sh_quote(_snapshot.EVENT_TEMPLATE),
         "CREATE_FUNCTIONS": "\n\n".join(create_function(identity, words)
                                         for identity, words in argv.items()),
-        "IDENTITY_USERS": "\n".join("        %s) printf '%%s' %s ;;" % (
+        "IDENTITY_USERS": "\n".join("%s) printf '%%s' %s ;;" % (
             identity, sh_quote(_profile.identity_user(identity)))
             for identity in _profile.IDENTITIES),
     }
+    values.update(_format_values())
     values["HEALTH_TEMPLATE"] = sh_quote(_snapshot.HEALTH_TEMPLATE)
     values["SNAPSHOT_FORMAT"] = str(_snapshot.SNAPSHOT_FORMAT)
     for kind in _snapshot.KINDS:
@@ -204,12 +217,51 @@ def render_script(settings: PacketSettings, image: ProbeImage) -> tuple[str, dic
             sh_quote(word) for word in [ENGINE_CLI, *_snapshot.LIST_COMMANDS[kind]])
         values["INSPECT_" + upper] = " ".join(
             sh_quote(word) for word in [ENGINE_CLI, *_snapshot.INSPECT_COMMANDS[kind]])
-    return fill(SCRIPT, values), argv
+    return fill(read_template(SCRIPT_NAME), values), argv
+
+
+def _format_values() -> dict[str, str | list[str]]:
+    """The bundle format as the script writes it: names, format numbers, caps and bounds, the
+    files its manifest lists, and the run-id format as `date`, `od` and a `case` glob."""
+    time_glob = "".join("[0-9]" * int(value) if kind == "digits" else str(value)
+                        for kind, value in _bundle_format.run_id_time_parts())
+    fetched = '"%s/$FETCH_NAME"' % bundle.OUT_DIR
+    return {
+        "BUNDLE_FORMAT": str(bundle.BUNDLE_FORMAT),
+        "MANIFEST_FORMAT": str(bundle.MANIFEST_FORMAT),
+        "MANIFEST": bundle.MANIFEST,
+        "TOP_FILES": [_sh_list_word(path) for path in bundle.TOP_FILES],
+        "IDENTITY_FILES": [fetched if name == bundle.FETCHED else _sh_list_word(name)
+                           for name in bundle.IDENTITY_FILES],
+        "VENUE_METHOD": sh_quote(bundle.VENUE_METHOD),
+        "STDOUT_CAP": str(_bundle_format.STDOUT_CAP),
+        "STDERR_CAP": str(_bundle_format.STDERR_CAP),
+        "FETCH_NAME": _bundle_format.FETCH_NAME,
+        "FETCH_MAX_BYTES": str(_bundle_format.FETCH_MAX_BYTES),
+        "FETCH_MAX_ENTRIES": str(_bundle_format.FETCH_MAX_ENTRIES),
+        "RUN_ID_TIME_FORMAT": _bundle_format.RUN_ID_TIME_FORMAT,
+        "RUN_ID_TIME_GLOB": time_glob,
+        "RUN_ID_HEX_DIGITS": str(_bundle_format.RUN_ID_HEX_DIGITS),
+        "RUN_ID_RANDOM_BYTES": str(_bundle_format.RUN_ID_HEX_DIGITS // 2),
+        "RUN_ID_LENGTH": str(_bundle_format.RUN_ID_LENGTH),
+    }
+
+
+def _sh_list_word(word: str) -> str:
+    if not _PLAIN_WORD.match(word):
+        raise PacketError("%r is not a plain word for the script" % word)
+    return word
+
+
+def read_template(name: str) -> str:
+    """The template of the packet file `name` (template/<name>), as text."""
+    with open(os.path.join(TEMPLATE_DIR, name), encoding="utf-8", newline="") as handle:
+        return handle.read()
 
 
 def render_readme(settings: PacketSettings, image: ProbeImage) -> str:
     limits = settings.limits
-    return fill(README, {
+    return fill(read_template(README_NAME), {
         "HOST": settings.host,
         "VERSION": settings.collection_version,
         "RUN_ROOT": settings.run_root,
@@ -220,19 +272,69 @@ def render_readme(settings: PacketSettings, image: ProbeImage) -> str:
         "LIMITS": "pids %d, memory %d MiB, cpus %s, /tmp %d MiB" % (
             limits["pids"], limits["memory_mb"], _profile.cpus_string(limits["cpus_milli"]),
             limits["tmpfs_tmp_mb"]),
+        "FETCHED": bundle.FETCHED,
+        "FETCH_MAX_BYTES": str(_bundle_format.FETCH_MAX_BYTES),
+        "MANIFEST": bundle.MANIFEST,
     })
 
 
-def fill(template: str, values: dict[str, str]) -> str:
-    """Replace every @@NAME@@; a name without a value is a bug, never left in the output."""
-    def value(match: re.Match[str]) -> str:
-        if match.group(1) not in values:
-            raise PacketError("the template needs %s" % match.group(1))
-        return values[match.group(1)]
-    text = _PLACEHOLDER.sub(value, template)
+def fill(template: str, values: dict[str, str | list[str]]) -> str:
+    """Replace every @@NAME@@; a name without a value is a bug, never left in the output.
+
+    A str value replaces its placeholder where it stands, or, when the placeholder is a whole
+    `# @@NAME@@` line, becomes lines at that line's indentation. A list value (shell words) is
+    the only placeholder of its line and is wrapped to keep lines under WIDTH: the words
+    continue, after " \\", on lines indented four more than the first."""
+    def value(name: str) -> str | list[str]:
+        if name not in values:
+            raise PacketError("the template needs %s" % name)
+        return values[name]
+
+    def inline(match: re.Match[str]) -> str:
+        found = value(match.group(1))
+        if not isinstance(found, str):
+            raise PacketError("%s is a word list: it takes a line of its own" % match.group(1))
+        return found
+
+    lines: list[str] = []
+    for line in template.split("\n"):
+        block = _BLOCK.match(line)
+        match = _PLACEHOLDER.search(line)
+        if block:
+            text = value(block.group(2))
+            if not isinstance(text, str):
+                raise PacketError("%s is a word list, not a block" % block.group(2))
+            lines.extend(block.group(1) + part if part else part for part in text.split("\n"))
+        elif match and isinstance(value(match.group(1)), list):
+            head, tail = line[:match.start()], line[match.end():]
+            if _PLACEHOLDER.search(head) or _PLACEHOLDER.search(tail):
+                raise PacketError("%s is a word list: it takes a line of its own" % match.group(1))
+            lines.extend(_wrapped(head, list(value(match.group(1))), tail))
+        else:
+            lines.append(_PLACEHOLDER.sub(inline, line))
+    text = "\n".join(lines)
     if "@@" in text:
         raise PacketError("a placeholder was left in the rendered text")
     return text
+
+
+def _wrapped(head: str, words: list[str], tail: str) -> list[str]:
+    """head, the words and tail as lines shorter than WIDTH, greedily: a word stays on the
+    line while the line, with the tail (last word) or " \\" (any other), still fits."""
+    indent = " " * (len(head) - len(head.lstrip(" ")) + 4)
+    lines: list[str] = []
+    line = head
+    for number, word in enumerate(words):
+        end = tail if number == len(words) - 1 else " \\"
+        if number == 0:
+            line = head + word
+        elif len(line + " " + word + end) < WIDTH:
+            line += " " + word
+        else:
+            lines.append(line + " \\")
+            line = indent + word
+    lines.append(line + tail)
+    return lines
 
 
 def render_packet(probe: bytes, settings: PacketSettings) -> Packet:
@@ -293,8 +395,3 @@ def summary(packet: Packet) -> dict:
                  for identity, words in packet.argv.items()},
     }
 
-
-def describe(settings: PacketSettings) -> str:
-    return json.dumps({"host": settings.host, "seccomp_profile": settings.seccomp_profile,
-                       "limits": settings.limits, "run_root": settings.run_root,
-                       "collection_version": settings.collection_version}, sort_keys=True)
