@@ -16,10 +16,16 @@ import stat
 from dataclasses import dataclass, field
 from typing import Any
 
+from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._format import (
+    IDENTITIES_DIR,
+    IDENTITY_FILES,
+    MANIFEST,
+    TOP_FILES,
+    VERIFICATION_DIR,
+    file_kind,
+    identity_path,
+)
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._util import parse_json
-
-MANIFEST = "manifest.json"
-VERIFICATION_DIR = "verification"
 
 # Bounds: a real bundle is a few hundred KiB; these only stop a hostile tree from exhausting
 # the controller.
@@ -32,30 +38,6 @@ KIND_FILE = "file"
 KIND_DIR = "dir"
 KIND_LINK = "link"
 KIND_OTHER = "other"
-
-# The bundle layout (docs/evidence-bundle.md). Per-identity files are relative to
-# identities/<identity>/.
-TOP_FILES = (
-    "run.json",
-    "venue.json",
-    "engine/facts.json",
-    "engine/events.jsonl",
-    "profile/profile.json",
-    "profile/seccomp.json",
-    "snapshots/before.json",
-    "snapshots/after.json",
-)
-IDENTITY_FILES = (
-    "argv.json",
-    "result.json",
-    "probe.jsonl",
-    "stderr.txt",
-    "inspect.json",
-    "fetch.json",
-    "out/ok",
-)
-JSONL_FILES = ("engine/events.jsonl",)
-
 
 @dataclass(frozen=True)
 class Entry:
@@ -86,7 +68,7 @@ class Bundle:
         return None if entry is None else entry.data
 
     def identity_dirs(self) -> list[str]:
-        prefix = "identities/"
+        prefix = IDENTITIES_DIR + "/"
         names = set()
         for path, entry in self.entries.items():
             if path.startswith(prefix):
@@ -108,7 +90,7 @@ class Evidence:
         return self.docs.get(path)
 
     def identity_doc(self, identity: str, name: str) -> Any:
-        return self.docs.get("identities/%s/%s" % (identity, name))
+        return self.docs.get(identity_path(identity, name))
 
     def identities(self) -> list[str]:
         return self.bundle.identity_dirs()
@@ -235,25 +217,10 @@ def _load(evidence: Evidence, path: str, kind: str) -> None:
 def load_evidence(bundle: Bundle) -> Evidence:
     """Parse every file the format knows; unknown files are left to the integrity check."""
     evidence = Evidence(bundle=bundle)
-    _load(evidence, MANIFEST, "json")
-    for path in TOP_FILES:
-        _load(evidence, path, "jsonl" if path in JSONL_FILES else "json")
+    for path in (MANIFEST, *TOP_FILES):
+        _load(evidence, path, file_kind(path))
     for identity in bundle.identity_dirs():
         for name in IDENTITY_FILES:
-            path = "identities/%s/%s" % (identity, name)
-            if name == "probe.jsonl":
-                kind = "jsonl"
-            elif name.endswith(".json"):
-                kind = "json"
-            else:
-                kind = "bytes"
-            _load(evidence, path, kind)
+            path = identity_path(identity, name)
+            _load(evidence, path, file_kind(path))
     return evidence
-
-
-def known_paths(identities: list[str]) -> set[str]:
-    """Every file path the format allows, for the given identity directories."""
-    paths = {MANIFEST, *TOP_FILES}
-    for identity in identities:
-        paths.update("identities/%s/%s" % (identity, name) for name in IDENTITY_FILES)
-    return paths

@@ -47,10 +47,6 @@ def ref(path: str, pointer: str = "") -> str:
     return path + ("#" + pointer if pointer else "")
 
 
-def identity_path(identity: str, name: str) -> str:
-    return "identities/%s/%s" % (identity, name)
-
-
 def inspect_doc(evidence_doc: Any) -> dict[str, Any] | None:
     """The container object of an inspect document (a one-element array), or None."""
     if isinstance(evidence_doc, list) and len(evidence_doc) == 1 and isinstance(

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ansible_collections.sandbox.attest.plugins.module_utils import _profile
+from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._format import VERIFICATION_DIR
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._data import (
     SHIPPED_PROBE_PATH,
     collection_version,
@@ -27,7 +28,6 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._data import
 )
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._evidence import (
     KIND_FILE,
-    VERIFICATION_DIR,
     load_evidence,
     read_bundle,
 )

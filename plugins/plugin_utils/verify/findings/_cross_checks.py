@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._format import identity_path
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._evidence import Evidence
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._inspect import (
     SANDBOX_TMP,
@@ -35,7 +36,6 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._util import
     as_dict,
     as_list,
     dig,
-    identity_path,
     inspect_doc,
     is_loopback,
     short,

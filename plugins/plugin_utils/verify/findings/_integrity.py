@@ -14,12 +14,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._format import (
+    MANIFEST,
+    VERIFICATION_DIR,
+)
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._evidence import (
     KIND_DIR,
     KIND_FILE,
     KIND_LINK,
-    MANIFEST,
-    VERIFICATION_DIR,
     Bundle,
     Evidence,
 )

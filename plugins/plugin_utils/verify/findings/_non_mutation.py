@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from ansible_collections.sandbox.attest.plugins.module_utils import _profile
+from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._format import identity_path
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._evidence import Evidence
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model import (
     INFO,
@@ -33,7 +34,6 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model impor
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._util import (
     as_list,
     dig,
-    identity_path,
     inspect_doc,
     short,
 )

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._format import identity_path
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._evidence import Evidence
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._expectations import (
     Context,
@@ -34,7 +35,6 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._util import
     as_dict,
     as_list,
     dig,
-    identity_path,
     inspect_doc,
     is_loopback,
     target_host,

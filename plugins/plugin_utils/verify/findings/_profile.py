@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ansible_collections.sandbox.attest.plugins.module_utils import _profile, _seccomp
+from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._format import identity_path
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._evidence import Evidence
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._expectations import (
     Context,
@@ -47,7 +48,6 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._util import
     as_dict,
     as_list,
     dig,
-    identity_path,
     inspect_doc,
     is_loopback,
     short,

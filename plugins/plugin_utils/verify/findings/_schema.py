@@ -17,12 +17,11 @@ try:
 except ImportError:  # a controller dependency (requirements.txt); reported as misuse, below
     jsonschema = None
 
+from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle import _format as bundle
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._data import DataError
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._evidence import (
     KIND_DIR,
-    VERIFICATION_DIR,
     Evidence,
-    known_paths,
 )
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model import (
     FAIL,
@@ -33,27 +32,26 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model impor
 
 MAX_REPORTED = 50
 
-# Composed-document property -> bundle file.
+# Composed-document property (data/schemas) -> bundle file.
 TOP_LEVEL = {
-    "manifest": "manifest.json",
-    "run": "run.json",
-    "venue": "venue.json",
-    "engine_facts": "engine/facts.json",
-    "engine_events": "engine/events.jsonl",
-    "profile": "profile/profile.json",
-    "seccomp": "profile/seccomp.json",
+    "manifest": bundle.MANIFEST,
+    "run": bundle.RUN,
+    "venue": bundle.VENUE,
+    "engine_facts": bundle.ENGINE_FACTS,
+    "engine_events": bundle.ENGINE_EVENTS,
+    "profile": bundle.PROFILE,
+    "seccomp": bundle.SECCOMP,
 }
-SNAPSHOTS = {"before": "snapshots/before.json", "after": "snapshots/after.json"}
+SNAPSHOTS = {"before": bundle.SNAPSHOT_BEFORE, "after": bundle.SNAPSHOT_AFTER}
 PER_IDENTITY = {
-    "argv": "argv.json",
-    "result": "result.json",
-    "probe": "probe.jsonl",
-    "stderr": "stderr.txt",
-    "inspect": "inspect.json",
-    "fetch": "fetch.json",
-    "out_ok": "out/ok",
+    "argv": bundle.ARGV,
+    "result": bundle.RESULT,
+    "probe": bundle.PROBE_OUTPUT,
+    "stderr": bundle.PROBE_STDERR,
+    "inspect": bundle.INSPECT,
+    "fetch": bundle.FETCH,
+    "out_ok": bundle.FETCHED,
 }
-
 
 def compose(evidence: Evidence) -> dict[str, Any]:
     """The bundle as the one document the schema describes (absent files are absent keys)."""
@@ -69,7 +67,7 @@ def compose(evidence: Evidence) -> dict[str, Any]:
     for identity in evidence.identities():
         item: dict[str, Any] = {}
         for key, name in PER_IDENTITY.items():
-            path = "identities/%s/%s" % (identity, name)
+            path = bundle.identity_path(identity, name)
             if path not in evidence.docs:
                 continue
             value = evidence.docs[path]
@@ -93,7 +91,7 @@ def file_of(path: list[Any]) -> str:
         return SNAPSHOTS[path[1]]
     if head == "identities" and len(path) > 1:
         if len(path) > 2 and path[2] in PER_IDENTITY:
-            return "identities/%s/%s" % (path[1], PER_IDENTITY[path[2]])
+            return bundle.identity_path(path[1], PER_IDENTITY[path[2]])
         return "identities/%s/" % path[1]
     return "(bundle)"
 
@@ -121,9 +119,9 @@ def check_schema(evidence: Evidence, schema: dict[str, Any], schema_key: str = "
     for path, error in sorted(evidence.errors.items()):
         finding.add(Check("parse", FAIL, "schema: %s: %s" % (path, error), refs=(path,)))
     identities = evidence.identities()
-    allowed = known_paths(identities)
+    allowed = bundle.known_paths(identities)
     for path, entry in sorted(evidence.bundle.entries.items()):
-        if entry.kind == KIND_DIR or path == VERIFICATION_DIR:
+        if entry.kind == KIND_DIR or path == bundle.VERIFICATION_DIR:
             continue
         if path not in allowed:
             finding.add(Check("unknown_file", FAIL,

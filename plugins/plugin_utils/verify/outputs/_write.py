@@ -14,9 +14,7 @@ from __future__ import annotations
 import os
 import tempfile
 
-from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._evidence import (
-    VERIFICATION_DIR,
-)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._format import VERIFICATION_DIR
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model import Verdict
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.outputs._documents import (
     junit,
