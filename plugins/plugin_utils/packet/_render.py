@@ -394,4 +394,3 @@ def summary(packet: Packet) -> dict:
                             .replace(SENTINEL_RUN_ID, "${RUN_ID}") for word in words]
                  for identity, words in packet.argv.items()},
     }
-
