@@ -4,9 +4,9 @@
 """The facts of the evidence bundle format that the target modules need too.
 
 Output caps (sandbox_run), fetch bounds (run_output) and the run-id format (every module that
-takes a run id) live here because target modules can import module_utils only; the
-controller's plugin_utils/bundle/ re-exports them beside the rest of the format, and the
-operator packet renders them into its script and README. Typed once, here.
+takes a run id) live here because target modules can import module_utils only. The controller
+imports them from here too (plugin_utils/bundle/ holds the rest of the format); the operator
+packet renders them into its script and README. Typed once, here.
 """
 
 from __future__ import annotations
