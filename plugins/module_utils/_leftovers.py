@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import os
 
+from ansible_collections.sandbox.attest.plugins.module_utils._bundle_format import RUN_ID_PATTERN
 from ansible_collections.sandbox.attest.plugins.module_utils._engine import run_cli
-from ansible_collections.sandbox.attest.plugins.module_utils._profile import (
-    LABEL_RUN_ID,
-    RUN_ID_PATTERN,
-)
+from ansible_collections.sandbox.attest.plugins.module_utils._profile import LABEL_RUN_ID
 
 
 def find_leftovers(snapshot: dict, run_root: str, current: str | None) -> list[dict]:
