@@ -39,6 +39,7 @@ KIND_DIR = "dir"
 KIND_LINK = "link"
 KIND_OTHER = "other"
 
+
 @dataclass(frozen=True)
 class Entry:
     """One directory entry of the bundle, as lstat saw it."""

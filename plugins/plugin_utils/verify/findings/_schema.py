@@ -53,6 +53,7 @@ PER_IDENTITY = {
     "out_ok": bundle.FETCHED,
 }
 
+
 def compose(evidence: Evidence) -> dict[str, Any]:
     """The bundle as the one document the schema describes (absent files are absent keys)."""
     document: dict[str, Any] = {}
