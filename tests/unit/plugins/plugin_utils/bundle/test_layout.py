@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 
+from ansible_collections.sandbox.attest.plugins.module_utils._bundle_format import FETCH_NAME
 from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle import _format as bundle
 from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._layout import layout
 
@@ -14,7 +15,7 @@ def _identity(identity: str, copied: bool) -> dict:
     return {"identity": identity,
             "run": {"argv": argv, "profile": {"limits": {"timeout_s": 60}},
                     "seccomp_json": "{}", "stdout": "", "stderr": "", "inspect": []},
-            "output": {"copied": [{"name": bundle.FETCHED.split("/")[-1], "bytes": 3,
+            "output": {"copied": [{"name": FETCH_NAME, "bytes": 3,
                                    "sha256": "0" * 64,
                                    "content_b64": base64.b64encode(b"ok\n").decode()}]
                        if copied else [], "refused": []}}
