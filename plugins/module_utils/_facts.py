@@ -49,7 +49,7 @@ def userns_remap(facts: dict) -> dict | None:
         return None
     root_dir = facts.get("docker_root_dir") or ""
     suffix = root_dir.rstrip("/").rsplit("/", 1)[-1]
-    uid, _, gid = suffix.partition(".")
+    uid, dummy, gid = suffix.partition(".")
     if not (uid.isdigit() and gid.isdigit() and uid.isascii() and gid.isascii()):
         raise FactsError("the engine runs with userns-remap but its root directory %r does not "
                          "end in /<uid>.<gid> of the remapped root" % root_dir)

@@ -94,8 +94,9 @@ def test_the_bundle_verified_ready_during_the_run(bundle, name):
                 for item in finding["extra"].get("host_activity", [])]
     record(**{"%s_status_during_run" % name: verdict["status"],
               "%s_reasons" % name: verdict["reasons"],
-              "%s_host_activity" % name: ["%s %s: %s" % (a.get("kind"), a.get("name"),
-                                                          a.get("reason")) for a in activity],
+              "%s_host_activity" % name: [
+                  "%s %s: %s" % (a.get("kind"), a.get("name"), a.get("reason"))
+                  for a in activity],
               "%s_rows" % name: {str(row["row"]): row["result"] for row in verdict["rows"]}})
     assert verdict["status"] == READY, verdict["reasons"]
     assert verdict["gate"]["state"] == "UNBLOCKED"
