@@ -195,7 +195,6 @@ def render_script(settings: PacketSettings, image: ProbeImage) -> tuple[str, dic
             identity, sh_quote(_profile.identity_user(identity)))
             for identity in _profile.IDENTITIES),
     }
-    values["HEALTH_TEMPLATE"] = sh_quote(_snapshot.HEALTH_TEMPLATE)
     values["SNAPSHOT_FORMAT"] = str(_snapshot.SNAPSHOT_FORMAT)
     for kind in _snapshot.KINDS:
         upper = kind.upper()
