@@ -1,28 +1,32 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) sandbox.attest contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Digest-only snapshots of the engine's objects, a few engine calls per kind.
+"""Digest-only snapshots of the engine's objects, one engine call per kind.
 
 Production containers' environments hold secrets, so no raw configuration leaves the target:
-per object, identifying fields and the sha256 of its configuration. One `inspect --format`
-call per kind covers every object of that kind; its template prints tagged lines
+per object, identifying fields and digests. One `inspect --format` call per kind covers every
+object of that kind; its template prints tagged lines
 
-    <key> c <configuration>        hashed, never kept
-    <key> m <one mount>            containers: one line per mount, hashed sorted
-    <key> h <health command>       containers with a health check: hashed, never kept
-    <key> i <identifying JSON>     kept
+    <key> c <configuration>          hashed, never kept
+    <key> h <health command>         containers with a health check: hashed, never kept
+    <key> i <identifying JSON>       kept (printed without its closing brace)
+    <key> m <one mount>              containers: one line per mount, hashed
 
-so that both the target module and the operator packet's POSIX shell (which sorts the lines
-and hashes per-object files with one `sha256sum`) compute the same digests from the same
-bytes. `.Mounts` comes from a map inside the engine, so its order varies from call to call:
-the mount lines are hashed in byte order, and an untouched object always has one digest.
-Every field a template reads may be null on a real engine (images without labels or without
-any configuration, containers without health checks or mounts, networks without members):
-each is read under `with`, which skips null.
+Each line is hashed whole (sha256 of the line and its LF), and an object's configuration
+digest is the sha256 of its line digests, one per line with an LF: the `c` line's, then the `m`
+lines' in byte order of the lines. `.Mounts` comes from a map inside the engine and its order
+varies from call to call; in byte order an untouched object always has one digest. The
+operator packet's POSIX shell computes the same with coreutils alone: `sort`, `split -l 1`, one
+`sha256sum` over the line files and one over the per-object digest lists, `cut` and `paste`,
+so that no long line passes through the shell's own `read` (dash reads a byte per system call).
+Every field a template reads may be null or absent on a real engine (images without labels or
+without any configuration, containers without health checks or mounts, networks without
+members): each is read through `index` and `with`, which yield and skip null.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import hashlib
 import json
 import time
@@ -41,10 +45,10 @@ KINDS = ("container", "network", "volume", "image")
 
 # The event log of the run window, scrubbed inside the template: the action is cut at its first
 # colon and no attribute is kept but the name, a network event's container and an exec's ID.
-# An exec's command (after the colon) may hold secrets; it is printed after a tab, as a JSON
-# string, only for exec_create/exec_start, and replaced by its sha256 on the target (module or
-# packet script) before anything leaves: that digest tells a container's own health-check
-# exec (the snapshot records its command's digest the same way) from a `docker exec`.
+# An exec's command (after the colon) may hold secrets; for exec_create/exec_start it is printed
+# after a tab as the line a snapshot prints for a health check (`<container> h <pieces>`), and
+# replaced by that line's digest on the target (module or packet script) before anything
+# leaves: equal digests tell a container's own health-check exec from a `docker exec`.
 EVENT_TEMPLATE = (
     '{{$a := split (printf "%s" .Action) ": "}}{{$act := index $a 0}}'
     '{"time_nano":{{json .TimeNano}},"type":{{json .Type}},'
@@ -53,8 +57,8 @@ EVENT_TEMPLATE = (
     '{{else}}""{{end}},"container":{{with .Actor.Attributes}}{{with index . "container"}}'
     '{{json .}}{{else}}null{{end}}{{else}}null{{end}},"exec_id":{{with .Actor.Attributes}}'
     '{{with index . "execID"}}{{json .}}{{else}}null{{end}}{{else}}null{{end}}}'
-    '{{if or (eq $act "exec_create") (eq $act "exec_start")}}\t'
-    '{{json (join (slice $a 1) ": ")}}{{end}}')
+    '{{if or (eq $act "exec_create") (eq $act "exec_start")}}\t{{.Actor.ID}} h '
+    '{{range split (join (slice $a 1) ": ") " "}}{{json .}} {{end}}{{end}}')
 EVENT_COMMAND_SEPARATOR = "\t"
 
 
@@ -70,6 +74,28 @@ def _label_or_null(labels_of: str, key: str) -> str:
 
 _LF = '{{"\\n"}}'
 
+# A command as the engine logs its exec, in a form both a container's health check and an
+# exec event can print: the words split at spaces, each as a JSON string followed by a space.
+# The engine logs `entrypoint + " " + join(args, " ")`, so splitting the logged string at spaces
+# gives the words of each argument split at spaces, in order (and one empty word when there
+# are no arguments).
+def _pieces(words: str) -> str:
+    return '{{range %s}}{{range split . " "}}{{json .}} {{end}}{{end}}' % words
+
+
+# The health command of a container exactly as the engine logs its exec (daemon/health.go):
+# CMD-SHELL runs the container's shell (default `/bin/sh -c`) with the command words; CMD runs
+# its first word with the others as arguments.
+_HEALTH = (
+    '{{with index . "Config"}}{{$sh := index . "Shell"}}{{with index . "Healthcheck"}}'
+    '{{with $t := index . "Test"}}{{if gt (len $t) 1}}'
+    '{{if eq (index $t 0) "CMD-SHELL"}}{{$k}} h '
+    '{{if $sh}}' + _pieces("$sh") + '{{else}}"/bin/sh" "-c" {{end}}' + _pieces("slice $t 1")
+    + _LF + '{{end}}'
+    '{{if eq (index $t 0) "CMD"}}{{$k}} h ' + _pieces("slice $t 1 2")
+    + '{{if eq (len $t) 2}}"" {{else}}' + _pieces("slice $t 2") + '{{end}}' + _LF + '{{end}}'
+    '{{end}}{{end}}{{end}}{{end}}')
+
 # The snapshot templates read the engine's JSON as it printed it: the CLI runs a template on
 # its typed structures first and, when that fails, on the raw document, and every key here is
 # read through `index`, which a typed structure does not have. So the digests depend on what
@@ -79,8 +105,8 @@ SNAPSHOT_TEMPLATES = {
     "container": (
         '{{$k := index . "Id"}}{{$k}} c {{json %s}}{{json %s}}'
         % (_get("Config"), _get("HostConfig"))
-        + _LF + '{{range index . "Mounts"}}{{$k}} m {{json .}}' + _LF + '{{end}}'
-        '{{$k}} i {"id":{{json $k}},"name":{{json (slice (index . "Name") 1)}},'
+        + _LF + '{{range index . "Mounts"}}{{$k}} m {{json .}}' + _LF + '{{end}}' + _HEALTH
+        + '{{$k}} i {"id":{{json $k}},"name":{{json (slice (index . "Name") 1)}},'
         '"image":{{with index . "Config"}}{{json (index . "Image")}}{{else}}""{{end}},'
         '"image_id":{{json (index . "Image")}},'
         '"state":{{with index . "State"}}{{json (index . "Status")}}{{else}}""{{end}},'
@@ -88,7 +114,7 @@ SNAPSHOT_TEMPLATES = {
         '"restart_count":{{json (index . "RestartCount")}},'
         '"restart_policy":{{with index . "HostConfig"}}{{with index . "RestartPolicy"}}'
         '{{json (index . "Name")}}{{else}}""{{end}}{{else}}""{{end}},'
-        '"run_id":%s}' % _label_or_null('index . "Config"', LABEL_RUN_ID)),
+        '"run_id":%s' % _label_or_null('index . "Config"', LABEL_RUN_ID)),
     "network": (
         '{{$k := index . "Id"}}{{$k}} c ' + "".join(
             "{{json %s}}" % _get(key)
@@ -97,33 +123,21 @@ SNAPSHOT_TEMPLATES = {
         + _LF + '{{$k}} i {"id":{{json $k}},"name":{{json (index . "Name")}},'
         '"driver":{{json (index . "Driver")}},"containers":[{{$first := true}}'
         '{{range $id, $c := index . "Containers"}}{{if not $first}},{{end}}{{json $id}}'
-        '{{$first = false}}{{end}}]}'),
+        '{{$first = false}}{{end}}]'),
     # `docker volume inspect` has no raw fallback (measured with CLI 28.2: "can't index item of
     # type volume.Volume"): its template reads the typed fields, which print the same JSON.
     "volume": (
         '{{$k := .Name}}{{$k}} c {{json .Driver}}{{json .Options}}{{json .Labels}}'
         '{{json .Mountpoint}}' + _LF + '{{$k}} i {"name":{{json $k}},"driver":{{json .Driver}},'
         '"run_id":{{with .Labels}}{{with index . "%s"}}{{json .}}{{else}}null{{end}}{{else}}null'
-        '{{end}}}' % LABEL_RUN_ID),
+        '{{end}}' % LABEL_RUN_ID),
     "image": (
         '{{$k := index . "Id"}}{{$k}} c {{json %s}}{{json %s}}' % (_get("Config"), _get("RootFS"))
         + _LF + '{{$k}} i {"id":{{json $k}},"tags":{{with index . "RepoTags"}}{{json .}}'
         '{{else}}[]{{end}},"probe_image":{{with index . "Config"}}{{with index . "Labels"}}'
         '{{with index . "%s"}}{{if eq . "true"}}true{{else}}false{{end}}{{else}}false{{end}}'
-        '{{else}}false{{end}}{{else}}false{{end}}}' % LABEL_PROBE_IMAGE),
+        '{{else}}false{{end}}{{else}}false{{end}}' % LABEL_PROBE_IMAGE),
 }
-# The health command of each container exactly as the engine logs its exec (daemon/health.go:
-# CMD-SHELL runs the container's shell, default `/bin/sh -c`, with the command; CMD runs its
-# words). `join` needs the CLI's typed structures (`.ID`, `.Config.Shell`), so this template
-# is the one that runs on them; it prints nothing for a container without a health check.
-HEALTH_TEMPLATE = (
-    '{{$k := .ID}}{{with .Config}}{{$sh := "/bin/sh -c"}}{{with .Shell}}{{$sh = join . " "}}'
-    '{{end}}{{with .Healthcheck}}{{with .Test}}'
-    '{{if and (eq (index . 0) "CMD-SHELL") (gt (len .) 1)}}{{$k}} h '
-    '{{json (printf "%s %s" $sh (join (slice . 1) " "))}}{{end}}'
-    '{{if and (eq (index . 0) "CMD") (gt (len .) 1)}}{{$k}} h '
-    '{{json (printf "%s %s" (index . 1) (join (slice . 2) " "))}}{{end}}'
-    '{{end}}{{end}}{{end}}')
 LIST_COMMANDS = {
     "container": ["ps", "-aq", "--no-trunc"],
     "network": ["network", "ls", "-q", "--no-trunc"],
@@ -146,9 +160,15 @@ def sha256_hex(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def config_digest(config: str, mounts: list[str]) -> str:
-    """sha256 of the configuration line and the mount lines in byte order, each with its LF."""
-    return sha256_hex(config + "\n" + "".join(m + "\n" for m in sorted(mounts)))
+def line_digest(line: str) -> str:
+    return sha256_hex(line + "\n")
+
+
+def config_digest(config_line: str, mount_lines: list[str]) -> str:
+    """sha256 of the line digests (each with an LF): the configuration line's, then the mount
+    lines' in byte order."""
+    return sha256_hex("".join(line_digest(line) + "\n"
+                              for line in [config_line, *sorted(mount_lines)]))
 
 
 def _list(engine_cli: str, kind: str) -> list[str]:
@@ -168,23 +188,24 @@ def parse_batch(kind: str, text: str) -> dict[str, dict]:
             raise EngineError("the %s snapshot template printed an unreadable line" % kind)
         entry = parts.setdefault(key, {"c": None, "m": [], "h": None, "i": None})
         if tag == "m":
-            entry["m"].append(payload)
+            entry["m"].append(line)
+        elif tag == "i":
+            entry["i"] = payload
         else:
-            entry[tag] = payload
+            entry[tag] = line
     objects = {}
     for key, entry in parts.items():
         if entry["i"] is None or entry["c"] is None:
             raise EngineError("the %s snapshot template printed no full record of %s"
                               % (kind, key))
         try:
-            item = json.loads(entry["i"])
+            item = json.loads(entry["i"] + "}")
         except ValueError as exc:
             raise EngineError("the %s snapshot template printed no JSON for %s: %s"
                               % (kind, key, exc)) from exc
         item["config_sha256"] = config_digest(entry["c"], entry["m"])
         if kind == "container":
-            item["health_cmd_sha256"] = (None if entry["h"] is None
-                                         else sha256_hex(entry["h"] + "\n"))
+            item["health_cmd_sha256"] = None if entry["h"] is None else line_digest(entry["h"])
         objects[key] = item
     return objects
 
@@ -208,13 +229,7 @@ def snapshot_kind(engine_cli: str, kind: str) -> tuple[list[dict], list[str]]:
     result = run_cli([engine_cli] + INSPECT_COMMANDS[kind]
                      + ["--format", SNAPSHOT_TEMPLATES[kind]] + refs, check=False)
     _check_vanished(kind, result)
-    text = result.stdout
-    if kind == "container":
-        health = run_cli([engine_cli] + INSPECT_COMMANDS[kind]
-                         + ["--format", HEALTH_TEMPLATE] + refs, check=False)
-        _check_vanished(kind, health)
-        text += health.stdout
-    found = parse_batch(kind, text)
+    found = parse_batch(kind, result.stdout)
     objects = [found[ref] for ref in refs if ref in found]
     vanished = [ref for ref in refs if ref not in found]
     return objects, vanished
@@ -223,11 +238,15 @@ def snapshot_kind(engine_cli: str, kind: str) -> tuple[list[dict], list[str]]:
 def take_snapshot(engine_cli: str, taken_at: str) -> dict:
     """The snapshot, with the clock (ns since the epoch, the engine's host clock, as events'
     time_nano) before its first and after its last engine call: an event between the two may
-    be seen by it or not, one outside the two is on a known side of it."""
+    be seen by it or not, one outside the two is on a known side of it. The kinds are read at
+    the same time (one thread each, waiting on its engine call): the snapshot then costs about
+    its largest kind, not their sum."""
     snapshot: dict = {"format": SNAPSHOT_FORMAT, "taken_at": taken_at,
                       "started_ns": time.time_ns(), "vanished": []}
-    for kind in KINDS:
-        objects, vanished = snapshot_kind(engine_cli, kind)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=len(KINDS)) as pool:
+        results = list(pool.map(lambda kind: snapshot_kind(engine_cli, kind), KINDS))
+    # zip without strict=: module_utils also runs on targets older than Python 3.10.
+    for kind, (objects, vanished) in zip(KINDS, results):  # noqa: B905
         snapshot[kind + "s"] = objects
         snapshot["vanished"] += ["%s:%s" % (kind, ref) for ref in vanished]
     snapshot["finished_ns"] = time.time_ns()

@@ -208,7 +208,6 @@ def render_script(settings: PacketSettings, image: ProbeImage) -> tuple[str, dic
             for identity in _profile.IDENTITIES),
     }
     values.update(_format_values())
-    values["HEALTH_TEMPLATE"] = sh_quote(_snapshot.HEALTH_TEMPLATE)
     values["SNAPSHOT_FORMAT"] = str(_snapshot.SNAPSHOT_FORMAT)
     for kind in _snapshot.KINDS:
         upper = kind.upper()

@@ -50,8 +50,6 @@ SNAP_NETWORK=@@SNAP_NETWORK@@
 SNAP_VOLUME=@@SNAP_VOLUME@@
 # shellcheck disable=SC2016
 SNAP_IMAGE=@@SNAP_IMAGE@@
-# shellcheck disable=SC2016
-HEALTH_TEMPLATE=@@HEALTH_TEMPLATE@@
 TAB=$(printf '\t')
 
 list_container() { @@LIST_CONTAINER@@; }
@@ -248,12 +246,13 @@ only_vanished() {
     return 0
 }
 
-# One kind of the digest-only snapshot into SK_ITEMS, in one inspect call for all its objects
-# (two for containers: the health commands come from a second template). The template prints
-# tagged lines (see module_utils/_snapshot.py): c = configuration, m = one mount, h = the
-# health command, i = the identifying JSON. Sorted, they give per object the configuration
-# followed by its mounts in byte order: one file per object, all hashed by one sha256sum, so
-# the digests equal the automated path's. No raw configuration is kept: the per-object files
+# One kind of the digest-only snapshot into SK_ITEMS, in one inspect call for all its objects.
+# The template prints tagged lines (module_utils/_snapshot.py): c = configuration, h = health
+# command, i = identifying JSON without its closing brace, m = one mount. Each line is hashed
+# whole, and an object's configuration digest is the sha256 of its c and m line digests in
+# sorted order: the same digests as the automated path's. Only coreutils touch the long lines
+# (sort, split, sha256sum, cut, paste): dash's `read` takes a system call per byte, so the
+# shell loop reads only keys, tags and digests. No raw configuration is kept: the line files
 # live in the scratch directory and only pass through sha256sum.
 snapshot_kind() {
     _sk_kind=$1
@@ -268,86 +267,97 @@ snapshot_kind() {
     SK_ITEMS=''
     _sk_dir="$WORK/snapshot-$_sk_kind"
     rm -rf -- "$_sk_dir"
-    mkdir -- "$_sk_dir"
+    mkdir -- "$_sk_dir" "$_sk_dir/lines" "$_sk_dir/objects"
     set -f
     # shellcheck disable=SC2046,SC2086 # split on purpose: one engine id or name per word
     set -- $(printf '%s\n' $_sk_refs | sort -u)
     set +f
-    [ "$#" -gt 0 ] || return 0
+    [ "$#" -gt 0 ] || { rm -rf -- "$_sk_dir"; return 0; }
     printf '%s\n' "$@" > "$_sk_dir/refs"
-    "inspect_$_sk_kind" --format "$_sk_t" "$@" > "$_sk_dir/lines" 2>"$WORK/inspect.err" \
+    "inspect_$_sk_kind" --format "$_sk_t" "$@" > "$_sk_dir/raw" 2>"$WORK/inspect.err" \
         || only_vanished || die "inspecting the ${_sk_kind}s failed: $(cat "$WORK/inspect.err")"
-    if [ "$_sk_kind" = container ]; then
-        inspect_container --format "$HEALTH_TEMPLATE" "$@" >> "$_sk_dir/lines" \
-            2>"$WORK/inspect.err" \
-            || only_vanished || die "inspecting the containers failed: $(cat "$WORK/inspect.err")"
-    fi
-    sort -o "$_sk_dir/lines" "$_sk_dir/lines"
-    : > "$_sk_dir/idents"
+    # Blank lines (what the CLI prints for an object it did not find) are dropped by sorting
+    # them first and skipping them: `sort` puts them at the top.
+    sort -o "$_sk_dir/sorted" "$_sk_dir/raw"
+    rm -f -- "$_sk_dir/raw"
+    _sk_blank=0
     while IFS= read -r _sk_line; do
-        [ -n "$_sk_line" ] || continue
-        _sk_key=${_sk_line%% *}
-        _sk_rest=${_sk_line#* }
-        _sk_pay=${_sk_rest#? }
+        [ -z "$_sk_line" ] || break
+        _sk_blank=$((_sk_blank + 1))
+    done < "$_sk_dir/sorted"
+    tail -n "+$((_sk_blank + 1))" "$_sk_dir/sorted" > "$_sk_dir/lines.txt"
+    rm -f -- "$_sk_dir/sorted"
+    [ -s "$_sk_dir/lines.txt" ] || { _sk_vanished_all; return 0; }
+    (cd -- "$_sk_dir/lines" && split -l 1 -a 6 ../lines.txt l.) || die "split failed"
+    (cd -- "$_sk_dir/lines" && sha256sum -- l.*) | cut -c1-64 > "$_sk_dir/digests" \
+        || die "sha256sum failed"
+    rm -rf -- "$_sk_dir/lines"
+    cut -d ' ' -f 1,2 "$_sk_dir/lines.txt" | paste -d ' ' - "$_sk_dir/digests" \
+        > "$_sk_dir/keyed"
+    # Per object: the file of its c and m line digests (c first: "c" sorts before "m"), its key
+    # (for the vanished check) and its health digest or null (h sorts before i).
+    _sk_n=0
+    _sk_h=0
+    _sk_hkey=''
+    _sk_hsum=''
+    exec 7> "$_sk_dir/health" 8> "$_sk_dir/keys"
+    while IFS=' ' read -r _sk_key _sk_tag _sk_sum; do
         case $_sk_key in
             ''|*[!A-Za-z0-9_.:-]*)
                 die "the $_sk_kind snapshot template printed an unreadable line" ;;
         esac
-        case $_sk_rest in
-            'c '*|'m '*) printf '%s\n' "$_sk_pay" >> "$_sk_dir/c.$_sk_key" ;;
-            'h '*) printf '%s\n' "$_sk_pay" > "$_sk_dir/h.$_sk_key" ;;
-            'i '*) printf '%s %s\n' "$_sk_key" "$_sk_pay" >> "$_sk_dir/idents" ;;
+        case $_sk_tag in
+            c)
+                _sk_n=$((_sk_n + 1))
+                exec 6> "$_sk_dir/objects/$_sk_key"
+                printf '%s\n' "$_sk_sum" >&6
+                printf '%s\n' "$_sk_key" >&8 ;;
+            m) printf '%s\n' "$_sk_sum" >&6 ;;
+            h)
+                _sk_h=$((_sk_h + 1))
+                _sk_hkey=$_sk_key
+                _sk_hsum=$_sk_sum ;;
+            i)
+                if [ "$_sk_hkey" = "$_sk_key" ]; then
+                    printf '"%s"\n' "$_sk_hsum" >&7
+                else
+                    printf 'null\n' >&7
+                fi ;;
             *) die "the $_sk_kind snapshot template printed an unreadable line" ;;
         esac
-    done < "$_sk_dir/lines"
-    rm -f -- "$_sk_dir/lines"
-    # Listed but not printed: gone between list and inspect (both lists are in byte order).
-    exec 5< "$_sk_dir/idents"
-    IFS= read -r _sk_next <&5 || _sk_next=''
+    done < "$_sk_dir/keyed"
+    exec 6>&- 7>&- 8>&-
+    # Listed but not printed: gone between list and inspect (both lists in byte order).
+    comm -23 "$_sk_dir/refs" "$_sk_dir/keys" > "$_sk_dir/gone"
     while IFS= read -r _sk_ref; do
-        if [ -n "$_sk_next" ] && [ "${_sk_next%% *}" = "$_sk_ref" ]; then
-            IFS= read -r _sk_next <&5 || _sk_next=''
-        else
-            SNAP_VANISHED="$SNAP_VANISHED${SNAP_VANISHED:+,}\"$_sk_kind:$_sk_ref\""
-        fi
-    done < "$_sk_dir/refs"
-    exec 5<&-
-    if [ ! -s "$_sk_dir/idents" ]; then
-        rm -rf -- "$_sk_dir"
-        return 0
-    fi
-    (cd -- "$_sk_dir" && sha256sum -- c.*) > "$_sk_dir/sums.c" || die "sha256sum failed"
-    set -- "$_sk_dir"/h.*
-    if [ -e "$1" ]; then
-        (cd -- "$_sk_dir" && sha256sum -- h.*) > "$_sk_dir/sums.h" || die "sha256sum failed"
+        SNAP_VANISHED="$SNAP_VANISHED${SNAP_VANISHED:+,}\"$_sk_kind:$_sk_ref\""
+    done < "$_sk_dir/gone"
+    # The lines sorted by tag (stable, so still by key): c, h, i, m; the i block is the objects'
+    # identifying JSON in key order, as the per-object files are in the glob's byte order.
+    sort -s -t ' ' -k 2,2 "$_sk_dir/lines.txt" | tail -n "+$((_sk_n + _sk_h + 1))" \
+        | head -n "$_sk_n" | cut -d ' ' -f 3- > "$_sk_dir/idents"
+    (cd -- "$_sk_dir/objects" && sha256sum -- *) | cut -c1-64 > "$_sk_dir/configs" \
+        || die "sha256sum failed"
+    yes ',"config_sha256":"' | head -n "$_sk_n" > "$_sk_dir/before-config"
+    if [ "$_sk_kind" = container ]; then
+        yes '","health_cmd_sha256":' | head -n "$_sk_n" > "$_sk_dir/after-config"
+        yes '}' | head -n "$_sk_n" > "$_sk_dir/close"
+        paste -d '\0' "$_sk_dir/idents" "$_sk_dir/before-config" "$_sk_dir/configs" \
+            "$_sk_dir/after-config" "$_sk_dir/health" "$_sk_dir/close" > "$_sk_dir/items"
     else
-        : > "$_sk_dir/sums.h"
+        yes '"}' | head -n "$_sk_n" > "$_sk_dir/close"
+        paste -d '\0' "$_sk_dir/idents" "$_sk_dir/before-config" "$_sk_dir/configs" \
+            "$_sk_dir/close" > "$_sk_dir/items"
     fi
-    exec 3< "$_sk_dir/sums.c" 4< "$_sk_dir/sums.h"
-    _sk_hsum=''
-    IFS= read -r _sk_hsum <&4 || _sk_hsum=''
-    while IFS= read -r _sk_ident; do
-        _sk_key=${_sk_ident%% *}
-        _sk_obj=${_sk_ident#* }
-        case $_sk_obj in
-            '{'*'}') ;;
-            *) die "the identifying template of $_sk_kind $_sk_key printed no JSON object" ;;
-        esac
-        IFS= read -r _sk_csum <&3 || die "no configuration digest of $_sk_kind $_sk_key"
-        [ "${_sk_csum#*  c.}" = "$_sk_key" ] \
-            || die "the configuration digests of the ${_sk_kind}s are out of order"
-        _sk_obj="${_sk_obj%\}},\"config_sha256\":\"${_sk_csum%% *}\""
-        if [ "$_sk_kind" = container ]; then
-            if [ -n "$_sk_hsum" ] && [ "${_sk_hsum#*  h.}" = "$_sk_key" ]; then
-                _sk_obj="$_sk_obj,\"health_cmd_sha256\":\"${_sk_hsum%% *}\""
-                IFS= read -r _sk_hsum <&4 || _sk_hsum=''
-            else
-                _sk_obj="$_sk_obj,\"health_cmd_sha256\":null"
-            fi
-        fi
-        SK_ITEMS="$SK_ITEMS${SK_ITEMS:+,}$_sk_obj}"
-    done < "$_sk_dir/idents"
-    exec 3<&- 4<&-
+    SK_ITEMS=$(paste -s -d ',' "$_sk_dir/items")
+    rm -rf -- "$_sk_dir"
+}
+
+# Every listed object of the kind went before the inspect call.
+_sk_vanished_all() {
+    while IFS= read -r _sk_ref; do
+        SNAP_VANISHED="$SNAP_VANISHED${SNAP_VANISHED:+,}\"$_sk_kind:$_sk_ref\""
+    done < "$_sk_dir/refs"
     rm -rf -- "$_sk_dir"
 }
 
@@ -643,8 +653,8 @@ main() {
     [ "$#" -le 1 ] || { usage >&2; die "too many arguments"; }
 
     step "check the tools and the packet against its digest list (SHA256SUMS)"
-    for _tool in docker sha256sum od tr head wc stat date mkdir mktemp chmod chown rm rmdir mv \
-        cat sort timeout sleep id dirname; do
+    for _tool in docker sha256sum od tr head tail wc stat date mkdir mktemp chmod chown rm rmdir \
+        mv cat sort timeout sleep id dirname split cut paste comm yes; do
         command -v "$_tool" > /dev/null 2>&1 \
             || die "$_tool is missing: the packet needs the docker CLI and coreutils"
     done
@@ -749,7 +759,8 @@ main() {
     _until=$(($(date -u +%s) + 1))
     docker events --since "$STARTED_AT" --until "$_until" --format "$EVENT_TEMPLATE" \
         > "$WORK/events.raw" || die "docker events failed"
-    # An exec's command follows a tab: it becomes its sha256 here and is never kept.
+    # An exec's command follows a tab, as the line a health check prints in a snapshot: it
+    # becomes that line's sha256 here and is never kept.
     while IFS= read -r _ev_line; do
         case $_ev_line in
             '') ;;

@@ -15,7 +15,7 @@ from ansible_collections.sandbox.attest.plugins.module_utils._engine import Engi
 CID = "a" * 64
 MOUNTS = ['{"Destination":"/a","Source":"/x"}', '{"Destination":"/b","Source":"/y"}',
           '{"Destination":"/c","Source":"/z"}']
-IDENT = '{"id":"%s","name":"web","restart_count":0}' % CID
+IDENT = '{"id":"%s","name":"web","restart_count":0' % CID  # printed without its brace
 
 
 def _output(mounts: list[str], health: str | None = None) -> str:
@@ -31,8 +31,10 @@ def test_mount_order_never_changes_the_digest() -> None:
     digests = {_snapshot.parse_batch("container", _output(list(order)))[CID]["config_sha256"]
                for order in itertools.permutations(MOUNTS)}
     assert len(digests) == 1
-    expected = hashlib.sha256(('{"Env":["A=1"]}{"Binds":null}\n'
-                               + "".join(m + "\n" for m in sorted(MOUNTS))).encode())
+    mounts = sorted("%s m %s" % (CID, m) for m in MOUNTS)
+    lines = ['%s c {"Env":["A=1"]}{"Binds":null}' % CID, *mounts]
+    expected = hashlib.sha256("".join(
+        hashlib.sha256((line + "\n").encode()).hexdigest() + "\n" for line in lines).encode())
     assert digests == {expected.hexdigest()}
 
 
@@ -43,9 +45,10 @@ def test_a_changed_mount_or_configuration_changes_the_digest() -> None:
 
 
 def test_the_health_command_is_kept_as_a_digest_only() -> None:
-    item = _snapshot.parse_batch("container", _output(MOUNTS, '"/bin/sh -c pg_isready"'))[CID]
+    health = '"/bin/sh" "-c" "pg_isready" '
+    item = _snapshot.parse_batch("container", _output(MOUNTS, health))[CID]
     assert item["health_cmd_sha256"] == hashlib.sha256(
-        b'"/bin/sh -c pg_isready"\n').hexdigest()
+        ("%s h %s\n" % (CID, health)).encode()).hexdigest()
     assert "pg_isready" not in json.dumps(item)
     assert _snapshot.parse_batch("container", _output(MOUNTS))[CID]["health_cmd_sha256"] is None
 
@@ -58,10 +61,11 @@ def test_an_unreadable_batch_fails_the_snapshot(text: str) -> None:
 
 
 def test_an_exec_command_becomes_its_digest() -> None:
+    command = '%s h "env" "PASSWORD=hunter2" ' % CID
     line = ('{"time_nano":1,"type":"container","action":"exec_start","id":"%s","name":"web",'
-            '"container":null,"exec_id":"e1"}\t"env PASSWORD=hunter2"' % CID)
+            '"container":null,"exec_id":"e1"}\t%s' % (CID, command))
     event = _snapshot.scrub_event_line(line)
-    assert event["command_sha256"] == hashlib.sha256(b'"env PASSWORD=hunter2"\n').hexdigest()
+    assert event["command_sha256"] == hashlib.sha256((command + "\n").encode()).hexdigest()
     assert "hunter2" not in json.dumps(event)
     plain = _snapshot.scrub_event_line(line.split("\t", 1)[0])
     assert plain["command_sha256"] is None

@@ -137,13 +137,12 @@ def test_the_script_runs_exactly_create_argv(tmp_path, identity, config) -> None
 
 def test_the_script_holds_the_module_utils_templates_verbatim(tmp_path) -> None:
     packet = _render.render_packet(PROBE, settings())
-    names = ["FACTS_TEMPLATE", "EVENT_TEMPLATE", "HEALTH_TEMPLATE"] + [
+    names = ["FACTS_TEMPLATE", "EVENT_TEMPLATE"] + [
         "SNAP_%s" % kind.upper() for kind in _snapshot.KINDS]
     out = sourced(packet, tmp_path, "printf '%s\\0' " + " ".join('"$%s"' % n for n in names))
     values = dict(zip(names, out.decode().split("\0")[:-1], strict=True))
     assert values["FACTS_TEMPLATE"] == _facts.FACTS_TEMPLATE
     assert values["EVENT_TEMPLATE"] == _snapshot.EVENT_TEMPLATE
-    assert values["HEALTH_TEMPLATE"] == _snapshot.HEALTH_TEMPLATE
     for kind in _snapshot.KINDS:
         assert values["SNAP_" + kind.upper()] == _snapshot.SNAPSHOT_TEMPLATES[kind]
     text = packet.files["attest.sh"].decode()
