@@ -74,6 +74,7 @@ def _label_or_null(labels_of: str, key: str) -> str:
 
 _LF = '{{"\\n"}}'
 
+
 # A command as the engine logs its exec, in a form both a container's health check and an
 # exec event can print: the words split at spaces, each as a JSON string followed by a space.
 # The engine logs `entrypoint + " " + join(args, " ")`, so splitting the logged string at spaces
