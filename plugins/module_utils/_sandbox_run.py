@@ -27,6 +27,7 @@ from ansible_collections.sandbox.attest.plugins.module_utils._facts import (
     FACTS_TEMPLATE,
     userns_remap,
 )
+from ansible_collections.sandbox.attest.plugins.module_utils._json import canonical_text
 from ansible_collections.sandbox.attest.plugins.module_utils._profile import (
     container_name,
     create_argv,
@@ -34,7 +35,6 @@ from ansible_collections.sandbox.attest.plugins.module_utils._profile import (
     run_paths,
 )
 from ansible_collections.sandbox.attest.plugins.module_utils._seccomp import (
-    canonical_json,
     seccomp_digest,
     seccomp_profile,
 )
@@ -79,7 +79,7 @@ def run_plan(engine_cli: str, run_id: str, identity: str, image_id: str, run_roo
     """(create argv, the seccomp profile's canonical JSON, what every result carries)."""
     paths = run_paths(run_root, run_id, identity, seccomp_name)
     argv = create_argv(engine_cli, run_id, identity, image_id, paths, limits)
-    seccomp_text = canonical_json(seccomp_profile(seccomp_name))
+    seccomp_text = canonical_text(seccomp_profile(seccomp_name))
     common = dict(argv=argv, container_name=container_name(run_id, identity),
                   profile=profile_document(seccomp_name, limits),
                   seccomp_json=seccomp_text, run_dir=paths["run_dir"],

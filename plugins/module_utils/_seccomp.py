@@ -14,7 +14,8 @@ document; the verifier compares canonical JSON, never paths or prefixes.
 from __future__ import annotations
 
 import hashlib
-import json
+
+from ansible_collections.sandbox.attest.plugins.module_utils._json import canonical
 
 EPERM = 1
 ENOSYS = 38
@@ -152,10 +153,5 @@ def seccomp_profile(name: str) -> dict:
     raise KeyError(name)
 
 
-def canonical_json(document: object) -> str:
-    """The one serialisation used for files, digests and semantic comparison."""
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-
-
 def seccomp_digest(name: str) -> str:
-    return hashlib.sha256(canonical_json(seccomp_profile(name)).encode("ascii")).hexdigest()
+    return hashlib.sha256(canonical(seccomp_profile(name))).hexdigest()

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import platform
 import tarfile
 from dataclasses import dataclass
 
+from ansible_collections.sandbox.attest.plugins.module_utils._json import canonical
 from ansible_collections.sandbox.attest.plugins.module_utils._profile import (
     IDENTITIES,
     LABEL_PROBE_IMAGE,
@@ -82,10 +82,6 @@ def _layer(probe: bytes) -> bytes:
                 entries.append((fixed_tar_info(fname, 0o644, len(data)), data))
     entries.append((fixed_tar_info(PROBE_PATH_IN_IMAGE, 0o755, len(probe)), probe))
     return _tar(entries)
-
-
-def canonical(document: object) -> bytes:
-    return json.dumps(document, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
 def image_architecture(machine: str | None = None) -> str:

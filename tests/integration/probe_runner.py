@@ -14,8 +14,8 @@ from collections.abc import Callable
 from harness import ROOT, TEST_LABEL, docker
 
 from ansible_collections.sandbox.attest.plugins.module_utils import _profile as profile
+from ansible_collections.sandbox.attest.plugins.module_utils._json import canonical_text
 from ansible_collections.sandbox.attest.plugins.module_utils._seccomp import (
-    canonical_json,
     seccomp_profile,
 )
 from ansible_collections.sandbox.attest.plugins.plugin_utils._probe_image import (
@@ -54,7 +54,7 @@ def run_probe(identity: str, seccomp: str = "targeted-deny",
         with open(paths["env_file"], "w", encoding="ascii"):
             pass
         with open(paths["seccomp_file"], "w", encoding="ascii") as handle:
-            handle.write(canonical_json(seccomp_profile(seccomp)))
+            handle.write(canonical_text(seccomp_profile(seccomp)))
         argv = profile.create_argv("docker", run_id, identity, ensure_probe_image(), paths,
                                    profile.resolve_limits())
         argv.insert(2, "--label=%s=probe-run" % TEST_LABEL)

@@ -21,7 +21,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from ansible_collections.sandbox.attest.plugins.module_utils import _profile, _seccomp
+from ansible_collections.sandbox.attest.plugins.module_utils import _json, _profile, _seccomp
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 RUN_ID = "20261128T223131Z-1a2b3c4d"
@@ -82,7 +82,7 @@ def captured_inspect(identity: str, cid: str, image_id: str, run_id: str, probe_
     # The profile text may have changed since the capture: inline the shipped one, as the CLI does.
     container["HostConfig"]["SecurityOpt"] = [
         "no-new-privileges=true",
-        "seccomp=" + _seccomp.canonical_json(_seccomp.seccomp_profile(seccomp_name))]
+        "seccomp=" + _json.canonical_text(_seccomp.seccomp_profile(seccomp_name))]
     return document
 
 
@@ -156,7 +156,7 @@ def make_model(probe_path: str, image_id: str, probe_sha: str, *, run_id: str = 
         "cgroup_driver": "cgroupfs", "cgroup_version": "1", "default_runtime": "runc",
         "logging_driver": "json-file", "storage_driver": "overlay2"}
     docs["profile/profile.json"] = _profile.profile_document(seccomp_name, limits)
-    model.raw["profile/seccomp.json"] = _seccomp.canonical_json(
+    model.raw["profile/seccomp.json"] = _json.canonical_text(
         _seccomp.seccomp_profile(seccomp_name)).encode("ascii")
 
     postgres = sha256(b"postgres container")

@@ -8,9 +8,9 @@ from __future__ import annotations
 import base64
 import json
 
+from ansible_collections.sandbox.attest.plugins.module_utils._json import pretty
 from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle import _format as fmt
 from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._format import BUNDLE_FORMAT
-from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._write import render_json
 
 
 def _result_document(identity: str, run: dict) -> dict:
@@ -37,7 +37,7 @@ def layout(run: dict, venue: dict, facts: dict, snapshot_before: dict, snapshot_
     and output are the sandbox_run and run_output results."""
     first = identities[0]["run"]
     files: dict[str, bytes] = {
-        fmt.RUN: render_json({
+        fmt.RUN: pretty({
             "format": BUNDLE_FORMAT,
             "run_id": run["run_id"],
             "producer": producer,
@@ -50,26 +50,26 @@ def layout(run: dict, venue: dict, facts: dict, snapshot_before: dict, snapshot_
             "started_at": run["started_at"],
             "finished_at": run["finished_at"],
         }),
-        fmt.VENUE: render_json({
+        fmt.VENUE: pretty({
             "format": BUNDLE_FORMAT, "fingerprint": venue["fingerprint"],
             "engine_id": venue["engine_id"],
             "method": fmt.VENUE_METHOD}),
-        fmt.ENGINE_FACTS: render_json(facts),
+        fmt.ENGINE_FACTS: pretty(facts),
         fmt.ENGINE_EVENTS: "".join(
             json.dumps(event, sort_keys=True) + "\n" for event in events).encode("utf-8"),
-        fmt.PROFILE: render_json(first["profile"]),
+        fmt.PROFILE: pretty(first["profile"]),
         fmt.SECCOMP: first["seccomp_json"].encode("utf-8"),
-        fmt.SNAPSHOT_BEFORE: render_json(snapshot_before),
-        fmt.SNAPSHOT_AFTER: render_json(snapshot_after),
+        fmt.SNAPSHOT_BEFORE: pretty(snapshot_before),
+        fmt.SNAPSHOT_AFTER: pretty(snapshot_after),
     }
     for item in identities:
         name, result, output = item["identity"], item["run"], item["output"]
-        files[fmt.identity_path(name, fmt.ARGV)] = render_json(result["argv"])
-        files[fmt.identity_path(name, fmt.RESULT)] = render_json(_result_document(name, result))
+        files[fmt.identity_path(name, fmt.ARGV)] = pretty(result["argv"])
+        files[fmt.identity_path(name, fmt.RESULT)] = pretty(_result_document(name, result))
         files[fmt.identity_path(name, fmt.PROBE_OUTPUT)] = result.get("stdout", "").encode("utf-8")
         files[fmt.identity_path(name, fmt.PROBE_STDERR)] = result.get("stderr", "").encode("utf-8")
-        files[fmt.identity_path(name, fmt.INSPECT)] = render_json(result.get("inspect", []))
-        files[fmt.identity_path(name, fmt.FETCH)] = render_json({
+        files[fmt.identity_path(name, fmt.INSPECT)] = pretty(result.get("inspect", []))
+        files[fmt.identity_path(name, fmt.FETCH)] = pretty({
             "format": BUNDLE_FORMAT,
             "copied": [{k: f[k] for k in ("name", "bytes", "sha256")}
                        for f in output.get("copied", [])],

@@ -10,10 +10,10 @@ from the playbook, not from the sandbox, and are still checked to stay inside th
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import posixpath
 
+from ansible_collections.sandbox.attest.plugins.module_utils._json import pretty
 from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._format import (
     MANIFEST,
     MANIFEST_FORMAT,
@@ -31,11 +31,6 @@ def check_relpath(relpath: str) -> str:
             or norm == ".." or norm == MANIFEST or norm.split("/")[0] == VERIFICATION_DIR):
         raise BundleWriteError("invalid bundle path %r" % relpath)
     return norm
-
-
-def render_json(document: object) -> bytes:
-    return (json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode(
-        "utf-8")
 
 
 def manifest_of(files: dict[str, bytes]) -> dict:
@@ -60,7 +55,7 @@ def write_bundle(dest: str, files: dict[str, bytes]) -> dict:
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-    manifest_bytes = render_json(manifest)
+    manifest_bytes = pretty(manifest)
     with open(os.path.join(dest, MANIFEST), "xb") as handle:
         handle.write(manifest_bytes)
     return {"files": len(files), "manifest_sha256": hashlib.sha256(manifest_bytes).hexdigest()}

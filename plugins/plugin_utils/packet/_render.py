@@ -32,8 +32,8 @@ from ansible_collections.sandbox.attest.plugins.module_utils import (
     _profile,
     _snapshot,
 )
+from ansible_collections.sandbox.attest.plugins.module_utils._json import canonical, pretty
 from ansible_collections.sandbox.attest.plugins.module_utils._seccomp import (
-    canonical_json,
     seccomp_profile,
 )
 from ansible_collections.sandbox.attest.plugins.plugin_utils._probe_image import (
@@ -42,7 +42,6 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils._probe_image import
     fixed_tar_info,
 )
 from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle import _format as bundle
-from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._write import render_json
 
 SCRIPT_NAME = "attest.sh"
 README_NAME = "README.md"
@@ -64,7 +63,6 @@ _SHELL_VARIABLE = {SENTINEL_RUN_ROOT: '"$RUN_ROOT"', SENTINEL_RUN_ID: '"$RUN_ID"
 
 # The venue name becomes a directory name and a JSON string in the script: keep it plain.
 HOST_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
-RUN_ROOT_PATTERN = re.compile(r"^(/[A-Za-z0-9._-]+)+$")
 VERSION_PATTERN = re.compile(r"^[0-9A-Za-z.+-]{1,40}$")
 _PLACEHOLDER = re.compile(r"@@([A-Z0-9_]+)@@")
 # A line holding only this comment is a block: the value's lines, at the comment's indentation.
@@ -122,11 +120,10 @@ def check_settings(settings: PacketSettings) -> PacketSettings:
     if settings.seccomp_profile not in _profile.SECCOMP_PROFILES:
         raise PacketError("unknown seccomp profile %r (shipped: %s)" % (
             settings.seccomp_profile, ", ".join(_profile.SECCOMP_PROFILES)))
-    root = settings.run_root
-    if (not isinstance(root, str) or not RUN_ROOT_PATTERN.match(root)
-            or posixpath.normpath(root) != root or "/../" in root + "/" or "/./" in root + "/"):
-        raise PacketError("run_root must be a normalised absolute path below / of letters, "
-                          "digits, '.', '_' and '-', got %r" % (root,))
+    try:
+        root = _profile.check_run_root(settings.run_root)
+    except _profile.ProfileError as exc:
+        raise PacketError(str(exc)) from exc
     if not VERSION_PATTERN.match(str(settings.collection_version)):
         raise PacketError("collection version %r is not a version" % (settings.collection_version,))
     try:
@@ -344,9 +341,9 @@ def render_packet(probe: bytes, settings: PacketSettings) -> Packet:
         README_NAME: render_readme(settings, image).encode("utf-8"),
         SCRIPT_NAME: script.encode("utf-8"),
         IMAGE_NAME: image.archive,
-        PROFILE_NAME: render_json(_profile.profile_document(settings.seccomp_profile,
+        PROFILE_NAME: pretty(_profile.profile_document(settings.seccomp_profile,
                                                             settings.limits)),
-        SECCOMP_NAME: canonical_json(seccomp_profile(settings.seccomp_profile)).encode("ascii"),
+        SECCOMP_NAME: canonical(seccomp_profile(settings.seccomp_profile)),
     }
     # The format `sha256sum -c` reads: "<hex>  <path>", sorted, so the digest is stable.
     files[SUMS_NAME] = "".join("%s  %s\n" % (hashlib.sha256(data).hexdigest(), path)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ansible_collections.sandbox.attest.plugins.module_utils import _profile, _seccomp
+from ansible_collections.sandbox.attest.plugins.module_utils._json import canonical
 from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._format import identity_path
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._evidence import Evidence
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._expectations import (
@@ -164,7 +165,7 @@ def _seccomp_shipped(c: dict[str, Any], e: Expected) -> Result:
 
 
 def _seccomp_digest(profile: Any) -> str:
-    return hashlib.sha256(_seccomp.canonical_json(profile).encode("ascii")).hexdigest()[:16]
+    return hashlib.sha256(canonical(profile)).hexdigest()[:16]
 
 
 def _seccomp_denies_ptrace(c: dict[str, Any], e: Expected) -> Result:

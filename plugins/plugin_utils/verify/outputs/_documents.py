@@ -12,11 +12,11 @@ that understand VSAs can gate on the verdict. Neither is signed here (later work
 from __future__ import annotations
 
 import hashlib
-import json
 import urllib.parse
 import xml.etree.ElementTree as ET
 from typing import Any
 
+from ansible_collections.sandbox.attest.plugins.module_utils._json import canonical
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model import (
     GATE_NAME,
     ROW_FAIL,
@@ -32,16 +32,6 @@ VSA_PREDICATE_TYPE = "https://slsa.dev/verification_summary/v1"
 VERIFIER_ID = PROJECT_URI + "/verifier"
 POLICY_URI = PROJECT_URI + "/policy/acceptance-matrix-24-37"
 VERDICT_FORMAT = 1
-
-
-def canonical(document: Any) -> bytes:
-    return json.dumps(document, sort_keys=True, separators=(",", ":"),
-                      ensure_ascii=True).encode("ascii")
-
-
-def render_json(document: Any) -> bytes:
-    return (json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode(
-        "utf-8")
 
 
 def meaning_sources(verdict: Verdict) -> dict[str, list[int]]:

@@ -14,11 +14,11 @@ from __future__ import annotations
 import os
 import tempfile
 
+from ansible_collections.sandbox.attest.plugins.module_utils._json import pretty
 from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._format import VERIFICATION_DIR
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model import Verdict
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.outputs._documents import (
     junit,
-    render_json,
     statement,
     verdict_document,
     vsa,
@@ -37,10 +37,10 @@ def default_dest(bundle_dir: str) -> str:
 
 def render_outputs(verdict: Verdict) -> dict[str, bytes]:
     return {
-        "verdict.json": render_json(verdict_document(verdict)),
+        "verdict.json": pretty(verdict_document(verdict)),
         "report.md": render_report(verdict).encode("utf-8"),
-        "statement.intoto.json": render_json(statement(verdict)),
-        "vsa.intoto.json": render_json(vsa(verdict)),
+        "statement.intoto.json": pretty(statement(verdict)),
+        "vsa.intoto.json": pretty(vsa(verdict)),
         "junit.xml": junit(verdict),
     }
 

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from ansible_collections.sandbox.attest.plugins.module_utils import _json
 from ansible_collections.sandbox.attest.plugins.module_utils import _seccomp as seccomp
 
 MUST_DENY = ("ptrace", "process_vm_readv", "process_vm_writev", "mount", "umount2", "unshare",
@@ -42,7 +43,7 @@ def test_default_deny_is_narrower_than_targeted_deny() -> None:
 
 
 def test_canonical_json_is_stable_and_digest_differs_per_profile() -> None:
-    text = seccomp.canonical_json(seccomp.seccomp_profile("targeted-deny"))
+    text = _json.canonical_text(seccomp.seccomp_profile("targeted-deny"))
     assert json.loads(text) == seccomp.seccomp_profile("targeted-deny")
     assert " " not in text
     assert seccomp.seccomp_digest("targeted-deny") != seccomp.seccomp_digest("default-deny")

@@ -21,8 +21,8 @@ from ansible_collections.sandbox.attest.plugins.module_utils import (
     _profile,
     _snapshot,
 )
+from ansible_collections.sandbox.attest.plugins.module_utils._json import canonical_text
 from ansible_collections.sandbox.attest.plugins.module_utils._seccomp import (
-    canonical_json,
     seccomp_profile,
 )
 from ansible_collections.sandbox.attest.plugins.plugin_utils._probe_image import (
@@ -93,7 +93,7 @@ def test_packet_holds_the_shipped_artefacts_and_a_digest_list(tmp_path) -> None:
     assert packet.files["probe-image.tar"] == build_probe_image(PROBE).archive
     assert json.loads(packet.files["profile/profile.json"]) == _profile.profile_document(
         "default-deny", _profile.resolve_limits())
-    assert packet.files["profile/seccomp.json"] == canonical_json(
+    assert packet.files["profile/seccomp.json"] == canonical_text(
         seccomp_profile("default-deny")).encode()
     top = write_files(tmp_path, packet)
     check = subprocess.run(["sha256sum", "--strict", "-c", "SHA256SUMS"], cwd=top,

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from ansible_collections.sandbox.attest.plugins.module_utils import _seccomp
+from ansible_collections.sandbox.attest.plugins.module_utils import _json, _seccomp
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._inspect import (
     SANDBOX_TMP as TMP,
 )
@@ -77,7 +77,7 @@ def test_seccomp_compared_semantically_not_textually(model, write_bundle, verify
 
 
 def test_seccomp_of_the_other_shipped_profile_fails(model, write_bundle, verify) -> None:
-    other = _seccomp.canonical_json(_seccomp.seccomp_profile("default-deny"))
+    other = _json.canonical_text(_seccomp.seccomp_profile("default-deny"))
     model.inspect("root")["HostConfig"]["SecurityOpt"][1] = "seccomp=" + other
     verdict = verify(write_bundle(model))
     assert _failed(verdict, "seccomp_shipped")
