@@ -29,9 +29,16 @@ class CliResult:
     stderr: str
 
 
+# The one timestamp format of the collection (RFC 3339, UTC, whole seconds): runs, snapshots,
+# bundles, verdicts; the packet script's `date -u +%Y-%m-%dT%H:%M:%SZ` and the roles'
+# `now(utc=true, fmt=...)` write the same. Sub-second order, where it matters, is kept in ns
+# (a snapshot's started_ns/finished_ns, events' time_nano).
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
 def utc_now() -> str:
-    """The target's clock, as the snapshots and the runs record it."""
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """The clock of the host this runs on, in TIME_FORMAT."""
+    return datetime.datetime.now(datetime.timezone.utc).strftime(TIME_FORMAT)
 
 
 def run_cli(argv: list[str], timeout: float = DEFAULT_TIMEOUT_S, check: bool = True,

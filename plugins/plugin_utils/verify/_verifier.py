@@ -12,12 +12,12 @@ turns an unforeseen error into a FAIL of that finding.
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ansible_collections.sandbox.attest.plugins.module_utils import _profile
+from ansible_collections.sandbox.attest.plugins.module_utils._engine import utc_now
 from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._format import VERIFICATION_DIR
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._data import (
     SHIPPED_PROBE_PATH,
@@ -101,10 +101,6 @@ def _guard(name: str, run: Callable[[], Finding]) -> Finding:
         finding.add(Check("internal", FAIL, "%s could not be evaluated on this evidence: %s: %s"
                           % (name, type(exc).__name__, exc)))
         return finding
-
-
-def utc_now() -> str:
-    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def verify_bundle(bundle_dir: str, options: Options) -> Verdict:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 
-from ansible_collections.sandbox.attest.plugins.module_utils import _json
+from ansible_collections.sandbox.attest.plugins.module_utils import _engine, _json
 
 DOCUMENT = {"b": [1, {"z": None, "a": "é<>&"}], "a": True}
 
@@ -22,3 +24,15 @@ def test_pretty_is_sorted_indented_utf8_with_a_final_lf() -> None:
     assert "é".encode() in data
     assert json.loads(data) == DOCUMENT
     assert _json.pretty(json.loads(data)) == data
+
+
+def test_one_timestamp_format_everywhere() -> None:
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", _engine.utc_now())
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))))))
+    # Every place that writes a timestamp outside Python spells the same format.
+    for rel in ("roles/preflight/tasks/venue_gate.yml", "roles/evidence/tasks/observe.yml",
+                "plugins/plugin_utils/packet/template/attest.sh"):
+        with open(os.path.join(root, rel), encoding="utf-8") as handle:
+            text = handle.read()
+        assert _engine.TIME_FORMAT in text, rel
