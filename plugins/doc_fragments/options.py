@@ -26,7 +26,10 @@ options:
     RUN_ROOT = r"""
 options:
   run_root:
-    description: The parent of the run directories.
+    description:
+      - The parent of the run directories.
+      - An absolute, normalised path below C(/) (no C(.) or C(..) component, no C(//), no
+        trailing C(/)), each component of letters, digits, C(.), C(_) and C(-).
     type: path
     default: /var/lib/sandbox-attest
 """

@@ -10,6 +10,8 @@ document. Operators may tune the limits within LIMIT_BOUNDS; nothing else is a p
 
 from __future__ import annotations
 
+import re
+
 from ansible_collections.sandbox.attest.plugins.module_utils._bundle_format import (
     RUN_ID_PATTERN,
 )
@@ -24,6 +26,14 @@ CONTAINER_NAME_PREFIX = "sandbox-attest-"
 PROBE_IMAGE_REPOSITORY = "sandbox-attest/probe"
 
 DEFAULT_RUN_ROOT = "/var/lib/sandbox-attest"
+# The one rule for a run root (check_run_root), whoever reads it: settings_check, the packet,
+# engine_facts and the run directory. The strictest rule any of them needs: the packet's sh holds
+# the root in single quotes and the verifier finds it again in the argv, so it must be one
+# spelling of one path, plain enough to quote and to compare.
+RUN_ROOT_COMPONENT = re.compile(r"^[A-Za-z0-9._-]+$")
+RUN_ROOT_RULE = ("a run root is an absolute, normalised path below / (no '.' or '..' component, "
+                 "no '//', no trailing '/'), each component of letters, digits, '.', '_' "
+                 "and '-'")
 
 # uid 65532 is the workload identity; uid 0 runs the same probe set because most weakenings
 # are invisible to a non-root user (platform-facts: "What single weakenings flip").
@@ -73,6 +83,39 @@ def check_run_id(run_id: str) -> str:
         raise ProfileError(
             "run_id %r does not match %s" % (run_id, RUN_ID_PATTERN.pattern))
     return run_id
+
+
+def run_root_problem(run_root: object) -> str | None:
+    """What is wrong with run_root as a run root, in words, or None when it is one."""
+    if not isinstance(run_root, str):
+        return "is not a string"
+    if not run_root:
+        return "is empty"
+    if not run_root.startswith("/"):
+        return "is relative"
+    if run_root.strip("/") == "":
+        return "is / itself"
+    if run_root.endswith("/"):
+        return "ends with '/'"
+    components = run_root[1:].split("/")
+    if "" in components:
+        return "has an empty component ('//')"
+    for component in components:
+        if component in (".", ".."):
+            return "has a %r component" % component
+        if not RUN_ROOT_COMPONENT.match(component):
+            return "has the component %r, of other characters than letters, digits, '.', " \
+                "'_' and '-'" % component
+    return None
+
+
+def check_run_root(run_root: object) -> str:
+    """run_root unchanged when it is a run root (RUN_ROOT_RULE), else ProfileError naming what
+    is wrong with it: never a silent normalisation, so every caller sees the same string."""
+    problem = run_root_problem(run_root)
+    if problem is not None:
+        raise ProfileError("run root %r %s (%s)" % (run_root, problem, RUN_ROOT_RULE))
+    return str(run_root)
 
 
 def resolve_limits(overrides: dict | None = None) -> dict[str, int]:

@@ -12,12 +12,14 @@ from __future__ import annotations
 import os
 import shutil
 
+from ansible_collections.sandbox.attest.plugins.module_utils import _profile
 from ansible_collections.sandbox.attest.plugins.module_utils._facts import (
     FactsError,
     mapped_owner,
 )
 from ansible_collections.sandbox.attest.plugins.module_utils._profile import (
     IDENTITIES,
+    ProfileError,
     check_run_id,
 )
 
@@ -27,9 +29,11 @@ class RunDirError(RuntimeError):
 
 
 def check_run_root(run_root: str) -> str:
-    if not os.path.isabs(run_root) or os.path.normpath(run_root) in ("/", "//"):
-        raise RunDirError("run_root must be an absolute path below /, got %r" % run_root)
-    return os.path.normpath(run_root)
+    """_profile.check_run_root (the one run-root rule), raising RunDirError."""
+    try:
+        return _profile.check_run_root(run_root)
+    except ProfileError as exc:
+        raise RunDirError(str(exc)) from exc
 
 
 def _mkdir(path: str, mode: int, uid: int, gid: int) -> None:

@@ -71,8 +71,6 @@ checks_failed:
   elements: str
 """
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.sandbox.attest.plugins.module_utils._engine import (
@@ -92,6 +90,10 @@ from ansible_collections.sandbox.attest.plugins.module_utils._options import (
     RUN_ROOT,
     argument_spec,
 )
+from ansible_collections.sandbox.attest.plugins.module_utils._profile import (
+    ProfileError,
+    check_run_root,
+)
 
 
 def main() -> None:
@@ -105,9 +107,10 @@ def main() -> None:
         supports_check_mode=True,
     )
     params = module.params
-    if not os.path.isabs(params["run_root"]) or params["run_root"].rstrip("/") == "":
-        module.fail_json(msg="run_root must be an absolute path below /, got %r"
-                         % params["run_root"])
+    try:
+        check_run_root(params["run_root"])
+    except ProfileError as exc:
+        module.fail_json(msg=str(exc))
     try:
         api_version = engine_answers(params["engine_cli"])
         info = run_cli([params["engine_cli"], "info", "--format", FACTS_TEMPLATE]).stdout

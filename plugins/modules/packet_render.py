@@ -48,7 +48,10 @@ options:
     type: dict
     default: {}
   run_root:
-    description: The parent of the run directories on the venue (root-owned, 0700).
+    description:
+      - The parent of the run directories on the venue (root-owned, 0700).
+      - An absolute, normalised path below C(/) (no C(.) or C(..) component, no C(//), no
+        trailing C(/)), each component of letters, digits, C(.), C(_) and C(-).
     type: str
     default: /var/lib/sandbox-attest
   probe_path:

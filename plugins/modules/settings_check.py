@@ -32,7 +32,10 @@ options:
       C(timeout_s)).
     type: raw
   run_root:
-    description: The parent of the run directories on the target.
+    description:
+      - The parent of the run directories on the target.
+      - An absolute, normalised path below C(/) (no C(.) or C(..) component, no C(//), no
+        trailing C(/)), each component of letters, digits, C(.), C(_) and C(-).
     type: raw
   evidence_root:
     description: Where bundles land on the controller.

@@ -20,6 +20,7 @@ from ansible_collections.sandbox.attest.plugins.module_utils._profile import (
     RUNTIMES,
     SECCOMP_PROFILES,
     ProfileError,
+    check_run_root,
     resolve_limits,
 )
 
@@ -88,14 +89,15 @@ def check_settings(given: dict, variable_names: list[str]) -> Settings:
         except ProfileError as exc:
             problems.append(str(exc))
     run_root = given.get("run_root") or DEFAULT_RUN_ROOT
-    if not isinstance(run_root, str) or not os.path.isabs(run_root) or \
-            os.path.normpath(run_root) == "/":
-        problems.append("run root %r must be an absolute path below /" % (run_root,))
+    try:
+        run_root = check_run_root(run_root)
+    except ProfileError as exc:
+        problems.append(str(exc))
     evidence_root = given.get("evidence_root")
     problems += _evidence_root_problems(evidence_root)
     if problems:
         raise SettingsError("; ".join(problems))
-    return Settings(seccomp, runtime, limits, os.path.normpath(run_root),
+    return Settings(seccomp, runtime, limits, run_root,
                     os.path.normpath(str(evidence_root)))
 
 
