@@ -13,6 +13,7 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.sandbox.attest.plugins.plugin_utils._settings import (
     SettingsError,
     check_settings,
+    name_problems,
 )
 
 ARGUMENT_SPEC = dict(
@@ -21,6 +22,7 @@ ARGUMENT_SPEC = dict(
     limits=dict(type="raw"),
     run_root=dict(type="raw"),
     evidence_root=dict(type="raw"),
+    names_only=dict(type="bool", default=False),
 )
 
 
@@ -31,8 +33,16 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        names = list(task_vars or {})
+        if args["names_only"]:
+            problems = name_problems(names)
+            if problems:
+                raise AnsibleActionFail("refused before anything was created: %s"
+                                        % "; ".join(problems))
+            result.update(changed=False, settings={})
+            return result
         try:
-            settings = check_settings(args, list(task_vars or {}))
+            settings = check_settings(args, names)
         except SettingsError as exc:
             raise AnsibleActionFail("refused before anything was created: %s" % exc) from exc
         result.update(changed=False, settings=dataclasses.asdict(settings))

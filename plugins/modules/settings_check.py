@@ -17,6 +17,9 @@ description:
     evidence root - and refuses every variable named C(sandbox_attest_*) that is not a setting,
     since Ansible would otherwise ignore an attempt to loosen the profile
     (C(sandbox_attest_network=host)) in silence. Every problem is named in one message.
+  - Refuses, too, a user-facing name of before the one C(sandbox_attest_) prefix (C(bundle),
+    C(venue), C(verification_dest), C(attest_require_ready), C(packet_dest)), naming the one
+    that replaced it. Every playbook of the collection runs this check first.
   - Returns the normalised settings. Opens no connection and changes nothing.
 author:
   - sandbox.attest contributors (@sandbox-attest)
@@ -40,6 +43,11 @@ options:
   evidence_root:
     description: Where bundles land on the controller.
     type: raw
+  names_only:
+    description: Check only the variable names (old names, unknown C(sandbox_attest_*) names),
+      for the playbooks that read no other setting; RV(settings) is then empty.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - sandbox.attest.attributes
   - sandbox.attest.attributes.actiongroup_controller
@@ -52,12 +60,16 @@ EXAMPLES = r"""
     limits: "{{ sandbox_attest_limits | default({}) }}"
     evidence_root: "{{ playbook_dir }}/../evidence"
   register: settings
+
+- name: Refuse old and unknown variable names (a playbook that reads no other setting)
+  sandbox.attest.settings_check:
+    names_only: true
 """
 
 RETURN = r"""
 settings:
   description: The normalised settings, C(seccomp_profile), C(runtime), C(limits) (every limit,
-    defaults filled in), C(run_root) and C(evidence_root).
+    defaults filled in), C(run_root) and C(evidence_root); empty with O(names_only).
   returned: success
   type: dict
 """

@@ -7,6 +7,8 @@ Only the seccomp profile (among the shipped ones), the runtime, the limits (with
 profile's bounds) and the paths may be set. Ansible ignores variables nobody reads, so an
 attempt to loosen the profile through a made-up variable (`sandbox_attest_network=host`) would
 pass silently: every `sandbox_attest_*` name that is not a setting is refused instead.
+Every user-facing variable carries that prefix; a name used before it did (RENAMED, the one
+table of them, checked by every playbook) is refused with the name that replaced it.
 """
 
 from __future__ import annotations
@@ -34,6 +36,19 @@ SETTINGS = {
     "sandbox_attest_venue_fingerprint": "the pinned venue fingerprint (inventory)",
     "sandbox_attest_remove_image": "cleanup.yml: remove the cached probe image",
     "sandbox_attest_cleanup_run_ids": "cleanup.yml: the runs to remove",
+    "sandbox_attest_verification_dest": "attest.yml, verify.yml: where the verification goes",
+    "sandbox_attest_require_ready": "attest.yml, verify.yml: fail unless READY",
+    "sandbox_attest_bundle": "verify.yml: the bundle to verify (an absolute path)",
+    "sandbox_attest_venue": "packet.yml: the venue the packet is for",
+    "sandbox_attest_packet_dest": "packet.yml: where the packet is written",
+}
+# The user-facing names of before the one prefix, and the names that replaced them.
+RENAMED = {
+    "bundle": "sandbox_attest_bundle",
+    "venue": "sandbox_attest_venue",
+    "verification_dest": "sandbox_attest_verification_dest",
+    "attest_require_ready": "sandbox_attest_require_ready",
+    "packet_dest": "sandbox_attest_packet_dest",
 }
 FIXED = ("network", "cap", "privileged", "mount", "volume", "device", "pid", "ipc", "uts",
          "userns", "namespace", "security_opt", "seccomp_unconfined", "readonly", "read_only",
@@ -57,6 +72,14 @@ def unknown_names(names: list[str]) -> list[str]:
     return sorted(n for n in names if n.startswith(PREFIX) and n not in SETTINGS)
 
 
+def name_problems(names: list[str]) -> list[str]:
+    """An old name given (naming the one that replaced it), or a `sandbox_attest_*` name that
+    is not a setting: the check every playbook makes, whatever settings it reads."""
+    renamed = ["`%s` is now `%s`" % (old, RENAMED[old])
+               for old in sorted(set(names) & set(RENAMED))]
+    return renamed + [_explain(name) for name in unknown_names(names)]
+
+
 def _explain(name: str) -> str:
     rest = name[len(PREFIX):]
     if any(word in rest for word in FIXED):
@@ -68,7 +91,7 @@ def _explain(name: str) -> str:
 
 def check_settings(given: dict, variable_names: list[str]) -> Settings:
     """Raise SettingsError naming every problem; return the normalised settings."""
-    problems = [_explain(name) for name in unknown_names(variable_names)]
+    problems = name_problems(variable_names)
     seccomp = given.get("seccomp_profile") or DEFAULT_SECCOMP_PROFILE
     if seccomp not in SECCOMP_PROFILES:
         problems.append("seccomp profile %r is not shipped (choose %s)" % (

@@ -44,8 +44,10 @@ CHURN_RETRIES = 3
 
 def render(tmp_path, *extra: str, check: bool = False) -> tuple[subprocess.CompletedProcess, str]:
     dest = tmp_path / "packets"
-    result = run_playbook("packet.yml", "inventories/local", str(tmp_path), "-e", "venue=local",
-                          "-e", "packet_dest=%s" % dest, *extra, *(["--check"] if check else []))
+    result = run_playbook("packet.yml", "inventories/local", str(tmp_path),
+                          "-e", "sandbox_attest_venue=local",
+                          "-e", "sandbox_attest_packet_dest=%s" % dest, *extra,
+                          *(["--check"] if check else []))
     assert result.returncode == 0, result.stdout[-4000:]
     found = [p for p in (os.listdir(dest) if dest.is_dir() else []) if not p.endswith(".tar.gz")]
     return result, str(dest / found[0]) if found else ""
@@ -60,8 +62,9 @@ def run_script(packet: str, out: str, *, env: dict[str, str] | None = None,
 
 def verify(tmp_path, bundle: str, inventory: str = "inventories/local") -> dict:
     dest = tempfile.mkdtemp(prefix="verification-", dir=str(tmp_path))
-    result = run_playbook("verify.yml", inventory, str(tmp_path), "-e", "bundle=%s" % bundle,
-                          "-e", "verification_dest=%s" % dest)
+    result = run_playbook("verify.yml", inventory, str(tmp_path),
+                          "-e", "sandbox_attest_bundle=%s" % bundle,
+                          "-e", "sandbox_attest_verification_dest=%s" % dest)
     assert result.returncode == 0, result.stdout[-4000:]
     with open(os.path.join(dest, "verdict.json"), encoding="utf-8") as handle:
         verdict = json.load(handle)

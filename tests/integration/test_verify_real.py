@@ -34,8 +34,10 @@ def test_rehearsal_is_partial_for_the_single_reason_rehearsal_venue(tmp_path) ->
     approved.write_text("[approved_venues]\n%s sandbox_attest_venue_fingerprint=%s\n"
                         % (LOCAL, machine_fingerprint()))
     dest = tmp_path / "verification-approved"
-    check = run_playbook("verify.yml", str(approved), str(tmp_path), "-e", "bundle=%s" % bundle,
-                         "-e", "verification_dest=%s" % dest, "-e", "attest_require_ready=true")
+    check = run_playbook("verify.yml", str(approved), str(tmp_path),
+                         "-e", "sandbox_attest_bundle=%s" % bundle,
+                         "-e", "sandbox_attest_verification_dest=%s" % dest,
+                         "-e", "sandbox_attest_require_ready=true")
     assert check.returncode == 0, check.stdout[-4000:]
     assert verdict(bundle, str(dest))["status"] == "SANDBOX_ATTESTED_READY"
     for name in ("verdict.json", "report.md", "statement.intoto.json", "vsa.intoto.json",
@@ -43,7 +45,8 @@ def test_rehearsal_is_partial_for_the_single_reason_rehearsal_venue(tmp_path) ->
         assert (dest / name).is_file()
     # The rehearsal inventory still says PARTIAL, and require_ready then fails the play.
     strict = run_playbook("verify.yml", "inventories/local", str(tmp_path),
-                          "-e", "bundle=%s" % bundle, "-e", "attest_require_ready=true")
+                          "-e", "sandbox_attest_bundle=%s" % bundle,
+                          "-e", "sandbox_attest_require_ready=true")
     assert strict.returncode != 0 and "not SANDBOX_ATTESTED_READY" in strict.stdout
 
 
@@ -54,7 +57,7 @@ def test_attesting_an_approved_pinned_engine_is_ready(tmp_path) -> None:
     evidence = tmp_path / "evidence"
     result = run_playbook("attest.yml", str(approved), str(tmp_path), "-e",
                           "sandbox_attest_evidence_root=%s" % evidence,
-                          "-e", "attest_require_ready=true")
+                          "-e", "sandbox_attest_require_ready=true")
     assert result.returncode == 0, result.stdout[-4000:]
     [bundle] = bundles_under(str(evidence))
     found = verdict(bundle)

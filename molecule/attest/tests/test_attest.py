@@ -38,7 +38,8 @@ def bundle(name) -> Path:
 
 def verify(bundle: Path, inventory: Path | str, dest: Path) -> dict:
     proc = run_playbook(PROJECT / "playbooks" / "verify.yml", "-e",
-                        json.dumps({"bundle": str(bundle), "verification_dest": str(dest)}),
+                        json.dumps({"sandbox_attest_bundle": str(bundle),
+                                    "sandbox_attest_verification_dest": str(dest)}),
                         inventory=inventory)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return json.loads((dest / "verdict.json").read_text())

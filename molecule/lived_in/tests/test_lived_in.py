@@ -105,8 +105,9 @@ def test_the_bundle_verified_ready_during_the_run(bundle, name):
 
 def test_the_verifier_says_ready_on_the_pinned_host(bundle, name, tmp_path):
     proc = run_playbook(PROJECT / "playbooks" / "verify.yml", "-e",
-                        json.dumps({"bundle": str(bundle),
-                                    "verification_dest": str(tmp_path / "verification")}))
+                        json.dumps({"sandbox_attest_bundle": str(bundle),
+                                    "sandbox_attest_verification_dest":
+                                        str(tmp_path / "verification")}))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     verdict = json.loads((tmp_path / "verification" / "verdict.json").read_text())
     assert verdict["status"] == READY, verdict["reasons"]

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
+import yaml
 
 from ansible_collections.sandbox.attest.plugins.plugin_utils._settings import (
+    RENAMED,
+    SETTINGS,
     SettingsError,
     check_settings,
+    name_problems,
 )
+
+ROOT = Path(__file__).resolve().parents[4]
+PLAYBOOKS = ("attest.yml", "verify.yml", "packet.yml", "cleanup.yml")
 
 
 def good(tmp_path, **changes) -> dict:
@@ -59,3 +69,59 @@ def test_every_problem_is_named_at_once(tmp_path) -> None:
                        ["sandbox_attest_network"])
     text = str(caught.value)
     assert "sandbox_attest_network" in text and "'x'" in text and "'y'" in text
+
+
+@pytest.mark.parametrize("old, new", sorted(RENAMED.items()))
+def test_an_old_name_is_refused_naming_the_new_one(tmp_path, old, new) -> None:
+    assert new in SETTINGS
+    with pytest.raises(SettingsError, match="`%s` is now `%s`" % (old, new)):
+        check_settings(good(tmp_path), [old, new])
+    assert name_problems([old, "unrelated"]) == ["`%s` is now `%s`" % (old, new)]
+    assert name_problems([new, "unrelated"]) == []
+
+
+def test_the_names_check_refuses_unknown_prefixed_names_too() -> None:
+    problems = name_problems(["bundle", "sandbox_attest_network", "sandbox_attest_bundle"])
+    assert problems[0] == "`bundle` is now `sandbox_attest_bundle`"
+    assert "cannot be loosened" in problems[1] and len(problems) == 2
+
+
+def _plays() -> list[tuple[str, dict]]:
+    return [(name, play) for name in PLAYBOOKS
+            for play in yaml.safe_load((ROOT / "playbooks" / name).read_text())]
+
+
+@pytest.mark.parametrize("name, play", _plays())
+def test_every_playbook_checks_the_names_first(name, play) -> None:
+    first = play["tasks"][0]
+    assert "sandbox.attest.settings_check" in first, name
+    assert first.get("become") is False, name
+
+
+def test_no_role_variable_or_playbook_reads_an_old_name() -> None:
+    """The check reads every variable's name: an old name left in a role's defaults (public to
+    the play) would refuse every run, and one read by a playbook would be a way around it."""
+    defaults = {name for path in ROOT.glob("roles/*/defaults/main.yml")
+                for name in yaml.safe_load(path.read_text()) or {}}
+    assert not defaults & set(RENAMED)
+    for name in PLAYBOOKS:
+        text = (ROOT / "playbooks" / name).read_text()
+        expressions = re.findall(r"{{.*?}}", text, re.S) + _conditions(yaml.safe_load(text))
+        used = {old for old in RENAMED for expression in expressions
+                if re.search(r"(?<![\w.'\"])%s(?![\w'\"])" % old, expression)}
+        assert not used, (name, used)
+
+
+def _conditions(node: object) -> list[str]:
+    """Every `when` and `that` of a parsed playbook (bare Jinja expressions)."""
+    found: list[str] = []
+    if isinstance(node, list):
+        for item in node:
+            found += _conditions(item)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("when", "that"):
+                found += [str(v) for v in (value if isinstance(value, list) else [value])]
+            else:
+                found += _conditions(value)
+    return found
