@@ -83,6 +83,11 @@ packet_sha256:
   description: The packet's digest, the sha256 of its C(SHA256SUMS); the bundle records it.
   returned: success
   type: str
+packet_format:
+  description: The packet format version of this collection's renderer; the packet and its
+    bundle record it, and a verifier re-renders only packets of its own format.
+  returned: success
+  type: int
 name:
   description: The packet directory's name.
   returned: success

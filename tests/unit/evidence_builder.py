@@ -146,6 +146,12 @@ def make_model(probe_path: str, image_id: str, probe_sha: str, *, run_id: str = 
         "inventory_hostname": host, "runtime": "docker", "seccomp_profile": seccomp_name,
         "image_id": image_id, "probe_sha256": probe_sha, "identities": ["workload", "root"],
         "started_at": "2026-11-28T22:31:31Z", "finished_at": "2026-11-28T22:31:36Z"}
+    if path == "packet":
+        # What the packet's script writes: the format of the packet this collection renders.
+        from ansible_collections.sandbox.attest.plugins.plugin_utils.packet._render import (
+            PACKET_FORMAT,
+        )
+        docs["run.json"]["producer"]["packet_format"] = PACKET_FORMAT
     docs["venue.json"] = {"format": 1, "fingerprint": FINGERPRINT, "engine_id": ENGINE_ID,
                           "method": "sha256(machine-id LF engine-id LF)"}
     docs["engine/facts.json"] = {

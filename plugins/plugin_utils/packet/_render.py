@@ -43,6 +43,14 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils._probe_image import
 )
 from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle import _format as bundle
 
+# The packet format version. Every change of the rendered packet's bytes - its script, its README,
+# its profile, seccomp or image files, for the same settings and probe - moves it by one, in the
+# same commit: the golden packet digests (tests/unit/test_golden.py) catch the change, and the
+# verifier re-renders only packets of its own format (docs/evidence-bundle.md, run.json). The
+# script records it in the bundle's run.json (producer.packet_format); packets rendered before
+# it existed record none and are format 0.
+PACKET_FORMAT = 1
+
 SCRIPT_NAME = "attest.sh"
 README_NAME = "README.md"
 IMAGE_NAME = "probe-image.tar"
@@ -187,6 +195,7 @@ def render_script(settings: PacketSettings, image: ProbeImage) -> tuple[str, dic
             for identity in _profile.IDENTITIES}
     values = {
         "VERSION": settings.collection_version,
+        "PACKET_FORMAT": str(PACKET_FORMAT),
         "HOST": settings.host,
         "RUN_ROOT": settings.run_root,
         "SECCOMP": settings.seccomp_profile,
@@ -260,6 +269,7 @@ def render_readme(settings: PacketSettings, image: ProbeImage) -> str:
     return fill(read_template(README_NAME), {
         "HOST": settings.host,
         "VERSION": settings.collection_version,
+        "PACKET_FORMAT": str(PACKET_FORMAT),
         "RUN_ROOT": settings.run_root,
         "IMAGE_ID": image.image_id,
         "PROBE_SHA256": image.probe_sha256,
@@ -378,6 +388,7 @@ def summary(packet: Packet) -> dict:
     """What the playbook shows and returns: digests, and the argv as the script writes it."""
     return {
         "packet_sha256": packet.packet_sha256,
+        "packet_format": PACKET_FORMAT,
         "name": packet.name,
         "host": packet.settings.host,
         "seccomp_profile": packet.settings.seccomp_profile,

@@ -1,5 +1,6 @@
 #!/bin/sh
 # sandbox.attest operator packet (collection @@VERSION@@) for venue "@@HOST@@".
+# Packet format @@PACKET_FORMAT@@: a sandbox.attest release of that format verifies its bundle.
 #
 # Attests the deny-by-default sandbox on THIS host and writes an evidence bundle for a reviewer,
 # who verifies it with `ansible-playbook playbooks/verify.yml -e bundle=PATH`. Rendered by
@@ -23,6 +24,7 @@ export LC_ALL
 
 PACKET_HOST='@@HOST@@'
 COLLECTION_VERSION='@@VERSION@@'
+PACKET_FORMAT=@@PACKET_FORMAT@@
 RUN_ROOT='@@RUN_ROOT@@'
 SECCOMP_PROFILE='@@SECCOMP@@'
 IMAGE_ID='@@IMAGE_ID@@'
@@ -630,8 +632,8 @@ write_run_json() {
     {
         printf '{"format": @@BUNDLE_FORMAT@@, "run_id": "%s",' "$RUN_ID"
         printf ' "producer": {"path": "packet", "collection": "sandbox.attest",'
-        printf ' "collection_version": "%s", "packet_sha256": "%s"},' \
-            "$COLLECTION_VERSION" "$PACKET_SHA256"
+        printf ' "collection_version": "%s", "packet_format": %s, "packet_sha256": "%s"},' \
+            "$COLLECTION_VERSION" "$PACKET_FORMAT" "$PACKET_SHA256"
         printf ' "inventory_hostname": "%s", "runtime": "docker",' "$PACKET_HOST"
         printf ' "seccomp_profile": "%s", "image_id": "%s", "probe_sha256": "%s",' \
             "$SECCOMP_PROFILE" "$IMAGE_ID" "$PROBE_SHA256"

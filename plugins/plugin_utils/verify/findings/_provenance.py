@@ -27,6 +27,7 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model impor
     FAIL,
     INFO,
     MISSING,
+    PARTIAL,
     PASS,
     Check,
     Finding,
@@ -196,18 +197,23 @@ def _run_root(evidence: Evidence, identities: list[str]) -> tuple[str | None, st
     return roots.pop(), None
 
 
-def _verifier_version() -> str:
-    # Imported here: _data reads the collection's files, which tests may replace.
-    from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._data import (
-        collection_version,
-    )
-    return collection_version()
+def _packet_module() -> tuple[Any, str | None]:
+    """The packet renderer (imported here: it builds the probe image), or why it cannot be."""
+    try:
+        return importlib.import_module(PACKET_MODULE), None
+    except ImportError as exc:
+        return None, "cannot import the packet renderer: %s" % exc
 
 
 def _rendered_packet(evidence: Evidence, identities: list[str], shipped: Shipped | None,
-                     shipped_problem: str | None) -> tuple[str | None, str, str | None]:
+                     shipped_problem: str | None, packet: Any) -> tuple[str | None, str,
+                                                                        str | None]:
     """(the digest this collection renders for the bundle's settings or None, the settings
-    in words, why it cannot be rendered: a reason for INFO, or "FAIL:" and a reason)."""
+    in words, why it cannot be rendered: a reason for INFO, or "FAIL:" and a reason).
+
+    The bundle's collection version is one of the settings: the packet format (the same here)
+    pins every other byte of the packet, so a packet of another release of this format is
+    re-rendered too."""
     run = evidence.doc("run.json")
     producer = as_dict(dig(run, "producer"))
     version = producer.get("collection_version")
@@ -217,10 +223,6 @@ def _rendered_packet(evidence: Evidence, identities: list[str], shipped: Shipped
     words = "venue %s, seccomp %s, limits %s, run root %s, collection %s" % (
         short(host, 60), short(seccomp, 40), short(limits, 160), short(run_root, 80),
         short(version, 20))
-    mine = _verifier_version()
-    if version != mine:
-        return None, words, "rendered by collection %s; this verifier (%s) re-renders only " \
-            "its own packets" % (short(version, 20), mine)
     if shipped is None:
         return None, words, shipped_problem or "the shipped probe is unknown"
     if run_root is None:
@@ -228,7 +230,6 @@ def _rendered_packet(evidence: Evidence, identities: list[str], shipped: Shipped
     if not isinstance(limits, dict):
         return None, words, "profile/profile.json has no limits"
     try:
-        packet = importlib.import_module(PACKET_MODULE)
         with open(shipped.source, "rb") as handle:
             probe = handle.read()
         settings = packet.PacketSettings(
@@ -237,13 +238,32 @@ def _rendered_packet(evidence: Evidence, identities: list[str], shipped: Shipped
                     if key in _profile.LIMIT_BOUNDS},
             run_root=run_root)
         return packet.packet_sha256(probe, settings), words, None
-    except ImportError as exc:
-        return None, words, "cannot import the packet renderer: %s" % exc
     except OSError as exc:
         return None, words, "cannot read the shipped probe %s: %s" % (shipped.source, exc)
     except ValueError as exc:
         # PacketError: no packet of this collection has these settings.
         return None, words, "FAIL:%s" % exc
+
+
+def packet_format_check(producer: dict, mine: int) -> Check:
+    """The bundle's packet format against the one this verifier renders: another one (or none
+    recorded: format 0, before formats were recorded) is never READY, and the reason names the
+    release to verify it with; the evidence may be honest, so PARTIAL, not FAILED."""
+    ref = (PRODUCER_REF + "/packet_format",)
+    recorded = producer.get("packet_format", 0)
+    given = "packet_format" in producer
+    if given and (isinstance(recorded, bool) or not isinstance(recorded, int) or recorded < 1):
+        return Check("packet_format", FAIL, "run.json names no packet format (packet_format "
+                     "%s)" % short(recorded, 40), expected="an integer from 1",
+                     observed=short(recorded), refs=ref)
+    if recorded != mine:
+        none = "" if given else " (none recorded: rendered before packet formats were recorded)"
+        return Check("packet_format", PARTIAL, "packet format %d%s: verify it with a "
+                     "sandbox.attest release whose packet format is %d (this verifier "
+                     "renders packet format %d)" % (recorded, none, recorded, mine),
+                     expected=str(mine), observed=str(recorded), refs=ref)
+    return Check("packet_format", PASS, "packet format %d, the one this verifier renders"
+                 % mine, expected=str(mine), observed=str(recorded), refs=ref)
 
 
 def producer_checks(evidence: Evidence, identities: list[str], shipped: Shipped | None,
@@ -253,10 +273,11 @@ def producer_checks(evidence: Evidence, identities: list[str], shipped: Shipped 
 
     A packet bundle must carry its packet's digest (sha256 of the packet's SHA256SUMS). The
     rendering is deterministic, so the packet this collection renders for the settings the
-    bundle records (venue, seccomp profile, limits, run root) is re-rendered and its digest
-    compared: a different digest means an edited packet (or another renderer). When the
-    packet cannot be re-rendered here (another collection version) that is said, not failed:
-    the argv and inspect checks still hold every run to the profile.
+    bundle records (venue, seccomp profile, limits, run root, collection version) and compares
+    digests: a different digest means an edited packet (or another renderer). A packet of
+    another packet format (packet_format_check) is not re-rendered and never READY. When the
+    packet cannot be re-rendered here for another reason (the shipped probe unknown) that is
+    said, not failed: the argv and inspect checks still hold every run to the profile.
     """
     producer = dig(evidence.doc("run.json"), "producer")
     path = dig(producer, "path")
@@ -265,6 +286,10 @@ def producer_checks(evidence: Evidence, identities: list[str], shipped: Shipped 
         if digest is not None:
             return [Check("producer", FAIL, "an automated bundle names a packet digest (%s)"
                           % short(digest, 80), refs=(PRODUCER_REF,))]
+        if as_dict(producer).get("packet_format") is not None:
+            return [Check("producer", FAIL, "an automated bundle names a packet format (%s)"
+                          % short(as_dict(producer).get("packet_format"), 40),
+                          refs=(PRODUCER_REF,))]
         return []
     if path != "packet":
         return [Check("producer", FAIL, "run.json names no known producer path (%s)"
@@ -276,8 +301,18 @@ def producer_checks(evidence: Evidence, identities: list[str], shipped: Shipped 
                       refs=(PRODUCER_REF + "/packet_sha256",))]
     checks = [Check("packet_digest", PASS, "produced by the operator packet %s" % digest,
                     observed=digest, refs=(PRODUCER_REF + "/packet_sha256",))]
-    rendered, words, problem = _rendered_packet(evidence, identities, shipped, shipped_problem)
     refs = (PRODUCER_REF + "/packet_sha256", "run.json", "profile/profile.json")
+    packet, import_problem = _packet_module()
+    if packet is None:
+        checks.append(Check("packet_rendered", INFO, "packet %s not re-rendered: %s"
+                            % (digest[:16], import_problem), observed=digest, refs=refs))
+        return checks
+    format_check = packet_format_check(as_dict(producer), packet.PACKET_FORMAT)
+    checks.append(format_check)
+    if format_check.outcome != PASS:
+        return checks
+    rendered, words, problem = _rendered_packet(evidence, identities, shipped, shipped_problem,
+                                                packet)
     if problem and problem.startswith("FAIL:"):
         checks.append(Check("packet_rendered", FAIL, "no packet this collection renders has "
                             "the bundle's settings (%s): %s" % (words, problem[5:]),

@@ -363,3 +363,22 @@ def test_the_caps_and_bounds_are_the_module_utils_ones(tmp_path) -> None:
     readme = packet.files[_render.README_NAME].decode()
     assert "`%s` only when it is a regular file of at most %d bytes" % (
         bundle.FETCHED, _bundle_format.FETCH_MAX_BYTES) in readme
+
+
+def test_the_packet_records_its_format_in_script_readme_and_bundle(tmp_path) -> None:
+    packet = _render.render_packet(PROBE, settings())
+    script = packet.files[_render.SCRIPT_NAME].decode()
+    assert "\nPACKET_FORMAT=%d\n" % _render.PACKET_FORMAT in script
+    assert "# Packet format %d:" % _render.PACKET_FORMAT in script
+    assert "(packet format\n%d)" % _render.PACKET_FORMAT in packet.files[
+        _render.README_NAME].decode()
+    assert _render.summary(packet)["packet_format"] == _render.PACKET_FORMAT
+    stage = tmp_path / "stage"
+    stage.mkdir()
+    sourced(packet, tmp_path, 'STAGE="$1"; RUN_ID=%s; PACKET_SHA256=%s; STARTED_AT=t0; '
+            'FINISHED_AT=t1; write_run_json' % (RUN_ID, "f" * 64), str(stage))
+    run = json.loads((stage / "run.json").read_bytes())
+    assert run["producer"] == {"path": "packet", "collection": "sandbox.attest",
+                               "collection_version": "0.1.0",
+                               "packet_format": _render.PACKET_FORMAT,
+                               "packet_sha256": "f" * 64}

@@ -10,8 +10,10 @@ import evidence_builder as eb
 import pytest
 
 from ansible_collections.sandbox.attest.plugins.module_utils import _profile
+from ansible_collections.sandbox.attest.plugins.plugin_utils.packet._render import PACKET_FORMAT
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model import (
     STATUS_FAILED,
+    STATUS_PARTIAL,
     STATUS_READY,
 )
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._profile import (
@@ -107,15 +109,76 @@ def test_a_packet_claiming_settings_no_packet_has_is_failed(packet_model, write_
     assert check.outcome == "fail" and "no packet this collection renders" in check.message
 
 
-def test_a_packet_of_another_collection_version_is_said_not_rerendered(packet_model,
-                                                                       write_bundle,
-                                                                       verify) -> None:
+def test_a_packet_of_another_release_of_this_format_is_re_rendered_with_its_version(
+        probe_path, packet_model, write_bundle, verify) -> None:
+    # The packet format pins every other byte: the release's version is one more setting.
     packet_model.docs["run.json"]["producer"]["collection_version"] = "0.0.9"
+    packet_model.docs["run.json"]["producer"]["packet_sha256"] = eb.packet_digest(
+        probe_path, version="0.0.9")
     verdict = verify(write_bundle(packet_model))
+    assert verdict.status == STATUS_READY, verdict.reasons
     [check] = checks(verdict, "provenance", "packet_rendered")
-    assert check.outcome == "info" and "re-renders only its own packets" in check.message
-    # The argv and inspect checks still hold every run to the profile.
-    assert verdict.status == STATUS_READY
+    assert check.outcome == "pass" and "collection 0.0.9" in check.message
+    # The digest of the 0.1.0 packet under the name of 0.0.9: not the packet it claims.
+    packet_model.docs["run.json"]["producer"]["packet_sha256"] = eb.packet_digest(probe_path)
+    verdict = verify(write_bundle(packet_model))
+    assert verdict.status == STATUS_FAILED
+    [check] = checks(verdict, "provenance", "packet_rendered")
+    assert check.outcome == "fail" and "the packet was edited" in check.message
+
+
+@pytest.mark.parametrize("recorded", [PACKET_FORMAT + 1, None])
+@pytest.mark.parametrize("edited", [False, True])
+def test_a_packet_of_another_format_is_partial_and_names_the_release_to_verify_it_with(
+        packet_model, write_bundle, verify, recorded, edited) -> None:
+    producer = packet_model.docs["run.json"]["producer"]
+    if recorded is None:  # a packet rendered before packet formats were recorded: format 0
+        del producer["packet_format"]
+    else:
+        producer["packet_format"] = recorded
+    if edited:  # this verifier cannot tell an edited packet of another format from an honest one
+        producer["packet_sha256"] = eb.sha256(b"packet of another format")
+    verdict = verify(write_bundle(packet_model))
+    assert verdict.status == STATUS_PARTIAL
+    [check] = checks(verdict, "provenance", "packet_format")
+    number = 0 if recorded is None else recorded
+    assert check.outcome == "partial"
+    assert check.message.startswith("packet format %d" % number)
+    assert "verify it with a sandbox.attest release whose packet format is %d" % number \
+        in check.message
+    assert "this verifier renders packet format %d" % PACKET_FORMAT in check.message
+    assert check.message in verdict.reasons
+    assert not checks(verdict, "provenance", "packet_rendered")
+    assert "packet format %d" % number in render_report(verdict)
+
+
+def test_an_edited_packet_of_this_format_is_failed_and_its_format_passes(
+        packet_model, write_bundle, verify) -> None:
+    packet_model.docs["run.json"]["producer"]["packet_sha256"] = eb.sha256(b"edited packet")
+    verdict = verify(write_bundle(packet_model))
+    assert verdict.status == STATUS_FAILED
+    [check] = checks(verdict, "provenance", "packet_format")
+    assert check.outcome == "pass" and check.observed == str(PACKET_FORMAT)
+    assert checks(verdict, "provenance", "packet_rendered")[0].outcome == "fail"
+
+
+@pytest.mark.parametrize("recorded", ["1", True, 0, None, 1.5])
+def test_a_malformed_packet_format_is_failed(packet_model, write_bundle, verify,
+                                             recorded) -> None:
+    packet_model.docs["run.json"]["producer"]["packet_format"] = recorded
+    verdict = verify(write_bundle(packet_model))
+    assert verdict.status == STATUS_FAILED
+    [check] = checks(verdict, "provenance", "packet_format")
+    assert check.outcome == "fail" and "names no packet format" in check.message
+
+
+def test_an_automated_bundle_naming_a_packet_format_is_failed(model, write_bundle,
+                                                              verify) -> None:
+    model.docs["run.json"]["producer"]["packet_format"] = PACKET_FORMAT
+    verdict = verify(write_bundle(model))
+    assert verdict.status == STATUS_FAILED
+    [check] = checks(verdict, "provenance", "producer")
+    assert check.outcome == "fail" and "names a packet format" in check.message
 
 
 def test_an_automated_bundle_naming_a_packet_is_failed(model, write_bundle, verify) -> None:
