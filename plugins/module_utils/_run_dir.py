@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 
 from ansible_collections.sandbox.attest.plugins.module_utils import _profile
 from ansible_collections.sandbox.attest.plugins.module_utils._facts import (
@@ -54,28 +55,61 @@ def out_owner(identity: str, remap: dict | None) -> tuple[int, int]:
         raise RunDirError(str(exc)) from exc
 
 
+def _make_or_reuse(path: str, mode: int, uid: int, gid: int) -> bool:
+    """Make path, or reuse it when it is a real directory with this owner and mode; True when
+    it was made."""
+    try:
+        _mkdir(path, mode, uid, gid)
+        return True
+    except FileExistsError:
+        st = os.lstat(path)
+        if not stat.S_ISDIR(st.st_mode) or st.st_uid != uid or stat.S_IMODE(st.st_mode) != mode:
+            raise RunDirError("%s exists and is not this run's directory" % path) from None
+        return False
+
+
+def planned(run_root: str, run_id: str) -> str:
+    """The run directory's path, both parts checked; nothing is made."""
+    return os.path.join(check_run_root(run_root), check_run_id(run_id))
+
+
+def make(run_root: str, run_id: str) -> str:
+    """The one maker of a run directory on the automated path: run_root/run_id, root-owned
+    0700. A missing run root is made root-owned 0700 (its missing parents with the usual mode);
+    an existing one must be a real directory (not a link) owned by root, and is left as it is.
+    The run directory is reused only when it is a real root-owned 0700 directory (a run makes
+    it in several steps: the probe image's staging, then each identity). The operator packet's
+    script (plugins/plugin_utils/packet/template/attest.sh, prepare_run_dir) follows the same
+    rules in sh, and refuses any reuse of the run directory, since it makes it once."""
+    run_dir = planned(run_root, run_id)
+    root = os.path.dirname(run_dir)
+    if not os.path.lexists(root):
+        parent = os.path.dirname(root)
+        if not os.path.isdir(parent):
+            os.makedirs(parent)
+        _mkdir(root, 0o700, 0, 0)
+    st = os.lstat(root)
+    if not stat.S_ISDIR(st.st_mode):
+        raise RunDirError("the run root %s is not a directory (a link is not followed)" % root)
+    if st.st_uid != 0:
+        raise RunDirError("the run root %s is not owned by root" % root)
+    _make_or_reuse(run_dir, 0o700, 0, 0)
+    return run_dir
+
+
 def prepare(run_root: str, run_id: str, identity: str, files: dict[str, bytes],
             remap: dict | None = None) -> str:
-    """Create run_root/run_id (root 0700) and identity/in (0755) + identity/out (0700, owned by
+    """Make the run directory (make) and identity/in (0755) + identity/out (0700, owned by
     the identity as the engine maps it, see out_owner), plus the given files (root 0644);
     existing parts are reused only when they are real directories owned as expected."""
-    root = check_run_root(run_root)
-    run_dir = os.path.join(root, check_run_id(run_id))
     out_uid, out_gid = out_owner(identity, remap)
-    if not os.path.isdir(root):
-        os.makedirs(root, 0o700)
+    run_dir = make(run_root, run_id)
     for path, mode, uid, gid in (
-        (run_dir, 0o700, 0, 0),
         (os.path.join(run_dir, identity), 0o755, 0, 0),
         (os.path.join(run_dir, identity, "in"), 0o755, 0, 0),
         (os.path.join(run_dir, identity, "out"), 0o700, out_uid, out_gid),
     ):
-        try:
-            _mkdir(path, mode, uid, gid)
-        except FileExistsError:
-            st = os.lstat(path)
-            if not os.path.isdir(path) or os.path.islink(path) or st.st_uid != uid:
-                raise RunDirError("%s exists and is not this run's directory" % path) from None
+        _make_or_reuse(path, mode, uid, gid)
     for name, data in files.items():
         path = os.path.join(run_dir, name)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)

@@ -40,3 +40,29 @@ def test_out_follows_the_engine_remap(tmp_path, monkeypatch) -> None:
     with pytest.raises(_run_dir.RunDirError, match="falls outside"):
         _run_dir.prepare(run_root, "20261129T182400Z-0123abce", "workload", {}, remap=remap)
     assert _run_dir.remove(run_root, RUN_ID)
+
+
+def test_make_is_the_one_maker_root_0700_and_reuses_only_its_own(tmp_path) -> None:
+    run_root = str(tmp_path / "a" / "runs")
+    run_dir = _run_dir.make(run_root, RUN_ID)
+    for path in (run_root, run_dir):
+        st = os.lstat(path)
+        assert (st.st_uid, st.st_gid, st.st_mode & 0o777) == (0, 0, 0o700)
+    assert _run_dir.make(run_root, RUN_ID) == run_dir  # a later step of the same run
+    # prepare makes the same directory the probe image's staging made.
+    assert _run_dir.prepare(run_root, RUN_ID, "root", {}) == run_dir
+    os.chmod(run_dir, 0o500)
+    with pytest.raises(_run_dir.RunDirError, match="is not this run's directory"):
+        _run_dir.make(run_root, RUN_ID)
+
+
+def test_make_refuses_a_run_root_that_is_a_link_or_not_roots(tmp_path) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    (tmp_path / "link").symlink_to(real)
+    with pytest.raises(_run_dir.RunDirError, match="a link is not followed"):
+        _run_dir.make(str(tmp_path / "link"), RUN_ID)
+    os.chown(real, 65532, 65532)
+    with pytest.raises(_run_dir.RunDirError, match="not owned by root"):
+        _run_dir.make(str(real), RUN_ID)
+    assert os.listdir(real) == []
