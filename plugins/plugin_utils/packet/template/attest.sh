@@ -3,9 +3,9 @@
 # Packet format @@PACKET_FORMAT@@: a sandbox.attest release of that format verifies its bundle.
 #
 # Attests the deny-by-default sandbox on THIS host and writes an evidence bundle for a reviewer,
-# who verifies it with `ansible-playbook playbooks/verify.yml -e bundle=PATH`. Rendered by
-# playbooks/packet.yml; do not edit: the bundle records this packet's digest and the argv each
-# container ran, and the verifier recomputes both from the hardened profile.
+# who verifies it with `ansible-playbook playbooks/verify.yml -e sandbox_attest_bundle=PATH`.
+# Rendered by playbooks/packet.yml; do not edit: the bundle records this packet's digest and
+# the argv each container ran, and the verifier recomputes both from the hardened profile.
 #
 #   sh attest.sh --plan          show what would run; touches nothing
 #   sh attest.sh [OUTPUT_DIR]    run as root; the bundle lands in OUTPUT_DIR/@@HOST@@/<run id>/
@@ -598,7 +598,10 @@ out_owner() {
     OUT_OWNER=$((_oo_ruid + _oo_uid)):$((_oo_rgid + _oo_gid))
 }
 
-# Run as root, in a directory of its own: exactly what the automated path makes.
+# Run as root, in a directory of its own: exactly what the automated path makes, by the rules
+# of module_utils/_run_dir.py (the one maker there; this is its sh rendering, since the venue
+# has no Python): a root-owned run root that is no link, the run directory root 0700,
+# identity directories and in/ 0755, out/ 0700 owned by the identity's (mapped) ids.
 prepare_run_dir() {
     if [ -L "$RUN_ROOT" ]; then
         die "$RUN_ROOT is a link: refusing to follow it"
