@@ -6,10 +6,12 @@
 from __future__ import annotations
 
 from ansible.errors import AnsibleActionFail
-from ansible.plugins.action import ActionBase
 
 from ansible_collections.sandbox.attest.plugins.plugin_utils._collection import (
     collection_version,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils._controller_action import (
+    ControllerAction,
 )
 from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._layout import layout
 from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._write import (
@@ -30,13 +32,11 @@ ARGUMENT_SPEC = dict(
 )
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = False
+class ActionModule(ControllerAction):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
     def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        result, args = self.start(tmp, task_vars)
         producer = {"path": "automated", "collection": "sandbox.attest",
                     "collection_version": collection_version(), "packet_sha256": None}
         try:

@@ -15,12 +15,14 @@ import shutil
 import tempfile
 
 from ansible.errors import AnsibleActionFail
-from ansible.plugins.action import ActionBase
 
 from ansible_collections.sandbox.attest.plugins.module_utils import _profile
 from ansible_collections.sandbox.attest.plugins.plugin_utils._collection import (
     PROBE_PATH,
     collection_version,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils._controller_action import (
+    ControllerAction,
 )
 from ansible_collections.sandbox.attest.plugins.plugin_utils._files import same_bytes
 from ansible_collections.sandbox.attest.plugins.plugin_utils._probe_image import read_probe
@@ -90,15 +92,13 @@ def write_packet(dest: str, packet: Packet) -> dict:
     return {"changed": changed, "packet_dir": directory, "tarball": tarball_path}
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = False
+class ActionModule(ControllerAction):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
     _supports_check_mode = True
 
     def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
+        result, args = self.start(tmp, task_vars)
         del tmp
-        dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         dest = args["dest"]
         if not os.path.isabs(dest):
             raise AnsibleActionFail("dest must be an absolute path, got %r" % dest)

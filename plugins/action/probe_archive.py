@@ -8,8 +8,10 @@ from __future__ import annotations
 import os
 
 from ansible.errors import AnsibleActionFail
-from ansible.plugins.action import ActionBase
 
+from ansible_collections.sandbox.attest.plugins.plugin_utils._controller_action import (
+    ControllerAction,
+)
 from ansible_collections.sandbox.attest.plugins.plugin_utils._files import same_bytes
 from ansible_collections.sandbox.attest.plugins.plugin_utils._probe_image import (
     build_probe_image,
@@ -23,13 +25,11 @@ ARGUMENT_SPEC = dict(
 DEFAULT_PROBE = os.path.join(os.path.dirname(__file__), "..", "..", "files", "sandbox-probe")
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = False
+class ActionModule(ControllerAction):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
     def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        result, args = self.start(tmp, task_vars)
         probe_path = os.path.normpath(args["probe_path"] or DEFAULT_PROBE)
         try:
             image = build_probe_image(read_probe(probe_path))

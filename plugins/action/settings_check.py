@@ -8,8 +8,10 @@ from __future__ import annotations
 import dataclasses
 
 from ansible.errors import AnsibleActionFail
-from ansible.plugins.action import ActionBase
 
+from ansible_collections.sandbox.attest.plugins.plugin_utils._controller_action import (
+    ControllerAction,
+)
 from ansible_collections.sandbox.attest.plugins.plugin_utils._settings import (
     SettingsError,
     check_settings,
@@ -26,13 +28,11 @@ ARGUMENT_SPEC = dict(
 )
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = False
+class ActionModule(ControllerAction):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
     def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        result, args = self.start(tmp, task_vars)
         names = list(task_vars or {})
         if args["names_only"]:
             problems = name_problems(names)

@@ -14,8 +14,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ansible.plugins.action import ActionBase
-
+from ansible_collections.sandbox.attest.plugins.plugin_utils._controller_action import (
+    ControllerAction,
+)
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._argument_spec import (
     ARGUMENT_SPEC,
 )
@@ -39,15 +40,13 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.outputs._wri
 )
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    # Verification is controller-side and read-only: no connection to the inventory host.
-    _requires_connection = False
+class ActionModule(ControllerAction):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
+    # Verification is read-only: it runs under --check as it does without.
     _supports_check_mode = True
 
     def run(self, tmp: str | None = None, task_vars: dict[str, Any] | None = None) -> dict:
-        dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        result = super().run(tmp, task_vars)
+        result, args = self.start(tmp, task_vars)
         del tmp
         result["changed"] = False
 

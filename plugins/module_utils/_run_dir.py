@@ -37,6 +37,14 @@ def check_run_root(run_root: str) -> str:
         raise RunDirError(str(exc)) from exc
 
 
+def run_dir_of(run_root: str, run_id: str) -> str:
+    """<run_root>/<run_id>, both checked (the run-root rule, the run-id format)."""
+    try:
+        return os.path.join(_profile.check_run_root(run_root), _profile.check_run_id(run_id))
+    except ProfileError as exc:
+        raise RunDirError(str(exc)) from exc
+
+
 def _mkdir(path: str, mode: int, uid: int, gid: int) -> None:
     os.mkdir(path, mode)
     os.chown(path, uid, gid, follow_symlinks=False)

@@ -67,14 +67,10 @@ from ansible_collections.sandbox.attest.plugins.module_utils._options import (
     RUN_ROOT,
     argument_spec,
 )
-from ansible_collections.sandbox.attest.plugins.module_utils._profile import (
-    ProfileError,
-    check_run_id,
-)
 from ansible_collections.sandbox.attest.plugins.module_utils._run_dir import (
     RunDirError,
-    check_run_root,
     remove,
+    run_dir_of,
 )
 
 
@@ -85,8 +81,8 @@ def main() -> None:
     )
     p = module.params
     try:
-        run_id = check_run_id(p["run_id"])
-        run_dir = os.path.join(check_run_root(p["run_root"]), run_id)
+        run_dir = run_dir_of(p["run_root"], p["run_id"])
+        run_id = os.path.basename(run_dir)
         containers = run_containers(p["engine_cli"], run_id)
         commands = remove_commands(p["engine_cli"], containers)
         has_dir = os.path.lexists(run_dir)
@@ -95,7 +91,7 @@ def main() -> None:
             for argv in commands:
                 run_cli(argv)
             remove(p["run_root"], run_id)
-    except (EngineError, ProfileError, RunDirError, OSError) as exc:
+    except (EngineError, RunDirError, OSError) as exc:
         module.fail_json(msg="cleanup of run %s failed: %s" % (p["run_id"], exc))
     module.exit_json(changed=changed, containers=containers, commands=commands,
                      run_dir=run_dir if has_dir else None)

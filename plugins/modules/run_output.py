@@ -71,13 +71,9 @@ from ansible_collections.sandbox.attest.plugins.module_utils._options import (
     RUN_ROOT,
     argument_spec,
 )
-from ansible_collections.sandbox.attest.plugins.module_utils._profile import (
-    ProfileError,
-    check_run_id,
-)
 from ansible_collections.sandbox.attest.plugins.module_utils._run_dir import (
     RunDirError,
-    check_run_root,
+    run_dir_of,
 )
 from ansible_collections.sandbox.attest.plugins.module_utils._safe_read import (
     SafeReadError,
@@ -99,11 +95,10 @@ def main() -> None:
     if not 0 < p["max_bytes"] <= 16 * 1024 * 1024 or not 0 < p["max_entries"] <= 100000:
         module.fail_json(msg="max_bytes must be 1..16 MiB and max_entries 1..100000")
     try:
-        out_dir = os.path.join(check_run_root(p["run_root"]), check_run_id(p["run_id"]),
-                               p["identity"], "out")
+        out_dir = os.path.join(run_dir_of(p["run_root"], p["run_id"]), p["identity"], "out")
         copied, refused = read_expected(out_dir, tuple(p["expected"]), p["max_bytes"],
                                         p["max_entries"])
-    except (ProfileError, RunDirError, SafeReadError) as exc:
+    except (RunDirError, SafeReadError) as exc:
         module.fail_json(msg=str(exc))
     for item in copied:
         item["content_b64"] = base64.b64encode(item.pop("data")).decode("ascii")

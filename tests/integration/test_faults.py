@@ -15,20 +15,17 @@ import time
 
 import pytest
 from harness import (
-    ROOT,
     TEST_LABEL,
-    VENV_BIN,
     bundles_under,
     docker,
     engine_objects,
     exists,
     inspect,
-    playbook_env,
     run_containers,
     run_dirs,
     run_playbook,
 )
-from test_touch_nothing import hanging_probe
+from test_touch_nothing import hanging_probe, start_hanging_attestation
 
 from ansible_collections.sandbox.attest.plugins.plugin_utils._collection import PROBE_PATH
 from ansible_collections.sandbox.attest.plugins.plugin_utils._probe_image import probe_image_id
@@ -251,12 +248,7 @@ def test_hostile_output_is_refused_and_removed(tmp_path, guard) -> None:
 
 
 def test_sigkill_leaves_leftovers_that_are_reported_then_cleaned(tmp_path, guard) -> None:
-    play = subprocess.Popen(
-        [os.path.join(VENV_BIN, "ansible-playbook"), os.path.join(ROOT, "playbooks", "attest.yml"),
-         "-i", "inventories/local", "-e", "probe_image_probe_path=%s" % hanging_probe(tmp_path),
-         "-e", "sandbox_attest_evidence_root=%s" % (tmp_path / "evidence")],
-        cwd=ROOT, env=playbook_env(str(tmp_path)), stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL, start_new_session=True)
+    play = start_hanging_attestation(tmp_path)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and set(run_containers()) == guard["runs"]:
         time.sleep(0.2)

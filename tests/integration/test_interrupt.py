@@ -8,15 +8,12 @@ import subprocess
 import time
 
 from harness import (
-    ROOT,
-    VENV_BIN,
     docker,
     inspect,
-    playbook_env,
     run_containers,
     run_dirs,
 )
-from test_touch_nothing import hanging_probe
+from test_touch_nothing import start_hanging_attestation
 
 
 def test_sigint_midway_leaves_nothing_of_the_run(tmp_path, decoys, decoy_image) -> None:
@@ -24,12 +21,7 @@ def test_sigint_midway_leaves_nothing_of_the_run(tmp_path, decoys, decoy_image) 
     docker("start", decoy)
     decoy_before = inspect(decoy)
     dirs_before, containers_before = run_dirs(), set(run_containers())
-    play = subprocess.Popen(
-        [os.path.join(VENV_BIN, "ansible-playbook"), os.path.join(ROOT, "playbooks", "attest.yml"),
-         "-i", "inventories/local", "-e", "probe_image_probe_path=%s" % hanging_probe(tmp_path),
-         "-e", "sandbox_attest_evidence_root=%s" % (tmp_path / "evidence")],
-        cwd=ROOT, env=playbook_env(str(tmp_path)), stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, start_new_session=True)
+    play = start_hanging_attestation(tmp_path, subprocess.PIPE)
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and set(run_containers()) == containers_before:

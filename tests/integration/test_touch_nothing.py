@@ -10,9 +10,12 @@ import subprocess
 
 import pytest
 from harness import (
+    ROOT,
+    VENV_BIN,
     bundles_under,
     docker,
     engine_objects,
+    playbook_env,
     run_containers,
     run_dirs,
     run_playbook,
@@ -112,3 +115,15 @@ def hanging_probe(tmp_path) -> str:
     source = os.path.join(os.path.dirname(__file__), "decoy", "sleeper.c")
     subprocess.run([compiler, "-static", "-Os", "-o", str(binary), source], check=True)
     return str(binary)
+
+
+def start_hanging_attestation(tmp_path, output: int | None = subprocess.DEVNULL,
+                              ) -> subprocess.Popen:
+    """attest.yml with a probe that hangs, in a process group of its own (to be signalled)."""
+    return subprocess.Popen(
+        [os.path.join(VENV_BIN, "ansible-playbook"), os.path.join(ROOT, "playbooks", "attest.yml"),
+         "-i", "inventories/local", "-e", "probe_image_probe_path=%s" % hanging_probe(tmp_path),
+         "-e", "sandbox_attest_evidence_root=%s" % (tmp_path / "evidence")],
+        cwd=ROOT, env=playbook_env(str(tmp_path)), stdout=output,
+        stderr=subprocess.STDOUT if output == subprocess.PIPE else subprocess.DEVNULL,
+        start_new_session=True)

@@ -280,3 +280,8 @@ def write(model: EvidenceModel, root: str) -> str:
             handle.write(data)
     write_manifest(root)
     return root
+
+
+def check_failed(verdict: Any, finding: str, check_id: str) -> bool:
+    """Whether the verdict's finding holds a failed check of that id."""
+    return any(c.id == check_id and c.outcome == "fail" for c in verdict.finding(finding).checks)

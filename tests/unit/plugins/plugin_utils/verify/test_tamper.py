@@ -149,22 +149,22 @@ def _link_to_host_file(root: str) -> None:
     os.symlink("/etc/passwd", path)
 
 
-def _edit_manifest(root: str) -> None:
+def _manifest_entry(root: str, name: str) -> None:
+    """Give the manifest an entry of zeros for `name` (edited, or out of the tree)."""
     path = os.path.join(root, "manifest.json")
     with open(path, encoding="utf-8") as handle:
         manifest = json.load(handle)
-    manifest["files"]["run.json"] = "0" * 64
+    manifest["files"][name] = "0" * 64
     with open(path, "w", encoding="utf-8") as handle:
         json.dump(manifest, handle)
+
+
+def _edit_manifest(root: str) -> None:
+    _manifest_entry(root, "run.json")
 
 
 def _manifest_out_of_tree(root: str) -> None:
-    path = os.path.join(root, "manifest.json")
-    with open(path, encoding="utf-8") as handle:
-        manifest = json.load(handle)
-    manifest["files"]["../outside.json"] = "0" * 64
-    with open(path, "w", encoding="utf-8") as handle:
-        json.dump(manifest, handle)
+    _manifest_entry(root, "../outside.json")
 
 
 def _manifest_garbage(root: str) -> None:

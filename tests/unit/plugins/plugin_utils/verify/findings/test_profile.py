@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import evidence_builder as eb
 import pytest
 
 from ansible_collections.sandbox.attest.plugins.module_utils import _json, _seccomp
@@ -25,8 +26,7 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model impor
 
 
 def _failed(verdict, check_id: str) -> bool:
-    return any(c.id == check_id and c.outcome == "fail"
-               for c in verdict.finding("profile").checks)
+    return eb.check_failed(verdict, "profile", check_id)
 
 
 @pytest.mark.parametrize(("opt", "expected"), [

@@ -18,8 +18,7 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._pr
 
 
 def _failed(verdict, check_id: str) -> bool:
-    return any(c.id == check_id and c.outcome == "fail"
-               for c in verdict.finding("provenance").checks)
+    return eb.check_failed(verdict, "provenance", check_id)
 
 
 def test_shipped_artifacts_come_from_the_probe_image_module(probe_path, digests) -> None:
