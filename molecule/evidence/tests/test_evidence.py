@@ -66,4 +66,10 @@ def test_the_event_log_is_scrubbed(bundle):
     lines = (bundle / "engine" / "events.jsonl").read_text().splitlines()
     assert lines, "the run window has the run's own events"
     for line in lines:
-        assert set(json.loads(line)) <= {"time_nano", "type", "action", "id", "name"}
+        event = json.loads(line)
+        # Only these keys; an exec's command is only ever its digest (64 hex), never its text.
+        assert set(event) <= {"time_nano", "type", "action", "id", "name", "container",
+                              "exec_id", "command_sha256"}
+        assert ":" not in event["action"]
+        digest = event.get("command_sha256")
+        assert digest is None or (len(digest) == 64 and set(digest) <= set("0123456789abcdef"))

@@ -352,7 +352,7 @@ def render_packet(probe: bytes, settings: PacketSettings) -> Packet:
         SCRIPT_NAME: script.encode("utf-8"),
         IMAGE_NAME: image.archive,
         PROFILE_NAME: pretty(_profile.profile_document(settings.seccomp_profile,
-                                                            settings.limits)),
+                                                       settings.limits)),
         SECCOMP_NAME: canonical(seccomp_profile(settings.seccomp_profile)),
     }
     # The format `sha256sum -c` reads: "<hex>  <path>", sorted, so the digest is stable.
