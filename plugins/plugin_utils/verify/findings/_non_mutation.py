@@ -103,17 +103,42 @@ def _is_named(words: set[str], ident: str, name: str | None) -> bool:
             or any(len(word) >= 12 and ident.startswith(word) for word in words))
 
 
-def _object_events(events: list[dict[str, Any]], ident: str, name: str | None,
+class EventIndex:
+    """The window's events by object ID and by name, so that finding one object's events costs
+    what it finds, not the whole log (work linear in objects and events)."""
+
+    def __init__(self, events: list[dict[str, Any]]) -> None:
+        self.by_id: dict[str, list[int]] = {}
+        self.by_name: dict[str, list[int]] = {}
+        self.short: list[int] = []
+        self.events = events
+        for number, event in enumerate(events):
+            event_id = str(event.get("id", ""))
+            self.by_id.setdefault(event_id, []).append(number)
+            if 12 <= len(event_id) < 64:
+                self.short.append(number)
+            name = event.get("name")
+            if isinstance(name, str) and name:
+                self.by_name.setdefault(name, []).append(number)
+
+    def of(self, ident: str, name: str | None) -> list[dict[str, Any]]:
+        """An object's events: its exact ID, a short ID of at least 12 of its digits, or its
+        name; in log order."""
+        numbers = set(self.by_id.get(ident, ())) if ident else set()
+        if ident:
+            numbers.update(n for n in self.short
+                           if ident.startswith(str(self.events[n].get("id", ""))))
+        if name:
+            numbers.update(self.by_name.get(name, ()))
+        return [self.events[n] for n in sorted(numbers)]
+
+
+def _object_events(index: EventIndex, ident: str, name: str | None,
                    ours: set[str], others: set[str]) -> list[dict[str, Any]]:
     """The events of one object, less those a container of this run caused on it and those of
     containers that did not exist before the run (churn: listed as such)."""
     found = []
-    for event in events:
-        event_id = str(event.get("id", ""))
-        by_id = bool(ident) and (event_id == ident or (
-            len(event_id) >= 12 and ident.startswith(event_id)))
-        if not (by_id or (name and event.get("name") == name)):
-            continue
+    for event in index.of(ident, name):
         if event.get("container") in ours:
             continue
         if event.get("container") is not None and event.get("container") not in others:
@@ -285,6 +310,7 @@ def check_non_mutation(evidence: Evidence, identities: list[str]) -> Finding:
     named = _named_by_run(evidence, identities)
     pre_existing = set(_index(before, "containers")) - ours
     window = _window(before, after)
+    index = EventIndex(events)
     activity: list[dict[str, Any]] = []
     finding.extra["host_activity"] = activity
     # Containers first: a network's or volume's change is host activity only when it follows
@@ -298,7 +324,7 @@ def check_non_mutation(evidence: Evidence, identities: list[str]) -> Finding:
             obj_name = obj.get("name")
             name: str | None = obj_name if isinstance(obj_name, str) else None
             label = "%s %s" % (kind[:-1], short(name or ident[:12], 60))
-            own_events = _object_events(events, ident, name, ours, pre_existing)
+            own_events = _object_events(index, ident, name, ours, pre_existing)
             if ident not in new:
                 cited = _cite(own_events)
                 changed.append({"kind": kind[:-1], "id": ident, "name": name, "change": "gone",
