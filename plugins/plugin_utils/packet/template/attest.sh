@@ -237,14 +237,15 @@ run_create() {
     CREATING=''
 }
 
-# True when every line of $WORK/inspect.err says an object went between list and inspect.
+# True when every line of the file $1 (an inspect's errors) says an object went between list
+# and inspect.
 only_vanished() {
     while IFS= read -r _ov_line; do
         case $_ov_line in
             ''|*"No such"*|*"no such"*|*"not found"*|*"Not found"*) ;;
             *) return 1 ;;
         esac
-    done < "$WORK/inspect.err"
+    done < "$1"
     return 0
 }
 
@@ -264,8 +265,10 @@ snapshot_kind() {
         volume) _sk_t=$SNAP_VOLUME ;;
         image) _sk_t=$SNAP_IMAGE ;;
     esac
-    _sk_refs=$("list_$_sk_kind" 2>"$WORK/list.err") \
-        || die "listing ${_sk_kind}s failed: $(cat "$WORK/list.err")"
+    # Each kind has error files of its own: the kinds are read at the same time.
+    _sk_err="$WORK/errors-$_sk_kind"
+    _sk_refs=$("list_$_sk_kind" 2>"$_sk_err") \
+        || die "listing ${_sk_kind}s failed: $(cat "$_sk_err")"
     SK_ITEMS=''
     _sk_dir="$WORK/snapshot-$_sk_kind"
     rm -rf -- "$_sk_dir"
@@ -276,8 +279,8 @@ snapshot_kind() {
     set +f
     [ "$#" -gt 0 ] || { rm -rf -- "$_sk_dir"; return 0; }
     printf '%s\n' "$@" > "$_sk_dir/refs"
-    "inspect_$_sk_kind" --format "$_sk_t" "$@" > "$_sk_dir/raw" 2>"$WORK/inspect.err" \
-        || only_vanished || die "inspecting the ${_sk_kind}s failed: $(cat "$WORK/inspect.err")"
+    "inspect_$_sk_kind" --format "$_sk_t" "$@" > "$_sk_dir/raw" 2>"$_sk_err" \
+        || only_vanished "$_sk_err" || die "inspecting the ${_sk_kind}s failed: $(cat "$_sk_err")"
     # Blank lines (what the CLI prints for an object it did not find) are dropped by sorting
     # them first and skipping them: `sort` puts them at the top.
     sort -o "$_sk_dir/sorted" "$_sk_dir/raw"
@@ -364,16 +367,40 @@ _sk_vanished_all() {
 }
 
 snapshot() {
-    SNAP_VANISHED=''
     # The clock before the first and after the last engine call, in ns as events' time_nano.
     printf '{"format":@@SNAPSHOT_FORMAT@@,"taken_at":"%s","started_ns":%s' "$(now)" \
         "$(date -u +%s%N)" > "$1"
+    # The four kinds are read at the same time, each in a subshell writing its items and its
+    # vanished refs to files of its own (as the automated path reads them in threads): the
+    # snapshot costs about its largest kind. A kind that fails has said why (die) and makes
+    # the snapshot fail.
+    _sn_pids=''
     for _sn_kind in container network volume image; do
-        snapshot_kind "$_sn_kind"
-        printf ',"%ss":[%s]' "$_sn_kind" "$SK_ITEMS" >> "$1"
+        (
+            SNAP_VANISHED=''
+            snapshot_kind "$_sn_kind"
+            printf '%s' "$SK_ITEMS" > "$WORK/snapshot-items-$_sn_kind"
+            printf '%s' "$SNAP_VANISHED" > "$WORK/snapshot-vanished-$_sn_kind"
+        ) &
+        _sn_pids="$_sn_pids $!"
     done
-    printf ',"vanished":[%s],"finished_ns":%s}\n' "$SNAP_VANISHED" "$(date -u +%s%N)" >> "$1"
-    SK_ITEMS=''
+    _sn_failed=''
+    for _sn_pid in $_sn_pids; do
+        wait "$_sn_pid" || _sn_failed=1
+    done
+    [ -z "$_sn_failed" ] || die "the snapshot of the engine failed (see above)"
+    _sn_vanished=''
+    for _sn_kind in container network volume image; do
+        {
+            printf ',"%ss":[' "$_sn_kind"
+            cat -- "$WORK/snapshot-items-$_sn_kind"
+            printf ']'
+        } >> "$1"
+        _sn_more=$(cat -- "$WORK/snapshot-vanished-$_sn_kind")
+        _sn_vanished="$_sn_vanished${_sn_vanished:+${_sn_more:+,}}$_sn_more"
+        rm -f -- "$WORK/snapshot-items-$_sn_kind" "$WORK/snapshot-vanished-$_sn_kind"
+    done
+    printf ',"vanished":[%s],"finished_ns":%s}\n' "$_sn_vanished" "$(date -u +%s%N)" >> "$1"
 }
 
 refuse() {
