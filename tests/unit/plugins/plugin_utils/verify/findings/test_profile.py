@@ -25,10 +25,6 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model impor
 )
 
 
-def _failed(verdict, check_id: str) -> bool:
-    return eb.check_failed(verdict, "profile", check_id)
-
-
 @pytest.mark.parametrize(("opt", "expected"), [
     ("no-new-privileges", [True]),
     ("no-new-privileges=true", [True]),
@@ -80,19 +76,19 @@ def test_seccomp_of_the_other_shipped_profile_fails(model, write_bundle, verify)
     other = _json.canonical_text(_seccomp.seccomp_profile("default-deny"))
     model.inspect("root")["HostConfig"]["SecurityOpt"][1] = "seccomp=" + other
     verdict = verify(write_bundle(model))
-    assert _failed(verdict, "seccomp_shipped")
-    assert not _failed(verdict, "seccomp_denies_ptrace")
+    assert eb.check_failed(verdict, "profile", "seccomp_shipped")
+    assert not eb.check_failed(verdict, "profile", "seccomp_denies_ptrace")
 
 
 def test_two_seccomp_options_fail(model, write_bundle, verify) -> None:
     opts = model.inspect("root")["HostConfig"]["SecurityOpt"]
     opts.append("seccomp=unconfined")
-    assert _failed(verify(write_bundle(model)), "seccomp_shipped")
+    assert eb.check_failed(verify(write_bundle(model)), "profile", "seccomp_shipped")
 
 
 def test_nnp_true_then_false_fails(model, write_bundle, verify) -> None:
     model.inspect("root")["HostConfig"]["SecurityOpt"].append("no-new-privileges=false")
-    assert _failed(verify(write_bundle(model)), "no_new_privileges")
+    assert eb.check_failed(verify(write_bundle(model)), "profile", "no_new_privileges")
 
 
 @pytest.mark.parametrize(("field", "value", "check"), [
@@ -132,17 +128,18 @@ def test_weakened_field_fails_its_check(field, value, check, model, write_bundle
     model.inspect("workload")["HostConfig"][field] = value
     verdict = verify(write_bundle(model))
     assert verdict.status == STATUS_FAILED
-    assert _failed(verdict, check), [c.message for c in verdict.finding("profile").not_passed()]
+    assert eb.check_failed(verdict, "profile", check), [
+        c.message for c in verdict.finding("profile").not_passed()]
 
 
 def test_workload_running_as_root_fails(model, write_bundle, verify) -> None:
     model.inspect("workload")["Config"]["User"] = "0:0"
-    assert _failed(verify(write_bundle(model)), "user")
+    assert eb.check_failed(verify(write_bundle(model)), "profile", "user")
 
 
 def test_named_user_fails(model, write_bundle, verify) -> None:
     model.inspect("workload")["Config"]["User"] = "nobody"
-    assert _failed(verify(write_bundle(model)), "user")
+    assert eb.check_failed(verify(write_bundle(model)), "profile", "user")
 
 
 def test_an_injected_secret_in_env_fails(model, write_bundle, verify) -> None:
@@ -157,39 +154,39 @@ def test_a_readonly_out_bind_fails(model, write_bundle, verify) -> None:
     container = model.inspect("root")
     container["Mounts"][1]["RW"] = False
     container["HostConfig"]["Mounts"][1]["ReadOnly"] = True
-    assert _failed(verify(write_bundle(model)), "bind_out_rw")
+    assert eb.check_failed(verify(write_bundle(model)), "profile", "bind_out_rw")
 
 
 def test_a_writable_in_bind_fails(model, write_bundle, verify) -> None:
     container = model.inspect("root")
     container["Mounts"][0]["RW"] = True
     del container["HostConfig"]["Mounts"][0]["ReadOnly"]
-    assert _failed(verify(write_bundle(model)), "bind_in_ro")
+    assert eb.check_failed(verify(write_bundle(model)), "profile", "bind_in_ro")
 
 
 def test_bind_from_another_directory_fails(model, write_bundle, verify) -> None:
     container = model.inspect("root")
     container["Mounts"][0]["Source"] = "/home/operator/in"
-    assert _failed(verify(write_bundle(model)), "binds_exact")
+    assert eb.check_failed(verify(write_bundle(model)), "profile", "binds_exact")
 
 
 def test_shared_propagation_fails(model, write_bundle, verify) -> None:
     model.inspect("root")["Mounts"][1]["Propagation"] = "rshared"
-    assert _failed(verify(write_bundle(model)), "binds_exact")
+    assert eb.check_failed(verify(write_bundle(model)), "profile", "binds_exact")
 
 
 def test_argv_not_rendered_by_the_profile_fails(model, write_bundle, verify) -> None:
     argv = model.docs["identities/root/argv.json"]
     argv.insert(2, "--privileged")
     verdict = verify(write_bundle(model))
-    assert _failed(verdict, "argv_rendered")
+    assert eb.check_failed(verdict, "profile", "argv_rendered")
     assert verdict.status == STATUS_FAILED
 
 
 def test_limits_out_of_bounds_in_profile_fail(model, write_bundle, verify) -> None:
     model.docs["profile/profile.json"]["limits"]["pids"] = 100000
     verdict = verify(write_bundle(model))
-    assert _failed(verdict, "profile_document")
+    assert eb.check_failed(verdict, "profile", "profile_document")
 
 
 def test_tuned_limits_within_bounds_pass(probe_path, digests, write_bundle, verify) -> None:

@@ -17,10 +17,6 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._pr
 )
 
 
-def _failed(verdict, check_id: str) -> bool:
-    return eb.check_failed(verdict, "provenance", check_id)
-
-
 def test_shipped_artifacts_come_from_the_probe_image_module(probe_path, digests) -> None:
     shipped, problem = shipped_artifacts(probe_path)
     assert problem is None and shipped is not None
@@ -38,7 +34,8 @@ def test_an_image_not_shipped_is_failed(bundle, verify) -> None:
     shipped = Shipped("sha256:" + "9" * 64, "8" * 64, "elsewhere")
     verdict = verify(bundle, shipped=shipped)
     assert verdict.status == STATUS_FAILED
-    assert _failed(verdict, "image_shipped") and _failed(verdict, "probe_shipped")
+    assert eb.check_failed(verdict, "provenance", "image_shipped")
+    assert eb.check_failed(verdict, "provenance", "probe_shipped")
 
 
 def test_a_consistent_foreign_probe_is_failed(tmp_path, write_bundle, verify,
@@ -56,22 +53,22 @@ def test_a_consistent_foreign_probe_is_failed(tmp_path, write_bundle, verify,
 def test_container_id_disagreement_is_failed(model, write_bundle, verify) -> None:
     model.probe("root", "META")["container_id"] = "f" * 64
     verdict = verify(write_bundle(model))
-    assert _failed(verdict, "container_id")
+    assert eb.check_failed(verdict, "provenance", "container_id")
 
 
 def test_probe_sha_disagreement_is_failed(model, write_bundle, verify) -> None:
     model.probe("workload", "META")["exe_sha256"] = "e" * 64
-    assert _failed(verify(write_bundle(model)), "probe_sha256")
+    assert eb.check_failed(verify(write_bundle(model)), "provenance", "probe_sha256")
 
 
 def test_engine_id_disagreement_is_failed(model, write_bundle, verify) -> None:
     model.docs["engine/facts.json"]["engine_id"] = "OTHER:ENGINE"
-    assert _failed(verify(write_bundle(model)), "engine_id")
+    assert eb.check_failed(verify(write_bundle(model)), "provenance", "engine_id")
 
 
 def test_image_in_argv_disagreement_is_failed(model, write_bundle, verify) -> None:
     model.docs["identities/root/argv.json"][-1] = "sandbox-attest/probe:latest"
-    assert _failed(verify(write_bundle(model)), "image_id")
+    assert eb.check_failed(verify(write_bundle(model)), "provenance", "image_id")
 
 
 def test_probe_could_not_read_its_container_id(model, write_bundle, verify) -> None:
