@@ -211,7 +211,7 @@ def parse_batch(kind: str, text: str) -> dict[str, dict]:
     return objects
 
 
-def _check_vanished(kind: str, result) -> None:
+def _fail_unless_vanished(kind: str, result) -> None:
     """The CLI prints every object it found and names each one it did not; anything else (a
     template error) fails the snapshot."""
     if result.rc == 0:
@@ -229,7 +229,7 @@ def snapshot_kind(engine_cli: str, kind: str) -> tuple[list[dict], list[str]]:
         return [], []
     result = run_cli([engine_cli] + INSPECT_COMMANDS[kind]
                      + ["--format", SNAPSHOT_TEMPLATES[kind]] + refs, check=False)
-    _check_vanished(kind, result)
+    _fail_unless_vanished(kind, result)
     found = parse_batch(kind, result.stdout)
     objects = [found[ref] for ref in refs if ref in found]
     vanished = [ref for ref in refs if ref not in found]

@@ -292,7 +292,11 @@ snapshot_kind() {
     done < "$_sk_dir/sorted"
     tail -n "+$((_sk_blank + 1))" "$_sk_dir/sorted" > "$_sk_dir/lines.txt"
     rm -f -- "$_sk_dir/sorted"
-    [ -s "$_sk_dir/lines.txt" ] || { _sk_vanished_all; return 0; }
+    if [ ! -s "$_sk_dir/lines.txt" ]; then
+        _sk_vanished "$_sk_dir/refs"
+        rm -rf -- "$_sk_dir"
+        return 0
+    fi
     (cd -- "$_sk_dir/lines" && split -l 1 -a 6 ../lines.txt l.) || die "split failed"
     (cd -- "$_sk_dir/lines" && sha256sum -- l.*) | cut -c1-64 > "$_sk_dir/digests" \
         || die "sha256sum failed"
@@ -334,9 +338,7 @@ snapshot_kind() {
     exec 6>&- 7>&- 8>&-
     # Listed but not printed: gone between list and inspect (both lists in byte order).
     comm -23 "$_sk_dir/refs" "$_sk_dir/keys" > "$_sk_dir/gone"
-    while IFS= read -r _sk_ref; do
-        SNAP_VANISHED="$SNAP_VANISHED${SNAP_VANISHED:+,}\"$_sk_kind:$_sk_ref\""
-    done < "$_sk_dir/gone"
+    _sk_vanished "$_sk_dir/gone"
     # The lines sorted by tag (stable, so still by key): c, h, i, m; the i block is the objects'
     # identifying JSON in key order, as the per-object files are in the glob's byte order.
     sort -s -t ' ' -k 2,2 "$_sk_dir/lines.txt" | tail -n "+$((_sk_n + _sk_h + 1))" \
@@ -358,12 +360,11 @@ snapshot_kind() {
     rm -rf -- "$_sk_dir"
 }
 
-# Every listed object of the kind went before the inspect call.
-_sk_vanished_all() {
+# Record the refs listed in file $1 (one a line) as vanished objects of the current kind.
+_sk_vanished() {
     while IFS= read -r _sk_ref; do
         SNAP_VANISHED="$SNAP_VANISHED${SNAP_VANISHED:+,}\"$_sk_kind:$_sk_ref\""
-    done < "$_sk_dir/refs"
-    rm -rf -- "$_sk_dir"
+    done < "$1"
 }
 
 snapshot() {

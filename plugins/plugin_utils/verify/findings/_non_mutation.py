@@ -283,8 +283,12 @@ def check_non_mutation(evidence: Evidence, identities: list[str]) -> Finding:
 
     run_containers = _run_containers(evidence, identities, run_id)
     ours = set(run_containers)
+    # Each snapshot indexed once, by kind and key; the event log once, by ID and name.
+    olds = {kind: _index(before, kind) for kind in KINDS}
+    news = {kind: _index(after, kind) for kind in KINDS}
+    index = EventIndex(events)
     for kind in KINDS:
-        old, new = _index(before, kind), _index(after, kind)
+        old, new = olds[kind], news[kind]
         for key, obj in new.items():
             if obj.get("run_id") is not None and obj.get("run_id") == run_id:
                 ours.add(key)
@@ -298,7 +302,7 @@ def check_non_mutation(evidence: Evidence, identities: list[str]) -> Finding:
                               refs=(BEFORE,)))
 
     for ident, run_name in sorted(run_containers.items()):
-        actions = {e.get("action") for e in events if e.get("id") == ident}
+        actions = {e.get("action") for e in index.of(ident, None) if e.get("id") == ident}
         if EVENTS in evidence.docs and not {"create", "destroy"} <= actions:
             finding.add(Check("run_objects_gone", PARTIAL, "the event log does not show %s "
                               "created and removed (saw %s)" % (run_name,
@@ -306,18 +310,17 @@ def check_non_mutation(evidence: Evidence, identities: list[str]) -> Finding:
                               refs=(EVENTS, *(identity_path(i, "result.json")
                                               for i in identities))))
 
-    new_containers = set(_index(after, "containers")) - set(_index(before, "containers"))
+    new_containers = set(news["containers"]) - set(olds["containers"])
     named = _named_by_run(evidence, identities)
-    pre_existing = set(_index(before, "containers")) - ours
+    pre_existing = set(olds["containers"]) - ours
     window = _window(before, after)
-    index = EventIndex(events)
     activity: list[dict[str, Any]] = []
     finding.extra["host_activity"] = activity
     # Containers first: a network's or volume's change is host activity only when it follows
     # a container whose own lifecycle explains it.
     living: set[str] = set()
     for kind, (dummy, fields) in KINDS.items():
-        old, new = _index(before, kind), _index(after, kind)
+        old, new = olds[kind], news[kind]
         for ident, obj in sorted(old.items()):
             if ident in ours:
                 continue
@@ -358,7 +361,7 @@ def check_non_mutation(evidence: Evidence, identities: list[str]) -> Finding:
                 elif not changed_fields and _follows_lifecycle(own_events, moved, living):
                     reason = "membership follows the lifecycle of %s" % ", ".join(
                         sorted(short(c, 12) for c in moved | {
-                            str(e.get("container")) for e in own_events})) or "none"
+                            str(e.get("container")) for e in own_events}))
             if reason:
                 activity.append({"kind": kind[:-1], "id": ident, "name": name,
                                  "change": "; ".join(diffs) or "none", "reason": reason,
