@@ -81,6 +81,7 @@ MADE_OUT_HOST=''
 CREATED=''
 CREATING=''
 WAIT_PID=''
+SNAPSHOT_PIDS=''
 COMPLETE=''
 CLEANED=''
 NL='
@@ -192,6 +193,11 @@ cleanup() {
         kill "$WAIT_PID" 2>/dev/null
         wait "$WAIT_PID" 2>/dev/null
     fi
+    # A snapshot's kinds are read in background subshells, which ignore Ctrl-C: let them end
+    # (they only read the engine) so that none writes into the scratch directory after it goes.
+    for _cl_pid in $SNAPSHOT_PIDS; do
+        wait "$_cl_pid" 2>/dev/null
+    done
     if [ -n "$RUN_ID" ]; then
         remove_run_containers
     fi
@@ -375,7 +381,7 @@ snapshot() {
     # vanished refs to files of its own (as the automated path reads them in threads): the
     # snapshot costs about its largest kind. A kind that fails has said why (die) and makes
     # the snapshot fail.
-    _sn_pids=''
+    SNAPSHOT_PIDS=''
     for _sn_kind in container network volume image; do
         (
             SNAP_VANISHED=''
@@ -383,12 +389,13 @@ snapshot() {
             printf '%s' "$SK_ITEMS" > "$WORK/snapshot-items-$_sn_kind"
             printf '%s' "$SNAP_VANISHED" > "$WORK/snapshot-vanished-$_sn_kind"
         ) &
-        _sn_pids="$_sn_pids $!"
+        SNAPSHOT_PIDS="$SNAPSHOT_PIDS $!"
     done
     _sn_failed=''
-    for _sn_pid in $_sn_pids; do
+    for _sn_pid in $SNAPSHOT_PIDS; do
         wait "$_sn_pid" || _sn_failed=1
     done
+    SNAPSHOT_PIDS=''
     [ -z "$_sn_failed" ] || die "the snapshot of the engine failed (see above)"
     _sn_vanished=''
     for _sn_kind in container network volume image; do
