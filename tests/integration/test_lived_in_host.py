@@ -8,7 +8,7 @@ import json
 import subprocess
 
 from harness import bundles_under, docker, run_playbook
-from lived_in import canonical_inspect
+from lived_in import canonical_inspect, differing_keys, settled
 from test_attest_local import bundle_files
 from test_packet import assert_nothing_left, render, row_results, run_script, verify
 
@@ -16,23 +16,14 @@ from ansible_collections.sandbox.attest.plugins.module_utils import _snapshot
 from ansible_collections.sandbox.attest.plugins.plugin_utils.packet import _render
 
 ROWS = list(range(24, 38))
-# What the engine's own lifecycle may change in an untouched object's inspect document: the
-# health checks' results, and a crash-looping container's state, restart count and network
-# endpoint (each restart connects it anew). Anything else must be identical.
-LIFECYCLE_KEYS = {"crash-loop": ("State", "RestartCount", "NetworkSettings"),
-                  "filler-crash-loop": ("State", "RestartCount", "NetworkSettings")}
 
 
 def _documents(state: dict) -> dict[str, dict]:
-    documents = {}
-    for obj in state["objects"]:
-        doc = canonical_inspect(obj["id"], obj["kind"])
-        for key in LIFECYCLE_KEYS.get(obj["role"], ()):
-            doc.pop(key, None)
-        if isinstance(doc.get("State"), dict):
-            doc["State"].pop("Health", None)
-        documents["%s %s %s" % (obj["kind"], obj["role"], obj["id"])] = doc
-    return documents
+    """Every fixture object's inspect document without what the engine's own lifecycle changes
+    (lived_in.settled): a run that left the object alone leaves this equal."""
+    return {"%s %s %s" % (obj["kind"], obj["role"], obj["id"]):
+            settled(obj["kind"], obj["role"], canonical_inspect(obj["id"], obj["kind"]))
+            for obj in state["objects"]}
 
 
 def _sh_snapshot(tmp_path) -> dict:
@@ -91,7 +82,10 @@ def _verify_rehearsal(tmp_path, bundle: str) -> dict:
 
 
 def _assert_untouched(state: dict, before: dict[str, dict], bundle: str) -> None:
-    assert _documents(state) == before
+    after = _documents(state)
+    changed = {key: differing_keys(before[key], after.get(key, {}))
+               for key in before if after.get(key) != before[key]}
+    assert not changed, changed
     files = bundle_files(bundle)
     secret = state["secret"]["value"].encode()
     for path, data in files.items():

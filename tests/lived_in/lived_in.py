@@ -730,6 +730,34 @@ def canonicalize(kind: str, document: dict) -> dict:
     return document
 
 
+# What the engine's own lifecycle changes in an untouched object, by kind (every object of it)
+# and by fixture role. A health check is an exec: while one runs, .ExecIDs lists it (measured:
+# 1 of 60 inspects of the unhealthy container, 2 s interval; CI caught it once on a busy
+# machine). A crash-looping container's state, restart count and network endpoint change with
+# each restart.
+LIFECYCLE_BY_KIND = {"container": (("State", "Health"), ("ExecIDs",))}
+LIFECYCLE_BY_ROLE = {role: (("State",), ("RestartCount",), ("NetworkSettings",))
+                     for role in ("crash-loop", "filler-crash-loop")}
+
+
+def settled(kind: str, role: str, document: dict) -> dict:
+    """The canonical document without what the engine's own lifecycle changes: equal before
+    and after a run that left the object alone."""
+    document = canonicalize(kind, document)
+    for path in LIFECYCLE_BY_KIND.get(kind, ()) + LIFECYCLE_BY_ROLE.get(role, ()):
+        node = document
+        for key in path[:-1]:
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            node.pop(path[-1], None)
+    return document
+
+
+def differing_keys(before: dict, after: dict) -> list[str]:
+    """The top-level keys whose values differ: what a failed comparison names."""
+    return sorted(key for key in set(before) | set(after) if before.get(key) != after.get(key))
+
+
 def canonical_inspect(ref: str, kind: str | None = None,
                       docker: str | list[str] = "docker") -> dict:
     """`docker inspect` of one object, the lists the engine orders at random sorted. Without
