@@ -152,6 +152,16 @@ def test_the_script_holds_the_module_utils_templates_verbatim(tmp_path) -> None:
         assert "list_%s() { %s; }" % (kind, listing) in text
 
 
+def test_the_scratch_goes_to_tmpdir_when_set_else_to_memory(tmp_path, monkeypatch) -> None:
+    packet = _render.render_packet(PROBE, settings())
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    assert sourced(packet, tmp_path, "scratch_parent") == str(tmp_path).encode()
+    monkeypatch.delenv("TMPDIR")
+    memory = "/dev/shm"  # noqa: S108 - the path the script picks, compared, never written
+    expected = memory.encode() if os.access(memory, os.W_OK) else b"/tmp"
+    assert sourced(packet, tmp_path, "scratch_parent") == expected
+
+
 def test_json_str_escapes_what_json_needs(tmp_path) -> None:
     packet = _render.render_packet(PROBE, settings())
     words = ["plain", 'a "quoted" word', "back\\slash", 'both \\" and "\\', "", "{{json .Id}}"]
