@@ -66,6 +66,18 @@ EVENT_TEMPLATE = (
     '{{if or (eq $act "exec_create") (eq $act "exec_start")}}\t{{.Actor.ID}} h '
     '{{range split (join (slice $a 1) ": ") " "}}{{json .}} {{end}}{{end}}')
 EVENT_COMMAND_SEPARATOR = "\t"
+# How far past the target's clock the event window closes when it is read at the end of a run.
+# `docker events --until T` streams until the engine's clock passes T, so the margin is time
+# waited. Every event of the window was logged before the last engine call returned (the
+# engine logs an event as it acts, on the same clock), so a fraction of a second covers the
+# clock's granularity; the window used to close a whole second past, rounded up (1-2 s idle).
+EVENTS_CLOSE_MARGIN_NS = 250_000_000
+
+
+def events_until(now_ns: int) -> str:
+    """The --until of a window closing now: seconds and nanoseconds, as the CLI reads them."""
+    until = now_ns + EVENTS_CLOSE_MARGIN_NS
+    return "%d.%09d" % (until // 1_000_000_000, until % 1_000_000_000)
 
 
 def _get(key: str, obj: str = ".") -> str:

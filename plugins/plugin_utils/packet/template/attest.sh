@@ -51,6 +51,7 @@ SNAP_NETWORK=@@SNAP_NETWORK@@
 # shellcheck disable=SC2016
 SNAP_VOLUME=@@SNAP_VOLUME@@
 TAB=$(printf '\t')
+EVENTS_CLOSE_MARGIN_NS=@@EVENTS_CLOSE_MARGIN_NS@@
 
 list_container() { @@LIST_CONTAINER@@; }
 list_network() { @@LIST_NETWORK@@; }
@@ -251,6 +252,14 @@ only_vanished() {
         esac
     done < "$1"
     return 0
+}
+
+# The --until of an event window closing at $1 (ns since the epoch): EVENTS_CLOSE_MARGIN_NS
+# later, as seconds.nanoseconds (module_utils/_snapshot.py events_until).
+events_until() {
+    _eu=$(($1 + EVENTS_CLOSE_MARGIN_NS))
+    _eu_s=${_eu%?????????}
+    printf '%s.%s' "$_eu_s" "${_eu#"$_eu_s"}"
 }
 
 # Where the scratch directory goes: TMPDIR when the operator set it, else /dev/shm when it is a
@@ -867,9 +876,9 @@ main() {
     FINISHED_AT=$(now)
 
     step "the engine's event log for the run window (scrubbed by its template)"
-    # `docker events` returns once --until is in the past; one second past the close keeps the
-    # events of the last removal inside the window.
-    _until=$(($(date -u +%s) + 1))
+    # `docker events` returns once --until is in the past: the window closes now, a fraction of
+    # a second past (module_utils/_snapshot.py events_until), in seconds and nanoseconds.
+    _until=$(events_until "$(date -u +%s%N)")
     docker events --since "$STARTED_AT" --until "$_until" --format "$EVENT_TEMPLATE" \
         > "$WORK/events.raw" || die "docker events failed"
     # An exec's command follows a tab, as the line a health check prints in a snapshot: it

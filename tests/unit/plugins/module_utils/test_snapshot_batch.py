@@ -94,3 +94,8 @@ def test_an_image_is_its_configuration_digest_and_its_sorted_tags() -> None:
                        "config_sha256": "c" * 64}]
     # A probe mark of an image the list did not name (removed between the calls) is no image.
     assert _snapshot.parse_image_list("", {IMAGE}) == []
+
+
+def test_the_event_window_closes_a_quarter_second_past_now() -> None:
+    assert _snapshot.events_until(1795987309000000000) == "1795987309.250000000"
+    assert _snapshot.events_until(1795987309900000000) == "1795987310.150000000"

@@ -179,6 +179,15 @@ def test_the_script_reads_images_from_their_list_as_the_module_does(tmp_path) ->
         {"id": IMAGE_B, "tags": [], "probe_image": True, "config_sha256": "b" * 64}]
 
 
+@pytest.mark.parametrize("now_ns", [1795987309000000000, 1795987309999999999, 1795987309050000001])
+def test_the_event_window_closes_as_the_module_closes_it(tmp_path, now_ns) -> None:
+    packet = _render.render_packet(PROBE, settings())
+    shell = sourced(packet, tmp_path, 'events_until "$1"', str(now_ns)).decode()
+    assert shell == _snapshot.events_until(now_ns)
+    seconds = float(shell)
+    assert 0 < seconds - now_ns / 1e9 < 1
+
+
 def test_the_scratch_goes_to_tmpdir_when_set_else_to_memory(tmp_path, monkeypatch) -> None:
     packet = _render.render_packet(PROBE, settings())
     monkeypatch.setenv("TMPDIR", str(tmp_path))
