@@ -89,6 +89,17 @@ def image_architecture(machine: str | None = None) -> str:
     return _ARCHITECTURES.get(machine.lower(), machine.lower())
 
 
+def image_config(probe_sha: str) -> dict:
+    """The image's run configuration (its config's "config"): what a container of it inherits,
+    so the verifier derives the inspect document's Entrypoint, WorkingDir and labels from it."""
+    return {
+        "User": "%(uid)d:%(gid)d" % _WORKLOAD,
+        "Entrypoint": ["/" + PROBE_PATH_IN_IMAGE],
+        "WorkingDir": "/",
+        "Labels": {LABEL_PROBE_IMAGE: "true", "sandbox.attest.probe-sha256": probe_sha},
+    }
+
+
 def build_probe_image(probe: bytes, architecture: str | None = None) -> ProbeImage:
     probe_sha = hashlib.sha256(probe).hexdigest()
     layer = _layer(probe)
@@ -97,12 +108,7 @@ def build_probe_image(probe: bytes, architecture: str | None = None) -> ProbeIma
         "architecture": image_architecture(architecture),
         "os": "linux",
         "created": EPOCH,
-        "config": {
-            "User": "%(uid)d:%(gid)d" % _WORKLOAD,
-            "Entrypoint": ["/" + PROBE_PATH_IN_IMAGE],
-            "WorkingDir": "/",
-            "Labels": {LABEL_PROBE_IMAGE: "true", "sandbox.attest.probe-sha256": probe_sha},
-        },
+        "config": image_config(probe_sha),
         "rootfs": {"type": "layers", "diff_ids": ["sha256:" + diff_id]},
         "history": [{"created": EPOCH, "created_by": "sandbox.attest probe image"}],
     })

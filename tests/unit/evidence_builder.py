@@ -160,7 +160,8 @@ def make_model(probe_path: str, image_id: str, probe_sha: str, *, run_id: str = 
         "operating_system": "Debian GNU/Linux 12 (bookworm)", "os_type": "linux",
         "architecture": "x86_64", "security_options": ["name=seccomp,profile=default"],
         "cgroup_driver": "cgroupfs", "cgroup_version": "1", "default_runtime": "runc",
-        "logging_driver": "json-file", "storage_driver": "overlay2"}
+        "logging_driver": "json-file", "storage_driver": "fuse-overlayfs",
+        "docker_root_dir": "/var/lib/docker"}
     docs["profile/profile.json"] = _profile.profile_document(seccomp_name, limits)
     model.raw["profile/seccomp.json"] = _json.canonical_text(
         _seccomp.seccomp_profile(seccomp_name)).encode("ascii")

@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) sandbox.attest contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The verifier's data files: the bundle schema, the probe expectations and the matrix.
+"""The verifier's data files: the bundle schema, the probe expectations, the matrix and the
+closed world of the inspect document.
 
 They live in the collection's data/ directory (_collection.DATA_DIR) so a team can edit the
 matrix or the expectations without touching code; a caller may also name its own.
@@ -23,6 +24,7 @@ DATA_DIR = _collection.DATA_DIR
 SCHEMA_PATH = os.path.join(DATA_DIR, "schemas", "evidence-bundle-v1.schema.json")
 EXPECTATIONS_PATH = os.path.join(DATA_DIR, "expectations.yml")
 MATRIX_PATH = os.path.join(DATA_DIR, "matrix.yml")
+INSPECT_FIELDS_PATH = os.path.join(DATA_DIR, "inspect-fields.yml")
 SHIPPED_PROBE_PATH = _collection.PROBE_PATH
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -83,6 +85,48 @@ def load_matrix(path: str | None = None) -> DataFile:
         for key in ("probes", "static_checks", "cross_checks"):
             if not isinstance(row.get(key, []), list):
                 raise DataError("%s: row %s: %s must be a list" % (data.path, row["row"], key))
+    return data
+
+
+def _pointer_map(data: DataFile, where: str, value: Any, strings: bool) -> None:
+    """A mapping of JSON pointers ("/HostConfig/Runtime"), to strings when `strings`."""
+    if not isinstance(value, dict):
+        raise DataError("%s: %s must be a mapping" % (data.path, where))
+    for pointer, item in value.items():
+        if not isinstance(pointer, str) or not pointer.startswith("/"):
+            raise DataError("%s: %s: %r is not a JSON pointer" % (data.path, where, pointer))
+        if strings and not (isinstance(item, str) and item.strip()):
+            raise DataError("%s: %s: %s needs a one-line reason" % (data.path, where, pointer))
+
+
+def load_inspect_fields(path: str | None = None) -> DataFile:
+    data = _read(path or INSPECT_FIELDS_PATH, "yaml")
+    document = data.document
+    _pointer_map(data, "not_isolation", document.get("not_isolation"), strings=True)
+    engines = document.get("engines")
+    if not isinstance(engines, dict) or not engines:
+        raise DataError("%s: no engines mapping" % data.path)
+    for runtime, versions in engines.items():
+        if not isinstance(versions, dict):
+            raise DataError("%s: engines.%s must map API versions" % (data.path, runtime))
+        for version, engine in versions.items():
+            where = "engines.%s.%s" % (runtime, version)
+            if not isinstance(version, str) or not isinstance(engine, dict):
+                raise DataError("%s: %s: an API version (quoted) mapping to a mapping"
+                                % (data.path, where))
+            _pointer_map(data, where + ".fields", engine.get("fields"), strings=False)
+            _pointer_map(data, where + ".daemon_defaults", engine.get("daemon_defaults", {}),
+                         strings=False)
+            modules = engine.get("security_modules")
+            if not isinstance(modules, dict) or not modules:
+                raise DataError("%s: %s.security_modules must be a mapping" % (data.path, where))
+            for module, fields in modules.items():
+                _pointer_map(data, "%s.security_modules.%s" % (where, module), fields,
+                             strings=False)
+            for key in ("oci_runtimes", "daemon_log_opts"):
+                names = engine.get(key, [])
+                if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+                    raise DataError("%s: %s.%s must be a list of names" % (data.path, where, key))
     return data
 
 

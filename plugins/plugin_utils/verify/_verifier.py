@@ -23,6 +23,7 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._data import
     SHIPPED_PROBE_PATH,
     collection_version,
     load_expectations,
+    load_inspect_fields,
     load_matrix,
     load_schema,
 )
@@ -46,6 +47,9 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model impor
 )
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._status import decide
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._util import dig
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings import (
+    _inspect_fields,
+)
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._cross_checks import (
     check_cross,
 )
@@ -90,6 +94,7 @@ class Options:
     expectations_path: str | None = None
     matrix_path: str | None = None
     schema_path: str | None = None
+    inspect_fields_path: str | None = None
     now: str | None = None
 
 
@@ -108,6 +113,7 @@ def verify_bundle(bundle_dir: str, options: Options) -> Verdict:
     schema = load_schema(options.schema_path)
     expectations = load_expectations(options.expectations_path)
     matrix = load_matrix(options.matrix_path)
+    inspect_fields = load_inspect_fields(options.inspect_fields_path)
 
     bundle = read_bundle(bundle_dir)
     evidence = load_evidence(bundle)
@@ -129,6 +135,8 @@ def verify_bundle(bundle_dir: str, options: Options) -> Verdict:
             evidence, identities, probe_outputs, shipped, shipped_problem)),
         _guard("venue", lambda: check_venue(evidence, options.venues, options.host)),
         _guard("profile", lambda: check_profile(evidence, expectations.document, identities)),
+        _guard("inspect_fields", lambda: _inspect_fields.check_inspect_fields(
+            evidence, identities, inspect_fields.document)),
         _guard("probes", lambda: check_probes(evidence, expectations.document, identities,
                                               probe_outputs)),
         _guard("cross_checks", lambda: check_cross(evidence, identities, probe_outputs)),
@@ -169,6 +177,7 @@ def verify_bundle(bundle_dir: str, options: Options) -> Verdict:
             "expectations": {"path": expectations.path, "sha256": expectations.sha256},
             "matrix": {"path": matrix.path, "sha256": matrix.sha256,
                        "name": matrix.document.get("matrix")},
+            "inspect_fields": {"path": inspect_fields.path, "sha256": inspect_fields.sha256},
         },
     }
     manifest = bundle.entries.get("manifest.json")

@@ -79,6 +79,7 @@ def test_truncated_probe_output_is_partial_not_failed(model, write_bundle, verif
     lines = model.probes["workload"]
     model.probes["workload"] = lines[:9]
     model.docs["identities/workload/result.json"]["exit_code"] = 137
+    model.inspect("workload")["State"]["ExitCode"] = 137
     verdict = verify(write_bundle(model))
     assert verdict.status == STATUS_PARTIAL
     results = {row.row: row.result for row in verdict.rows}

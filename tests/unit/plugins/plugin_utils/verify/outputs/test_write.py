@@ -34,8 +34,8 @@ def test_verdict_json(bundle, verify) -> None:
     assert [row["row"] for row in verdict["rows"]] == list(range(24, 38))
     assert verdict["meaning_sources"]["seed"] == [27]
     assert {f["name"] for f in verdict["findings"]} == {
-        "schema", "integrity", "provenance", "venue", "profile", "probes", "cross_checks",
-        "non_mutation"}
+        "schema", "integrity", "provenance", "venue", "profile", "inspect_fields", "probes",
+        "cross_checks", "non_mutation"}
 
 
 def test_statement_subjects_are_the_bundle_files(bundle, verify) -> None:
