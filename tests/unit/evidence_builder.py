@@ -41,6 +41,43 @@ CAPTURED_IDS = {
 }
 CAPTURED_IMAGE = "sha256:66046597ca4315f35cd5e212883a9e504a9d8dca339226ae711dd2377fe092b7"
 CAPTURED_PROBE_SHA = "97efcbf66d45792d1765f1174070b20673616846165e182e01429ad1e3573c15"
+
+
+@dataclass(frozen=True)
+class Capture:
+    """One real capture of both run containers' inspect documents (tests/unit/data/README.md):
+    where it lies, what it was created with (rewritten per bundle) and its engine's facts."""
+
+    directory: str
+    run_id: str
+    ids: dict[str, str]
+    run_root: str
+    facts: dict[str, Any]
+
+
+# Where the second dockerd kept its data and its run roots: paths of the measuring machine, as
+# the captured documents name them (text here, never opened).
+SECOND_ENGINE_FACTS = {"storage_driver": "vfs",
+                       "docker_root_dir": "/tmp/wt12a-dd/root"}  # noqa: S108
+SECOND_ENGINE_RUN_ROOT = "/tmp/wt12a-dd/runroot"  # noqa: S108
+
+CAPTURES = {
+    # This project's engine.
+    "fuse-overlayfs": Capture("", CAPTURED_RUN_ID, CAPTURED_IDS, RUN_ROOT, {
+        "storage_driver": "fuse-overlayfs", "docker_root_dir": "/var/lib/docker"}),
+    # A second dockerd of the same build, started as the Molecule test hosts start theirs.
+    "vfs": Capture("vfs", "20261129T212113Z-66ace4c8", {
+        "workload": "95da7400b1746eebdd898a08e4b48e896effb48562c7efa7f9baaf84c6145133",
+        "root": "16fff71bb0e9eade64108318c9352bf518fca60e380c2f6bae558a871584545b",
+    }, SECOND_ENGINE_RUN_ROOT, SECOND_ENGINE_FACTS),
+    # The same, with --log-opt mode=non-blocking --log-opt labels=a --default-ulimit
+    # nofile=1024:2048 --default-shm-size=128m: daemon options no engine fact records.
+    "vfs-daemon-options": Capture("vfs-daemon-options", "20261129T212121Z-9501b7e5", {
+        "workload": "e6fff16478e2646c86bdbeb89d250f948fab2a4955b5025e4e2f92efc3dd56bb",
+        "root": "202ec35c7bc949b557514bc0e19e6a46cb7fd925d0b9d51e9a61ca724df942ca",
+    }, SECOND_ENGINE_RUN_ROOT, SECOND_ENGINE_FACTS),
+}
+DEFAULT_CAPTURE = "fuse-overlayfs"
 BASE_NANO = 1795905091000000000
 
 
@@ -53,10 +90,11 @@ def container_id(identity: str, run_id: str = RUN_ID) -> str:
 
 
 def _rewrite(text: str, identity: str, cid: str, image_id: str, run_id: str,
-             probe_sha: str) -> str:
-    captured = CAPTURED_IDS[identity]
+             probe_sha: str, capture: Capture = CAPTURES[DEFAULT_CAPTURE]) -> str:
+    captured = capture.ids[identity]
     text = text.replace(captured, cid).replace(captured[:12], cid[:12])
-    text = text.replace(CAPTURED_IMAGE, image_id).replace(CAPTURED_RUN_ID, run_id)
+    text = text.replace(CAPTURED_IMAGE, image_id).replace(capture.run_id, run_id)
+    text = text.replace('"%s/' % capture.run_root, '"%s/' % RUN_ROOT)
     return text.replace(CAPTURED_PROBE_SHA, probe_sha)
 
 
@@ -74,9 +112,11 @@ def probe_lines(identity: str, cid: str, probe_sha: str) -> list[dict[str, Any]]
 
 
 def captured_inspect(identity: str, cid: str, image_id: str, run_id: str, probe_sha: str,
-                     seccomp_name: str) -> list[dict[str, Any]]:
-    with open(os.path.join(DATA, "inspect-%s.json" % identity), encoding="utf-8") as handle:
-        text = _rewrite(handle.read(), identity, cid, image_id, run_id, probe_sha)
+                     seccomp_name: str, capture: str = DEFAULT_CAPTURE) -> list[dict[str, Any]]:
+    source = CAPTURES[capture]
+    path = os.path.join(DATA, source.directory, "inspect-%s.json" % identity)
+    with open(path, encoding="utf-8") as handle:
+        text = _rewrite(handle.read(), identity, cid, image_id, run_id, probe_sha, source)
     document = json.loads(text)
     container = document[0]
     # The profile text may have changed since the capture: inline the shipped one, as the CLI does.
@@ -131,7 +171,7 @@ def packet_digest(probe_path: str, host: str = HOST, seccomp_name: str = "target
 
 def make_model(probe_path: str, image_id: str, probe_sha: str, *, run_id: str = RUN_ID,
                host: str = HOST, seccomp_name: str = "targeted-deny",
-               path: str = "automated") -> EvidenceModel:
+               path: str = "automated", capture: str = DEFAULT_CAPTURE) -> EvidenceModel:
     # The image and probe digests are computed by the caller, as the verifier will; a packet
     # bundle records the digest of the packet this collection renders for its settings.
     model = EvidenceModel(run_id=run_id, host=host, seccomp_name=seccomp_name,
@@ -160,8 +200,7 @@ def make_model(probe_path: str, image_id: str, probe_sha: str, *, run_id: str = 
         "operating_system": "Debian GNU/Linux 12 (bookworm)", "os_type": "linux",
         "architecture": "x86_64", "security_options": ["name=seccomp,profile=default"],
         "cgroup_driver": "cgroupfs", "cgroup_version": "1", "default_runtime": "runc",
-        "logging_driver": "json-file", "storage_driver": "fuse-overlayfs",
-        "docker_root_dir": "/var/lib/docker"}
+        "logging_driver": "json-file", **CAPTURES[capture].facts}
     docs["profile/profile.json"] = _profile.profile_document(seccomp_name, limits)
     model.raw["profile/seccomp.json"] = _json.canonical_text(
         _seccomp.seccomp_profile(seccomp_name)).encode("ascii")
@@ -228,7 +267,7 @@ def make_model(probe_path: str, image_id: str, probe_sha: str, *, run_id: str = 
                          ["docker", "inspect", cid], ["docker", "rm", cid]]}
         model.probes[identity] = probe_lines(identity, cid, probe_sha)
         docs[base + "inspect.json"] = captured_inspect(identity, cid, image_id, run_id,
-                                                       probe_sha, seccomp_name)
+                                                       probe_sha, seccomp_name, capture)
         out_ok = ("sandbox-attest ok %s\n" % cid).encode()
         docs[base + "fetch.json"] = {"format": 1, "copied": [
             {"name": "ok", "bytes": len(out_ok), "sha256": sha256(out_ok)}], "refused": []}
