@@ -54,6 +54,10 @@ DNS = ("127.0.0.1",)
 # A tmpfs inside the container (never a host path): scratch space the probe cannot execute from.
 TMPFS_TMP_TARGET = "/tmp"  # noqa: S108
 TMPFS_TMP_OPTIONS = ("rw", "noexec", "nosuid", "nodev")
+# The private IPC namespace's /dev/shm, pinned: the daemon's --default-shm-size would otherwise
+# set it, and no engine fact records that (measured), so the verifier could not derive it. 64m
+# is the engine's own default.
+SHM_SIZE_MB = 64
 
 DEFAULT_LIMITS: dict[str, int] = {
     "pids": 64,
@@ -190,6 +194,7 @@ def create_argv(
         "--security-opt", "seccomp=%s" % paths["seccomp_file"],
         "--cgroupns", "private",
         "--ipc", "private",
+        "--shm-size", "%dm" % SHM_SIZE_MB,
         "--pids-limit", str(limits["pids"]),
         "--memory", memory,
         "--memory-swap", memory,

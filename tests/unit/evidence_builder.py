@@ -66,15 +66,16 @@ CAPTURES = {
     "fuse-overlayfs": Capture("", CAPTURED_RUN_ID, CAPTURED_IDS, RUN_ROOT, {
         "storage_driver": "fuse-overlayfs", "docker_root_dir": "/var/lib/docker"}),
     # A second dockerd of the same build, started as the Molecule test hosts start theirs.
-    "vfs": Capture("vfs", "20261129T212113Z-66ace4c8", {
-        "workload": "95da7400b1746eebdd898a08e4b48e896effb48562c7efa7f9baaf84c6145133",
-        "root": "16fff71bb0e9eade64108318c9352bf518fca60e380c2f6bae558a871584545b",
+    "vfs": Capture("vfs", "20261129T213032Z-efcba6a5", {
+        "workload": "db0ab20e3ab406a7423ca3c99993d0f0e47f5e1613c0d62c094b061d23841dd4",
+        "root": "eb57b841cc3c5c9c6292be24dda1b66345b36ce82f7a1c512af81af223d9119a",
     }, SECOND_ENGINE_RUN_ROOT, SECOND_ENGINE_FACTS),
     # The same, with --log-opt mode=non-blocking --log-opt labels=a --default-ulimit
-    # nofile=1024:2048 --default-shm-size=128m: daemon options no engine fact records.
-    "vfs-daemon-options": Capture("vfs-daemon-options", "20261129T212121Z-9501b7e5", {
-        "workload": "e6fff16478e2646c86bdbeb89d250f948fab2a4955b5025e4e2f92efc3dd56bb",
-        "root": "202ec35c7bc949b557514bc0e19e6a46cb7fd925d0b9d51e9a61ca724df942ca",
+    # nofile=1024:2048 --default-shm-size=128m: daemon options no engine fact records (the
+    # profile's --shm-size keeps the last one out).
+    "vfs-daemon-options": Capture("vfs-daemon-options", "20261129T213040Z-9dd20778", {
+        "workload": "65309b6b3cc7888bb11072112d595072469e42728af85a507379cde224e11b62",
+        "root": "4f8a6c2f70eb73216294c0760cae46d526b35085576bb5d48475bc66f87093df",
     }, SECOND_ENGINE_RUN_ROOT, SECOND_ENGINE_FACTS),
 }
 DEFAULT_CAPTURE = "fuse-overlayfs"

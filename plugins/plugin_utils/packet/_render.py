@@ -49,7 +49,7 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle import _form
 # verifier re-renders only packets of its own format (docs/evidence-bundle.md, run.json). The
 # script records it in the bundle's run.json (producer.packet_format); packets rendered before
 # it existed record none and are format 0.
-PACKET_FORMAT = 1
+PACKET_FORMAT = 2
 
 SCRIPT_NAME = "attest.sh"
 README_NAME = "README.md"

@@ -241,6 +241,7 @@ def _derived(evidence: Evidence, identity: str, picture: Picture) -> None:
         seccomp_name)], "profile --security-opt (seccomp as data)", same_security_opts)
     put(pointer("HostConfig", "Tmpfs", _profile.TMPFS_TMP_TARGET), "%s,size=%dm" % (
         ",".join(_profile.TMPFS_TMP_OPTIONS), limits["tmpfs_tmp_mb"]), "profile --tmpfs")
+    put("/HostConfig/ShmSize", _profile.SHM_SIZE_MB * 1024 * 1024, "profile --shm-size")
     put("/HostConfig/PidsLimit", limits["pids"], "profile limits pids")
     put("/HostConfig/Memory", memory, "profile limits memory_mb")
     put("/HostConfig/MemorySwap", memory, "profile --memory-swap (= memory)")

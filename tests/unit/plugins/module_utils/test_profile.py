@@ -26,6 +26,7 @@ def test_argv_carries_every_hardening_flag() -> None:
     for flag_value in [("--network", "none"), ("--dns", "127.0.0.1"), ("--cap-drop", "ALL"),
                        ("--security-opt", "no-new-privileges=true"), ("--cgroupns", "private"),
                        ("--pids-limit", "64"), ("--memory", "256m"), ("--memory-swap", "256m"),
+                       ("--shm-size", "64m"),
                        ("--cpus", "1"), ("--log-driver", "json-file"), ("--user", "65532:65532"),
                        ("--tmpfs", "/tmp:rw,noexec,nosuid,nodev,size=16m")]:  # noqa: S108
         assert flag_value in pairs(argv), flag_value

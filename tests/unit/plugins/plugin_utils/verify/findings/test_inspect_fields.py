@@ -73,8 +73,8 @@ def test_daemon_options_no_fact_records_are_engine_not_modelled(probe_path, dige
     verdict = verify(write_bundle(model))
     assert verdict.status == STATUS_PARTIAL, verdict.reasons
     assert len(verdict.reasons) == 2 and len(_not_modelled(verdict)) == 2, verdict.reasons
-    for path in ("/HostConfig/ShmSize", "/HostConfig/Ulimits",
-                 "/HostConfig/LogConfig/Config/mode", "/HostConfig/LogConfig/Config/labels"):
+    for path in ("/HostConfig/Ulimits", "/HostConfig/LogConfig/Config/mode",
+                 "/HostConfig/LogConfig/Config/labels"):
         assert path in _not_modelled(verdict)[0]
 
 
@@ -133,12 +133,10 @@ def test_oom_score_adj(model, write_bundle, verify) -> None:
     _fails_on(verify(write_bundle(model)), "root", "/HostConfig/OomScoreAdj")
 
 
-def test_shm_size_64_gib_is_never_ready(model, write_bundle, verify) -> None:
-    # The engine default unless dockerd --default-shm-size, which no engine fact records.
+def test_shm_size_64_gib(model, write_bundle, verify) -> None:
+    # The profile pins --shm-size: a daemon's --default-shm-size cannot explain another value.
     model.inspect("workload")["HostConfig"]["ShmSize"] = 64 * 1024 ** 3
-    verdict = verify(write_bundle(model))
-    assert verdict.status != STATUS_READY
-    assert "/HostConfig/ShmSize 68719476736" in _not_modelled(verdict)[0]
+    _fails_on(verify(write_bundle(model)), "workload", "/HostConfig/ShmSize 68719476736")
 
 
 def test_ulimits_are_never_ready(model, write_bundle, verify) -> None:
