@@ -169,8 +169,9 @@ def _derived(evidence: Evidence, identity: str, picture: Picture) -> None:
     run = evidence.doc("run.json")
     facts = evidence.doc("engine/facts.json")
     result = evidence.identity_doc(identity, "result.json")
-    run_id, image_id, probe_sha = (dig(run, key) for key in ("run_id", "image_id",
-                                                               "probe_sha256"))
+    run_id = dig(run, "run_id")
+    image_id = dig(run, "image_id")
+    probe_sha = dig(run, "probe_sha256")
     seccomp_name = dig(run, "seccomp_profile")
     container_id = dig(result, "container_id")
     limits = _limits(evidence.doc("profile/profile.json"))

@@ -342,4 +342,3 @@ def test_a_data_file_without_reasons_is_refused(tmp_path) -> None:
     path.write_text("format: 1\nnot_isolation:\n  /Created: ''\nengines: {}\n")
     with pytest.raises(_data.DataError, match="reason"):
         _data.load_inspect_fields(str(path))
-
