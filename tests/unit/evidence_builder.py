@@ -77,6 +77,12 @@ CAPTURES = {
         "workload": "65309b6b3cc7888bb11072112d595072469e42728af85a507379cde224e11b62",
         "root": "4f8a6c2f70eb73216294c0760cae46d526b35085576bb5d48475bc66f87093df",
     }, SECOND_ENGINE_RUN_ROOT, SECOND_ENGINE_FACTS),
+    # A Molecule test host's bundle (the automated path over SSH): the same engine build, its
+    # own docker CLI 20.10.24, which sends null where this machine's CLI 28.2.2 sends [].
+    "molecule-host": Capture("molecule-host", "20261129T213932Z-105a3551", {
+        "workload": "0abe2acc16e4dd4b6a7fc32a04c7d04e163fec59dd93b4298c7612e409ca70b8",
+        "root": "2a7994cc70d8c46ed529ce70de75bc5177faf524fce17598b28f3b34008ea0ae",
+    }, RUN_ROOT, {"storage_driver": "vfs", "docker_root_dir": "/var/lib/docker"}),
 }
 DEFAULT_CAPTURE = "fuse-overlayfs"
 BASE_NANO = 1795905091000000000

@@ -123,7 +123,7 @@ def load_inspect_fields(path: str | None = None) -> DataFile:
             for module, fields in modules.items():
                 _pointer_map(data, "%s.security_modules.%s" % (where, module), fields,
                              strings=False)
-            for key in ("oci_runtimes", "daemon_log_opts"):
+            for key in ("oci_runtimes", "daemon_log_opts", "client_empty"):
                 names = engine.get(key, [])
                 if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
                     raise DataError("%s: %s.%s must be a list of names" % (data.path, where, key))

@@ -92,6 +92,11 @@ class Field:
     # True: a daemon option no engine fact records can change it; a departure is "engine not
     # modelled" (PARTIAL), not FAILED.
     daemon_default: bool = False
+    # Other values that mean the same to the engine (null for an empty list the client sent).
+    alternatives: tuple[Any, ...] = ()
+
+    def holds(self, observed: Any) -> bool:
+        return any(self.same(observed, value) for value in (self.expected, *self.alternatives))
 
 
 @dataclass
@@ -260,17 +265,26 @@ def _derived(evidence: Evidence, identity: str, picture: Picture) -> None:
     ], "profile --mount, sources under the run root %s" % run_root, same_unordered)
 
 
+def _empty_alternative(path: str, value: Any, client_empty: list[str]) -> tuple[Any, ...]:
+    if path not in client_empty:
+        return ()
+    return (None,) if value == [] else ([],) if value is None else ()
+
+
 def _engine(entry: dict[str, Any], picture: Picture) -> None:
     """The fields the engine stores by itself, and the daemon-configurable ones."""
+    client_empty = [str(path) for path in entry.get("client_empty") or []]
     for path, value in as_dict(entry.get("fields")).items():
-        picture.fields.setdefault(path, Field(value, "the engine's own value (data)"))
+        picture.fields.setdefault(path, Field(
+            value, "the engine's own value (data)",
+            alternatives=_empty_alternative(path, value, client_empty)))
     for path, value in as_dict(entry.get("module_fields")).items():
         picture.fields.setdefault(path, Field(value, "the engine's value under its security "
                                                      "module (data)"))
     for path, value in as_dict(entry.get("daemon_defaults")).items():
-        picture.fields.setdefault(path, Field(value, "the engine's default, which a daemon "
-                                                     "option changes (data)",
-                                              daemon_default=True))
+        picture.fields.setdefault(path, Field(
+            value, "the engine's default, which a daemon option changes (data)",
+            daemon_default=True, alternatives=_empty_alternative(path, value, client_empty)))
     for key in entry.get("daemon_log_opts") or []:
         path = pointer("HostConfig", "LogConfig", "Config", key)
         picture.fields.setdefault(path, Field(ABSENT, "not set by the profile; a daemon "

@@ -93,7 +93,7 @@ def _compare(container: dict[str, Any], picture: Picture) -> tuple[list[str], li
         if want.expected is ABSENT:
             holds = observed is _MISSING
         else:
-            holds = observed is not _MISSING and want.same(observed, want.expected)
+            holds = observed is not _MISSING and want.holds(observed)
         if not holds:
             (daemon if want.daemon_default else failed).append(_departure(path, observed, want))
     if picture.engine_problem is None:

@@ -56,7 +56,7 @@ def _not_modelled(verdict: Any) -> list[str]:
 
 # --- the untouched captures -------------------------------------------------------------------
 
-@pytest.mark.parametrize("capture", ["fuse-overlayfs", "vfs"])
+@pytest.mark.parametrize("capture", ["fuse-overlayfs", "vfs", "molecule-host"])
 def test_real_captures_are_ready(probe_path, digests, write_bundle, verify, capture) -> None:
     model = eb.make_model(probe_path, *digests, capture=capture)
     verdict = verify(write_bundle(model))
@@ -253,6 +253,14 @@ def test_tmpfs_options_beyond_size(model, write_bundle, verify) -> None:
 
 
 # --- the closed world's own rules -------------------------------------------------------------
+
+def test_null_stands_for_an_empty_list_only_where_the_client_decides(
+        model, write_bundle, verify) -> None:
+    _edit_both(model, lambda c: c["HostConfig"].update(BlkioDeviceReadBps=None, Ulimits=None))
+    assert verify(write_bundle(model)).status == STATUS_READY
+    model.inspect("root")["HostConfig"]["Devices"] = None
+    _fails_on(verify(write_bundle(model)), "root", "/HostConfig/Devices")
+
 
 def test_a_missing_field_fails(model, write_bundle, verify) -> None:
     del model.inspect("workload")["HostConfig"]["Privileged"]
