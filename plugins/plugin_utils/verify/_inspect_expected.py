@@ -19,10 +19,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ansible_collections.sandbox.attest.plugins.module_utils import _profile, _seccomp
-from ansible_collections.sandbox.attest.plugins.module_utils._facts import security_modules
 from ansible_collections.sandbox.attest.plugins.module_utils._json import canonical
 from ansible_collections.sandbox.attest.plugins.plugin_utils._probe_image import image_config
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._evidence import Evidence
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._expectations import (
+    security_module,
+)
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._inspect import (
     parse_seccomp_value,
 )
@@ -131,9 +133,7 @@ def engine_entry(data: dict[str, Any], runtime: Any, facts: Any) -> tuple[
     if oci not in (entry.get("oci_runtimes") or []):
         return None, "engine not modelled: default OCI runtime %r of %s API %s is not one of " \
             "%s" % (oci, runtime, api, entry.get("oci_runtimes"))
-    options = dig(facts, "security_options")
-    names = security_modules(options if isinstance(options, list) else [])
-    module = "selinux" if "selinux" in names else "apparmor" if "apparmor" in names else "none"
+    module = security_module(facts)
     if module not in as_dict(entry.get("security_modules")):
         return None, "engine not modelled: %s API %s with %s" % (runtime, api, module)
     return {**entry, "module_fields": entry["security_modules"][module]}, None
