@@ -112,6 +112,8 @@ class Picture:
     engine_problem: str | None = None
     # Inputs the derivation needed but the evidence does not give (a departure by itself).
     problems: list[str] = field(default_factory=list)
+    # The run root the binds' sources were derived under (one run, so one for every identity).
+    run_root: str | None = None
 
 
 def pointer(*keys: str) -> str:
@@ -199,6 +201,7 @@ def _derived(evidence: Evidence, identity: str, picture: Picture) -> None:
                                 "<run root>/%s/%s/in" % (run_id, identity))
         return
     assert limits is not None  # for the type checker: `needed` holds
+    picture.run_root = run_root
     paths = _profile.run_paths(run_root, run_id, identity, seccomp_name)
     image = image_config(probe_sha)
     memory = limits["memory_mb"] * 1024 * 1024

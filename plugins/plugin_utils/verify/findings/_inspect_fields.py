@@ -116,6 +116,7 @@ def check_inspect_fields(evidence: Evidence, identities: list[str],
                          data: dict[str, Any]) -> Finding:
     finding = Finding("inspect_fields")
     engine_problems: list[str] = []
+    run_roots: dict[str, str] = {}
     for identity in identities:
         where = identity_path(identity, "inspect.json")
         container = inspect_doc(evidence.identity_doc(identity, "inspect.json"))
@@ -124,6 +125,8 @@ def check_inspect_fields(evidence: Evidence, identities: list[str],
                               % identity, identity, refs=(where,)))
             continue
         picture = expected_picture(evidence, identity, data)
+        if picture.run_root is not None:
+            run_roots[identity] = picture.run_root
         if picture.engine_problem and picture.engine_problem not in engine_problems:
             engine_problems.append(picture.engine_problem)
         failed, daemon = _compare(container, picture)
@@ -145,6 +148,12 @@ def check_inspect_fields(evidence: Evidence, identities: list[str],
                 "holds values a daemon option sets, which the engine facts do not record (or "
                 "an edit): %s" % (identity, _listed(daemon)), identity,
                 expected="the engine's defaults", observed="; ".join(daemon), refs=(where,)))
+    if len(set(run_roots.values())) > 1:
+        # Each identity's binds follow its own argv: one run has one run root.
+        finding.add(Check("run_root_shared", FAIL, "the identities' binds come from different "
+                          "run roots: %s" % ", ".join("%s %s" % item for item in
+                                                      sorted(run_roots.items())),
+                          refs=tuple(identity_path(i, "argv.json") for i in sorted(run_roots))))
     for problem in engine_problems:
         finding.add(Check("engine_modelled", PARTIAL, problem,
                           refs=("engine/facts.json", "run.json")))

@@ -102,6 +102,17 @@ def test_a_run_root_from_the_settings_is_followed(model, write_bundle, verify) -
     assert all(_closed_world(verdict, i).outcome == "pass" for i in IDENTITIES), verdict.reasons
 
 
+def test_one_run_root_for_both_identities(model, write_bundle, verify) -> None:
+    # The root identity's argv, commands and binds moved consistently to another parent.
+    for name in [n for n in model.docs if n.startswith("identities/root/")]:
+        text = json.dumps(model.docs[name]).replace(eb.RUN_ROOT + "/", "/srv/attest/")
+        model.docs[name] = json.loads(text)
+    verdict = verify(write_bundle(model))
+    assert verdict.status == STATUS_FAILED
+    assert any(c.id == "run_root_shared" and c.outcome == "fail"
+               for c in verdict.finding("inspect_fields").checks)
+
+
 # --- the classes the review edited (issue 12) -------------------------------------------------
 
 def test_runtime_another_runtime(model, write_bundle, verify) -> None:
