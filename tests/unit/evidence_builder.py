@@ -219,7 +219,10 @@ def make_model(probe_path: str, image_id: str, probe_sha: str, *, run_id: str = 
                            "exec_id": None, "command_sha256": None})
     docs["engine/events.jsonl"] = events
 
-    for identity in ("workload", "root"):
+    # The identities run one after the other, within the run window.
+    for identity, started, finished in (
+            ("workload", "2026-11-28T22:31:32Z", "2026-11-28T22:31:33Z"),
+            ("root", "2026-11-28T22:31:33Z", "2026-11-28T22:31:34Z")):
         cid = container_id(identity, run_id)
         base = "identities/%s/" % identity
         paths = _profile.run_paths(RUN_ROOT, run_id, identity, seccomp_name)
@@ -229,11 +232,11 @@ def make_model(probe_path: str, image_id: str, probe_sha: str, *, run_id: str = 
             "format": 1, "identity": identity, "user": _profile.identity_user(identity),
             "container_id": cid, "container_name": _profile.container_name(run_id, identity),
             "exit_code": 0, "timed_out": False, "timeout_s": limits["timeout_s"],
-            "started_at": "2026-11-28T22:31:32Z", "finished_at": "2026-11-28T22:31:33Z",
+            "started_at": started, "finished_at": finished,
             "removed": True, "commands": run_commands(argv, cid)}
         model.probes[identity] = probe_lines(identity, cid, probe_sha)
         # The probe's clock reading falls within its container's run.
-        model.probe(identity, "META")["time"] = "2026-11-28T22:31:32Z"
+        model.probe(identity, "META")["time"] = started
         docs[base + "inspect.json"] = captured_inspect(identity, cid, image_id, run_id,
                                                        probe_sha, seccomp_name)
         out_ok = ("sandbox-attest ok %s\n" % cid).encode()

@@ -180,7 +180,7 @@ def check_provenance(evidence: Evidence, identities: list[str],
     return finding
 
 
-def _run_root(evidence: Evidence, identities: list[str]) -> tuple[str | None, str | None]:
+def run_root_of(evidence: Evidence, identities: list[str]) -> tuple[str | None, str | None]:
     """The run root every identity's argv mounts /in from (<run root>/<run id>/<id>/in)."""
     roots = set()
     for identity in identities:
@@ -218,7 +218,7 @@ def _rendered_packet(evidence: Evidence, identities: list[str], shipped: Shipped
     producer = as_dict(dig(run, "producer"))
     version = producer.get("collection_version")
     limits = dig(evidence.doc("profile/profile.json"), "limits")
-    run_root, root_problem = _run_root(evidence, identities)
+    run_root, root_problem = run_root_of(evidence, identities)
     host, seccomp = dig(run, "inventory_hostname"), dig(run, "seccomp_profile")
     words = "venue %s, seccomp %s, limits %s, run root %s, collection %s" % (
         short(host, 60), short(seccomp, 40), short(limits, 160), short(run_root, 80),
