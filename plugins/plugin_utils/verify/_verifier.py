@@ -71,6 +71,9 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._pr
     check_provenance,
     shipped_artifacts,
 )
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._run_events import (
+    check_run_events,
+)
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._run_records import (
     check_run_records,
 )
@@ -146,6 +149,7 @@ def verify_bundle(bundle_dir: str, options: Options) -> Verdict:
         _guard("non_mutation", lambda: check_non_mutation(evidence, identities)),
         _guard("run_records", lambda: check_run_records(evidence, identities)),
         _guard("run_times", lambda: check_run_times(evidence, identities, verified_at)),
+        _guard("run_events", lambda: check_run_events(evidence, identities)),
         _guard("engine_facts", lambda: check_engine_facts(evidence, expectations.document)),
     ]
     by_name = {finding.name: finding for finding in findings}
