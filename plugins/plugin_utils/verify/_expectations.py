@@ -198,6 +198,10 @@ def expectation_problems(expect: dict[str, Any], observation: dict[str, Any],
             problems.append("ret=%d with %s: a denial returns %d" % (ret, errno, DENIED_RET))
     if "ret" in expect and ret != expect["ret"]:
         problems.append("ret=%d, expected %s" % (ret, expect["ret"]))
+    if "ret_is" in expect and ret != observation.get(str(expect["ret_is"])):
+        # The call's return value is a count the observation also reports (bytes written).
+        problems.append("ret=%d, expected %s=%s" % (ret, expect["ret_is"],
+                                                    short(observation.get(str(expect["ret_is"])))))
     for dotted, pred in as_dict(expect.get("fields")).items():
         present, value = _field(observation, dotted)
         why = predicate(as_dict(pred), present, value, ctx)

@@ -91,3 +91,8 @@ def test_a_kernel_without_ipv6_is_still_as_expected(model, write_bundle, verify)
         ret=-1, errno="ENOENT", default_route=None)
     verdict = verify(write_bundle(model))
     assert verdict.status == STATUS_READY, verdict.reasons
+
+
+def test_a_write_returning_other_than_the_bytes_it_reports(model, write_bundle, verify) -> None:
+    model.observation("workload", "PR-FS-OUT-OK", "write")["ret"] += 1
+    assert "expected bytes=" in _fails(verify(write_bundle(model)), "workload", "PR-FS-OUT-OK")
