@@ -229,8 +229,8 @@ def _unexplained(line: dict[str, Any], items: list[dict[str, Any]],
     selected = {id(obs) for item in items for obs in _select(item, observations)}
     for obs in observations:
         if id(obs) not in selected:
-            problems.append("unexpected observation %s %s" % (short(obs.get("op")),
-                                                             short(obs.get("target"))))
+            problems.append("unexpected observation %s %s" % (
+                short(obs.get("op")), short(obs.get("target"))))
     return problems
 
 

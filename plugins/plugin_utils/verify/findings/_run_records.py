@@ -91,8 +91,8 @@ def _result_problems(evidence: Evidence, identity: str, limits: dict[str, int] |
     except _profile.ProfileError:
         name = None
     if result.get("container_name") != name:
-        problems.append("container name %s, expected %s" % (short(result.get("container_name")),
-                                                             short(name)))
+        problems.append("container name %s, expected %s" % (
+            short(result.get("container_name")), short(name)))
     if limits is None or result.get("timeout_s") != limits["timeout_s"]:
         problems.append("time bound %s s, the profile's is %s" % (
             short(result.get("timeout_s")), short(limits and limits["timeout_s"])))

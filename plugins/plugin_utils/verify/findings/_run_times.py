@@ -54,19 +54,19 @@ def _window_problems(evidence: Evidence, now: datetime.datetime | None) -> tuple
             closed - opened, MAX_RUN_S))
     if now is not None and (closed - now).total_seconds() > CLOCK_SKEW_S:
         problems.append("run.json finished_at %s is after this verification (%s) by more than "
-                        "the %d s clock-skew allowance" % (dig(run, "finished_at"),
-                                                         now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                                                         CLOCK_SKEW_S))
+                        "the %d s clock-skew allowance" % (
+                            dig(run, "finished_at"), now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                            CLOCK_SKEW_S))
     return problems, opened, closed
 
 
 def _sequence_problems(evidence: Evidence, identities: list[str], opened: datetime.datetime,
                        closed: datetime.datetime) -> list[str]:
     """opened <= before <= each identity's start <= its finish <= after <= closed."""
-    sequence: list[tuple[str, Any]] = [("run.json started_at", dig(evidence.doc("run.json"),
-                                                                  "started_at")),
-                                       ("snapshots/before.json taken_at",
-                                        dig(evidence.doc(SNAPSHOTS[0]), "taken_at"))]
+    run = evidence.doc("run.json")
+    sequence: list[tuple[str, Any]] = [
+        ("run.json started_at", dig(run, "started_at")),
+        ("snapshots/before.json taken_at", dig(evidence.doc(SNAPSHOTS[0]), "taken_at"))]
     for identity in identities:
         result = evidence.identity_doc(identity, "result.json")
         sequence += [("%s started_at" % identity, dig(result, "started_at")),
@@ -101,8 +101,8 @@ def _clock_problems(evidence: Evidence, opened: datetime.datetime,
             continue  # format 1 records neither
         if not (isinstance(started, int) and isinstance(finished, int)
                 and low <= started <= finished <= high):
-            problems.append("%s ran %s..%s ns, outside the run window" % (path, short(started),
-                                                                         short(finished)))
+            problems.append("%s ran %s..%s ns, outside the run window" % (
+                path, short(started), short(finished)))
     for number, event in enumerate(evidence.doc("engine/events.jsonl") or [], 1):
         nano = dig(event, "time_nano")
         if not isinstance(nano, int) or isinstance(nano, bool) or not low <= nano <= high:

@@ -49,7 +49,8 @@ FINDING_FIXES = {
 }
 
 # Which packet produced a packet bundle, and whether each container ran the profile's argv.
-PACKET_CHECKS = ("producer", "packet_digest", "packet_format", "packet_rendered")
+PACKET_CHECKS = ("producer", "packet_digest", "packet_format", "packet_rendered",
+                 "packet_release")
 
 VERDICT_WORDS = {PASS: "PASS", "fail": "FAIL", "partial": "PARTIAL", "missing": "MISSING",
                  INFO: "info"}

@@ -69,8 +69,8 @@ def test_an_extra_key_on_a_probe_line(model, write_bundle, verify) -> None:
     assert "unexpected line fields" in _fails(verify(write_bundle(model)), "root", "PR-PTRACE-1")
 
 
-def test_the_probe_header_names_the_shipped_probe_and_pid_1(model, write_bundle,
-                                                             verify) -> None:
+def test_the_probe_header_names_the_shipped_probe_and_pid_1(
+        model, write_bundle, verify) -> None:
     assert verify(write_bundle(model)).status == STATUS_READY
     model.probe("root", "META")["pid"] = 7
     verdict = verify(write_bundle(model))
