@@ -164,6 +164,19 @@ class EventIndex:
         return [self.events[n] for n in sorted(numbers)]
 
 
+def _loaded_probe_image(ident: str, obj: dict[str, Any], image_id: Any) -> Check:
+    """The probe image loaded during the run is the run's image, labelled and tagged as the
+    collection makes it (plugin_utils/_probe_image), and nothing else."""
+    tags = ["%s:%s" % (_profile.PROBE_IMAGE_REPOSITORY, str(image_id)[7:19])]
+    if ident != image_id or obj.get("probe_image") is not True or obj.get("tags") != tags:
+        seen = "%s (labelled %s, tags %s)" % (
+            short(ident, 80), short(obj.get("probe_image")), short(obj.get("tags"), 120))
+        return Check("probe_image", FAIL, "a probe image %s appeared, not the run's %s tagged %s"
+                     % (seen, short(image_id, 80), tags[0]), refs=(AFTER,))
+    return Check("probe_image", INFO, "the probe image %s was loaded (a cache, kept between "
+                 "runs)" % short(ident, 24), refs=(AFTER,))
+
+
 def _has_events(index: EventIndex, ident: str, obj: dict[str, Any]) -> bool:
     """Whether the log has an event of this object: by ID (an image's also without its
     `sha256:`), by name, or (an image) by one of its tags."""
@@ -432,8 +445,7 @@ def check_non_mutation(evidence: Evidence, identities: list[str]) -> Finding:
                 continue
             if kind == "images" and (ident == image_id or obj.get("probe_image") is True):
                 finding.extra["probe_image"] = ident
-                finding.add(Check("probe_image", INFO, "the probe image %s was loaded (a cache, "
-                                  "kept between runs)" % short(ident, 24), refs=(AFTER,)))
+                finding.add(_loaded_probe_image(ident, obj, image_id))
                 continue
             label = "%s %s" % (kind[:-1], short(obj.get("name") or obj.get("tags") or ident, 60))
             if not _has_events(index, ident, obj):

@@ -110,3 +110,14 @@ def test_a_newcomer_without_an_event_is_partial(model, write_bundle, verify) -> 
     verdict = verify(write_bundle(model))
     assert verdict.status == STATUS_PARTIAL
     assert any("pgdata appeared" in reason for reason in verdict.reasons)
+
+
+def test_a_loaded_probe_image_is_the_runs_as_the_collection_tags_it(model, write_bundle,
+                                                                    verify) -> None:
+    before = model.docs["snapshots/before.json"]
+    before["images"] = [i for i in before["images"] if not i["probe_image"]]
+    probe = next(i for i in model.docs["snapshots/after.json"]["images"] if i["probe_image"])
+    probe["tags"].append("latest")
+    verdict = verify(write_bundle(model))
+    assert verdict.status == STATUS_FAILED
+    assert eb.check_failed(verdict, "non_mutation", "probe_image")
