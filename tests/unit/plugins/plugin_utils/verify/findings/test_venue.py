@@ -53,8 +53,8 @@ def test_no_fingerprint_is_partial(model, write_bundle, verify) -> None:
     assert "no venue fingerprint in the evidence" in verdict.reasons
 
 
-def test_an_engine_id_changed_consistently_is_caught_by_its_pin(model, write_bundle,
-                                                               verify) -> None:
+def test_an_engine_id_changed_consistently_is_caught_by_its_pin(
+        model, write_bundle, verify) -> None:
     # venue.json and the facts agree on another engine, the fingerprint is the pinned one: the
     # fingerprint cannot be recomputed without the machine-id, the pinned engine ID can be read.
     for path in ("venue.json", "engine/facts.json"):
