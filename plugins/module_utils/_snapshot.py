@@ -19,9 +19,15 @@ varies from call to call; in byte order an untouched object always has one diges
 operator packet's POSIX shell computes the same with coreutils alone: `sort`, `split -l 1`, one
 `sha256sum` over the line files and one over the per-object digest lists, `cut` and `paste`,
 so that no long line passes through the shell's own `read` (dash reads a byte per system call).
-Every field a template reads may be null or absent on a real engine (images without labels or
-without any configuration, containers without health checks or mounts, networks without
-members): each is read through `index` and `with`, which yield and skip null.
+Every field a template reads may be null or absent on a real engine (containers without health
+checks or mounts, networks without members): each is read through `index` and `with`, which
+yield and skip null.
+
+Images are not inspected (format 3): an image's configuration is content-addressed, so its ID
+is the digest of its configuration and cannot stay while the configuration changes. What can
+change in place, its tags, comes from one `image ls` call, and the probe image cache from a
+second, filtered by its label: two engine calls whatever the number of images (measured on
+491 images: 0.04 s against 0.31 s for the batched inspect).
 """
 
 from __future__ import annotations
@@ -40,7 +46,7 @@ from ansible_collections.sandbox.attest.plugins.module_utils._profile import (
     LABEL_RUN_ID,
 )
 
-SNAPSHOT_FORMAT = 2
+SNAPSHOT_FORMAT = 3
 KINDS = ("container", "network", "volume", "image")
 
 # The event log of the run window, scrubbed inside the template: the action is cut at its first
@@ -60,6 +66,18 @@ EVENT_TEMPLATE = (
     '{{if or (eq $act "exec_create") (eq $act "exec_start")}}\t{{.Actor.ID}} h '
     '{{range split (join (slice $a 1) ": ") " "}}{{json .}} {{end}}{{end}}')
 EVENT_COMMAND_SEPARATOR = "\t"
+# How far past the target's clock the event window closes when it is read at the end of a run.
+# `docker events --until T` streams until the engine's clock passes T, so the margin is time
+# waited. Every event of the window was logged before the last engine call returned (the
+# engine logs an event as it acts, on the same clock), so a fraction of a second covers the
+# clock's granularity; the window used to close a whole second past, rounded up (1-2 s idle).
+EVENTS_CLOSE_MARGIN_NS = 250_000_000
+
+
+def events_until(now_ns: int) -> str:
+    """The --until of a window closing now: seconds and nanoseconds, as the CLI reads them."""
+    until = now_ns + EVENTS_CLOSE_MARGIN_NS
+    return "%d.%09d" % (until // 1_000_000_000, until % 1_000_000_000)
 
 
 def _get(key: str, obj: str = ".") -> str:
@@ -132,25 +150,25 @@ SNAPSHOT_TEMPLATES = {
         '{{json .Mountpoint}}' + _LF + '{{$k}} i {"name":{{json $k}},"driver":{{json .Driver}},'
         '"run_id":{{with .Labels}}{{with index . "%s"}}{{json .}}{{else}}null{{end}}{{else}}null'
         '{{end}}' % LABEL_RUN_ID),
-    "image": (
-        '{{$k := index . "Id"}}{{$k}} c {{json %s}}{{json %s}}' % (_get("Config"), _get("RootFS"))
-        + _LF + '{{$k}} i {"id":{{json $k}},"tags":{{with index . "RepoTags"}}{{json .}}'
-        '{{else}}[]{{end}},"probe_image":{{with index . "Config"}}{{with index . "Labels"}}'
-        '{{with index . "%s"}}{{if eq . "true"}}true{{else}}false{{end}}{{else}}false{{end}}'
-        '{{else}}false{{end}}{{else}}false{{end}}' % LABEL_PROBE_IMAGE),
 }
+# The kinds read by one batched inspect; images are read from their list (see above).
+INSPECTED_KINDS = ("container", "network", "volume")
 LIST_COMMANDS = {
     "container": ["ps", "-aq", "--no-trunc"],
     "network": ["network", "ls", "-q", "--no-trunc"],
     "volume": ["volume", "ls", "-q"],
-    "image": ["image", "ls", "-aq", "--no-trunc"],
+    # One line per (image, reference): `<none>` stands for no repository or no tag.
+    "image": ["image", "ls", "-a", "--no-trunc", "--format", "{{.ID}} {{.Repository}}:{{.Tag}}"],
 }
+PROBE_IMAGE_LIST_COMMAND = ["image", "ls", "-a", "-q", "--no-trunc", "--filter",
+                            "label=%s=true" % LABEL_PROBE_IMAGE]
 INSPECT_COMMANDS = {
     "container": ["container", "inspect"],
     "network": ["network", "inspect"],
     "volume": ["volume", "inspect"],
-    "image": ["image", "inspect"],
 }
+IMAGE_ID_PREFIX = "sha256:"
+_HEX = frozenset("0123456789abcdef")
 # What the engine says of an object that went between list and inspect, per kind (measured on
 # Docker 20.10: "No such container: X", "get X: no such volume", "network X not found",
 # "no such image: X").
@@ -222,8 +240,42 @@ def _fail_unless_vanished(kind: str, result) -> None:
                               % (kind, result.stderr.strip()[:2000]))
 
 
+def is_image_id(text: str) -> bool:
+    digest = text[len(IMAGE_ID_PREFIX):]
+    return text.startswith(IMAGE_ID_PREFIX) and len(digest) == 64 and set(digest) <= _HEX
+
+
+def parse_image_list(text: str, probe_ids: set[str]) -> list[dict]:
+    """The images of `image ls` lines (`<id> <repository>:<tag>`), in ID order, tags sorted.
+    A reference with `<none>` for its repository or tag is no tag (an untagged or digest-only
+    image). config_sha256 is the ID's digest: the engine's own digest of the configuration."""
+    tags: dict[str, set[str]] = {}
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        ident, sep, ref = line.partition(" ")
+        repository, colon, tag = ref.rpartition(":")
+        if not (sep and colon and is_image_id(ident)) or '"' in ref or "\\" in ref:
+            raise EngineError("the image list printed an unreadable line: %r" % line[:200])
+        found = tags.setdefault(ident, set())
+        if "<none>" not in (repository, tag):
+            found.add(ref)
+    return [{"id": ident, "tags": sorted(found), "probe_image": ident in probe_ids,
+             "config_sha256": ident[len(IMAGE_ID_PREFIX):]}
+            for ident, found in sorted(tags.items())]
+
+
+def snapshot_images(engine_cli: str) -> tuple[list[dict], list[str]]:
+    """(images, []): two list calls; nothing can vanish between a list and an inspect."""
+    listing = run_cli([engine_cli, *LIST_COMMANDS["image"]]).stdout
+    probe_ids = set(run_cli([engine_cli, *PROBE_IMAGE_LIST_COMMAND]).stdout.split())
+    return parse_image_list(listing, probe_ids), []
+
+
 def snapshot_kind(engine_cli: str, kind: str) -> tuple[list[dict], list[str]]:
     """(objects, refs that vanished while being read), in one list and one inspect call."""
+    if kind == "image":
+        return snapshot_images(engine_cli)
     refs = _list(engine_cli, kind)
     if not refs:
         return [], []

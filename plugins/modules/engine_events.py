@@ -24,9 +24,11 @@ options:
     type: str
     required: true
   until:
-    description: End of the window, RFC 3339 UTC.
+    description:
+      - End of the window, RFC 3339 UTC or Unix seconds (with a fraction).
+      - Omitted, the window closes now by the target's own clock (the engine's), a quarter
+        of a second past, and the read waits that long.
     type: str
-    required: true
 extends_documentation_fragment:
   - sandbox.attest.attributes
   - sandbox.attest.options.engine_cli
@@ -41,6 +43,11 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+until:
+  description: The end of the window as given to the engine.
+  returned: success
+  type: str
+  sample: "1795987309.950000000"
 events:
   description: The scrubbed events, oldest first.
   returned: success
@@ -50,6 +57,8 @@ events:
             "container": null, "exec_id": null, "command_sha256": null}]
 """
 
+
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -63,6 +72,7 @@ from ansible_collections.sandbox.attest.plugins.module_utils._options import (
 )
 from ansible_collections.sandbox.attest.plugins.module_utils._snapshot import (
     EVENT_TEMPLATE,
+    events_until,
     scrub_event_line,
 )
 
@@ -72,12 +82,13 @@ def main() -> None:
         argument_spec=argument_spec(
             ENGINE_CLI,
             since=dict(type="str", required=True),
-            until=dict(type="str", required=True),
+            until=dict(type="str"),
         ),
         supports_check_mode=True,
     )
+    until = module.params["until"] or events_until(time.time_ns())
     argv = [module.params["engine_cli"], "events", "--since", module.params["since"],
-            "--until", module.params["until"], "--format", EVENT_TEMPLATE]
+            "--until", until, "--format", EVENT_TEMPLATE]
     try:
         result = run_cli(argv, timeout=60)
     except EngineError as exc:
@@ -89,7 +100,7 @@ def main() -> None:
                 events.append(scrub_event_line(line))
             except (ValueError, TypeError, AttributeError):
                 module.fail_json(msg="the engine printed an unreadable event line")
-    module.exit_json(changed=False, events=events)
+    module.exit_json(changed=False, until=until, events=events)
 
 
 if __name__ == "__main__":

@@ -140,6 +140,12 @@ def test_render_is_deterministic_and_check_mode_writes_nothing(tmp_path) -> None
     assert {"%s/%s" % (base, name) for name in names} <= set(listing)
 
 
+def _memory_scratch() -> set[str]:
+    # Only read: the names the packet's scratch directories take there.
+    return {name for name in os.listdir("/dev/shm")  # noqa: S108
+            if name.startswith("sandbox-attest-packet.")}
+
+
 def test_a_packet_bundle_verifies_like_the_automated_path(tmp_path, decoys, decoy_image) -> None:
     running = decoys("container", "--restart", "unless-stopped", "--env",
                      "DB_PASSWORD=decoy-secret", decoy_image)
@@ -150,6 +156,8 @@ def test_a_packet_bundle_verifies_like_the_automated_path(tmp_path, decoys, deco
 
     dummy, packet = render(tmp_path)
     timings, verdict, bundle = [], {}, ""
+    # Without TMPDIR (as here) the scratch goes to /dev/shm, memory: it must go again.
+    scratch_before = _memory_scratch()
     for attempt in range(CHURN_RETRIES):
         out = str(tmp_path / ("out%d" % attempt))
         started = time.monotonic()
@@ -161,6 +169,7 @@ def test_a_packet_bundle_verifies_like_the_automated_path(tmp_path, decoys, deco
         if verdict["reasons"] == ["rehearsal venue"]:
             break
     print("packet script wall times (s):", timings, "reasons:", verdict["reasons"])
+    assert _memory_scratch() == scratch_before, "the script's scratch directory was left"
     assert verdict["status"] == "SANDBOX_ATTESTATION_PARTIAL"
     assert row_results(verdict) == dict.fromkeys(ROWS, "PASS")
     assert "rehearsal venue" in verdict["reasons"] and churn_only(

@@ -215,14 +215,20 @@ def render_script(settings: PacketSettings, image: ProbeImage) -> tuple[str, dic
     }
     values.update(_format_values())
     values["SNAPSHOT_FORMAT"] = str(_snapshot.SNAPSHOT_FORMAT)
+    values["EVENTS_CLOSE_MARGIN_NS"] = str(_snapshot.EVENTS_CLOSE_MARGIN_NS)
     for kind in _snapshot.KINDS:
+        values["LIST_" + kind.upper()] = _command(_snapshot.LIST_COMMANDS[kind])
+    for kind in _snapshot.INSPECTED_KINDS:
         upper = kind.upper()
         values["SNAP_" + upper] = sh_quote(_snapshot.SNAPSHOT_TEMPLATES[kind])
-        values["LIST_" + upper] = " ".join(
-            sh_quote(word) for word in [ENGINE_CLI, *_snapshot.LIST_COMMANDS[kind]])
-        values["INSPECT_" + upper] = " ".join(
-            sh_quote(word) for word in [ENGINE_CLI, *_snapshot.INSPECT_COMMANDS[kind]])
+        values["INSPECT_" + upper] = _command(_snapshot.INSPECT_COMMANDS[kind])
+    values["LIST_PROBE_IMAGE"] = _command(_snapshot.PROBE_IMAGE_LIST_COMMAND)
     return fill(read_template(SCRIPT_NAME), values), argv
+
+
+def _command(words: list[str]) -> str:
+    """An engine command as the script runs it: the CLI and each word single-quoted."""
+    return " ".join(sh_quote(word) for word in [ENGINE_CLI, *words])
 
 
 def _format_values() -> dict[str, str | list[str]]:

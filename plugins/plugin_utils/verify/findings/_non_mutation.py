@@ -39,6 +39,11 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._util import
     short,
 )
 
+# The most events the engine replays of its past (`docker events --since`): measured on Docker
+# 20.10.24, a window of 1,400 events gave back its last 256. A log that long may have lost its
+# oldest events, so it cannot show that nothing happened to a pre-existing object.
+ENGINE_EVENT_REPLAY_LIMIT = 256
+
 BEFORE = "snapshots/before.json"
 AFTER = "snapshots/after.json"
 EVENTS = "engine/events.jsonl"
@@ -332,6 +337,11 @@ def check_non_mutation(evidence: Evidence, identities: list[str]) -> Finding:
     if EVENTS not in evidence.docs:
         finding.add(Check("events", MISSING, "no engine event log for the run window",
                           refs=(EVENTS,)))
+    elif len(as_list(evidence.doc(EVENTS))) >= ENGINE_EVENT_REPLAY_LIMIT:
+        finding.add(Check("events", PARTIAL, "the event log holds %d events, as many as the "
+                          "engine replays (%d): the window's oldest events may be lost"
+                          % (len(as_list(evidence.doc(EVENTS))), ENGINE_EVENT_REPLAY_LIMIT),
+                          refs=(EVENTS,)))
 
     run_containers = _run_containers(evidence, identities, run_id)
     ours = set(run_containers)
@@ -340,6 +350,10 @@ def check_non_mutation(evidence: Evidence, identities: list[str]) -> Finding:
     news = {kind: _index(after, kind) for kind in KINDS}
     index = EventIndex(events)
     listing = _listing_problems(before, BEFORE) + _listing_problems(after, AFTER)
+    if before.get("format") != after.get("format"):
+        # One run takes both snapshots with one template: their formats cannot differ.
+        listing.append("the snapshots' formats differ (%s before, %s after)" % (
+            short(before.get("format")), short(after.get("format"))))
     if listing:
         finding.add(Check("snapshot_listing", FAIL, "; ".join(listing), refs=(BEFORE, AFTER)))
     for path, snapshot in ((BEFORE, before), (AFTER, after)):

@@ -69,3 +69,33 @@ def test_an_exec_command_becomes_its_digest() -> None:
     assert "hunter2" not in json.dumps(event)
     plain = _snapshot.scrub_event_line(line.split("\t", 1)[0])
     assert plain["command_sha256"] is None
+
+
+IMAGE = "sha256:" + "c" * 64
+
+
+@pytest.mark.parametrize("line", [
+    "c" * 71 + " web:1",                      # no sha256: prefix
+    "sha256:" + "C" * 64 + " web:1",          # not lower-case hex
+    "sha256:" + "c" * 63 + " web:1",          # short
+    IMAGE + " web",                           # no tag separator
+    IMAGE,                                    # no reference at all
+    IMAGE + ' we"b:1',                        # what no reference holds
+])
+def test_an_unreadable_image_list_line_fails_the_snapshot(line) -> None:
+    with pytest.raises(EngineError, match="unreadable"):
+        _snapshot.parse_image_list(line + "\n", set())
+
+
+def test_an_image_is_its_configuration_digest_and_its_sorted_tags() -> None:
+    images = _snapshot.parse_image_list(
+        "%s b:1\n%s a:1\n%s <none>:<none>\n" % (IMAGE, IMAGE, IMAGE), set())
+    assert images == [{"id": IMAGE, "tags": ["a:1", "b:1"], "probe_image": False,
+                       "config_sha256": "c" * 64}]
+    # A probe mark of an image the list did not name (removed between the calls) is no image.
+    assert _snapshot.parse_image_list("", {IMAGE}) == []
+
+
+def test_the_event_window_closes_a_quarter_second_past_now() -> None:
+    assert _snapshot.events_until(1795987309000000000) == "1795987309.250000000"
+    assert _snapshot.events_until(1795987309900000000) == "1795987310.150000000"

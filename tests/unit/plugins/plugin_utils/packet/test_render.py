@@ -138,18 +138,64 @@ def test_the_script_runs_exactly_create_argv(tmp_path, identity, config) -> None
 def test_the_script_holds_the_module_utils_templates_verbatim(tmp_path) -> None:
     packet = _render.render_packet(PROBE, settings())
     names = ["FACTS_TEMPLATE", "EVENT_TEMPLATE"] + [
-        "SNAP_%s" % kind.upper() for kind in _snapshot.KINDS]
+        "SNAP_%s" % kind.upper() for kind in _snapshot.INSPECTED_KINDS]
     out = sourced(packet, tmp_path, "printf '%s\\0' " + " ".join('"$%s"' % n for n in names))
     values = dict(zip(names, out.decode().split("\0")[:-1], strict=True))
     assert values["FACTS_TEMPLATE"] == _facts.FACTS_TEMPLATE
     assert values["EVENT_TEMPLATE"] == _snapshot.EVENT_TEMPLATE
-    for kind in _snapshot.KINDS:
+    for kind in _snapshot.INSPECTED_KINDS:
         assert values["SNAP_" + kind.upper()] == _snapshot.SNAPSHOT_TEMPLATES[kind]
     text = packet.files["attest.sh"].decode()
     assert '"format":%d,' % _snapshot.SNAPSHOT_FORMAT in text
     for kind in _snapshot.KINDS:
         listing = " ".join("'%s'" % w for w in ["docker", *_snapshot.LIST_COMMANDS[kind]])
         assert "list_%s() { %s; }" % (kind, listing) in text
+    probe = " ".join("'%s'" % w for w in ["docker", *_snapshot.PROBE_IMAGE_LIST_COMMAND])
+    assert "list_probe_image() { %s; }" % probe in text
+
+
+IMAGE_A = "sha256:" + "a" * 64
+IMAGE_B = "sha256:" + "b" * 64
+
+
+def test_the_script_reads_images_from_their_list_as_the_module_does(tmp_path) -> None:
+    """The image list as the engine prints it (several references, untagged, digest-only, a
+    probe image), through the script's snapshot_images and through parse_image_list."""
+    listing = "\n".join([
+        "%s <none>:<none>" % IMAGE_B,
+        "%s web:2" % IMAGE_A, "%s localhost:5000/web:1" % IMAGE_A, "%s web:2" % IMAGE_A,
+        "%s registry.example/web:<none>" % IMAGE_B, ""])
+    fake = ("list_image() { printf '%s'; }; list_probe_image() { printf '%s\\n'; }; "
+            % (listing.replace("\n", "\\n"), IMAGE_B))
+    packet = _render.render_packet(PROBE, settings())
+    out = sourced(packet, tmp_path, fake + 'WORK=$(mktemp -d); snapshot_images; '
+                  'rm -rf -- "$WORK"; printf "[%s]" "$SK_ITEMS"')
+    shell = json.loads(out)
+    python = _snapshot.parse_image_list(listing, {IMAGE_B})
+    assert shell == python
+    assert python == [
+        {"id": IMAGE_A, "tags": ["localhost:5000/web:1", "web:2"], "probe_image": False,
+         "config_sha256": "a" * 64},
+        {"id": IMAGE_B, "tags": [], "probe_image": True, "config_sha256": "b" * 64}]
+
+
+@pytest.mark.parametrize("now_ns", [1795987309000000000, 1795987309999999999, 1795987309050000001])
+def test_the_event_window_closes_as_the_module_closes_it(tmp_path, now_ns) -> None:
+    packet = _render.render_packet(PROBE, settings())
+    shell = sourced(packet, tmp_path, 'events_until "$1"', str(now_ns)).decode()
+    assert shell == _snapshot.events_until(now_ns)
+    seconds = float(shell)
+    assert 0 < seconds - now_ns / 1e9 < 1
+
+
+def test_the_scratch_goes_to_tmpdir_when_set_else_to_memory(tmp_path, monkeypatch) -> None:
+    packet = _render.render_packet(PROBE, settings())
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    assert sourced(packet, tmp_path, "scratch_parent") == str(tmp_path).encode()
+    monkeypatch.delenv("TMPDIR")
+    memory = "/dev/shm"  # noqa: S108 - the path the script picks, compared, never written
+    expected = memory.encode() if os.access(memory, os.W_OK) else b"/tmp"
+    assert sourced(packet, tmp_path, "scratch_parent") == expected
 
 
 def test_json_str_escapes_what_json_needs(tmp_path) -> None:

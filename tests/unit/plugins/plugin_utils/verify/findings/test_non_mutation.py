@@ -121,3 +121,30 @@ def test_a_loaded_probe_image_is_the_runs_as_the_collection_tags_it(model, write
     verdict = verify(write_bundle(model))
     assert verdict.status == STATUS_FAILED
     assert eb.check_failed(verdict, "non_mutation", "probe_image")
+
+
+def _short_lived_churn(model, events: int) -> None:
+    """Other work on the host during the window: short-lived containers, create and destroy."""
+    log = model.docs["engine/events.jsonl"]
+    for number in range(events // 2):
+        ident = eb.sha256(b"short-lived %d" % number)
+        for offset, action in enumerate(("create", "destroy")):
+            log.append({"time_nano": eb.BASE_NANO + 1000 * number + offset, "type": "container",
+                        "action": action, "id": ident, "name": "job-%d" % number,
+                        "container": None, "exec_id": None, "command_sha256": None})
+    log.sort(key=lambda event: event["time_nano"])
+
+
+def test_an_event_log_as_long_as_the_engine_replays_is_partial(model, write_bundle, verify) -> None:
+    """`docker events --since` gives back at most the engine's last 256 events: a log of 256
+    may have lost the window's oldest, an exec into a host container among them."""
+    _short_lived_churn(model, 256 - len(model.docs["engine/events.jsonl"]))
+    verdict = verify(write_bundle(model))
+    assert verdict.status == STATUS_PARTIAL
+    assert any("256 events" in reason and "may be lost" in reason for reason in verdict.reasons)
+
+
+def test_a_busy_window_below_the_replay_limit_is_not_blocked(model, write_bundle, verify) -> None:
+    _short_lived_churn(model, 254 - len(model.docs["engine/events.jsonl"]))
+    verdict = verify(write_bundle(model))
+    assert verdict.status == STATUS_READY, verdict.reasons

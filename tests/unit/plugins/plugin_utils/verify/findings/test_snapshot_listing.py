@@ -78,3 +78,10 @@ def test_a_leftover_of_this_run_under_another_id_form_is_not_churn(form, model, 
     finding = verdict.finding("non_mutation")
     assert not finding.extra["churn"]
     assert any(c.id == "run_objects_gone" and c.outcome == "partial" for c in finding.checks)
+
+
+def test_the_two_snapshots_of_one_run_have_one_format(model, write_bundle, verify) -> None:
+    model.docs[AFTER]["format"] = 1
+    verdict = verify(write_bundle(model))
+    assert verdict.status == STATUS_FAILED
+    assert eb.check_failed(verdict, "non_mutation", "snapshot_listing")
