@@ -41,6 +41,8 @@ options:
       - The inventory's approved venues, host name to its pin.
       - "Each value is a mapping with C(fingerprint): C(sha256:<64 hex>), or null for an approved
         host not pinned yet (never READY)."
+      - "It may also pin C(engine_id), the engine's ID: a bundle naming another one is never
+        READY (the fingerprint alone cannot show an engine ID changed consistently)."
     type: dict
     default: {}
   rehearsal_venues:

@@ -34,6 +34,7 @@ SETTINGS = {
     "sandbox_attest_run_root": "the parent of the run directories on the target",
     "sandbox_attest_evidence_root": "where bundles land on the controller",
     "sandbox_attest_venue_fingerprint": "the pinned venue fingerprint (inventory)",
+    "sandbox_attest_venue_engine_id": "the pinned engine ID of the venue (inventory)",
     "sandbox_attest_remove_image": "cleanup.yml: remove the cached probe image",
     "sandbox_attest_cleanup_run_ids": "cleanup.yml: the runs to remove",
     "sandbox_attest_verification_dest": "attest.yml, verify.yml: where the verification goes",

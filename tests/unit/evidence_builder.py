@@ -161,6 +161,14 @@ class EvidenceModel:
         self.probes[identity] = [line for line in self.probes[identity] if line["probe"] != probe]
 
 
+def run_commands(argv: list[str], cid: str) -> list[list[str]]:
+    """What sandbox_run records for one identity (module_utils/_sandbox_run.Run)."""
+    cli = argv[0]
+    return [argv, [cli, "start", cid], [cli, "wait", cid], [cli, "logs", cid],
+            [cli, "inspect", cid], [cli, "rm", "--force", "--volumes", cid],
+            [cli, "container", "inspect", "--format", "{{.Id}}", cid]]
+
+
 def packet_digest(probe_path: str, host: str = HOST, seccomp_name: str = "targeted-deny",
                   limits: dict[str, int] | None = None, run_root: str = RUN_ROOT,
                   version: str = "0.1.0") -> str:
@@ -258,7 +266,10 @@ def make_model(probe_path: str, image_id: str, probe_sha: str, *, run_id: str = 
                            "exec_id": None, "command_sha256": None})
     docs["engine/events.jsonl"] = events
 
-    for identity in ("workload", "root"):
+    # The identities run one after the other, within the run window.
+    for identity, started, finished in (
+            ("workload", "2026-11-28T22:31:32Z", "2026-11-28T22:31:33Z"),
+            ("root", "2026-11-28T22:31:33Z", "2026-11-28T22:31:34Z")):
         cid = container_id(identity, run_id)
         base = "identities/%s/" % identity
         paths = _profile.run_paths(RUN_ROOT, run_id, identity, seccomp_name)
@@ -268,11 +279,11 @@ def make_model(probe_path: str, image_id: str, probe_sha: str, *, run_id: str = 
             "format": 1, "identity": identity, "user": _profile.identity_user(identity),
             "container_id": cid, "container_name": _profile.container_name(run_id, identity),
             "exit_code": 0, "timed_out": False, "timeout_s": limits["timeout_s"],
-            "started_at": "2026-11-28T22:31:32Z", "finished_at": "2026-11-28T22:31:33Z",
-            "removed": True,
-            "commands": [argv, ["docker", "start", cid], ["docker", "wait", cid],
-                         ["docker", "inspect", cid], ["docker", "rm", cid]]}
+            "started_at": started, "finished_at": finished,
+            "removed": True, "commands": run_commands(argv, cid)}
         model.probes[identity] = probe_lines(identity, cid, probe_sha)
+        # The probe's clock reading falls within its container's run.
+        model.probe(identity, "META")["time"] = started
         docs[base + "inspect.json"] = captured_inspect(identity, cid, image_id, run_id,
                                                        probe_sha, seccomp_name, capture)
         out_ok = ("sandbox-attest ok %s\n" % cid).encode()

@@ -41,7 +41,23 @@ class DataFile:
     document: Any
 
 
+# Parsed data files by (path, size, mtime): one process verifying many bundles (a fleet, the
+# evidence mutation test) parses each file once; an edited file is read again.
+_PARSED: dict[tuple[str, int, int], DataFile] = {}
+
+
 def _read(path: str, kind: str) -> DataFile:
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise DataError("cannot read %s: %s" % (path, exc.strerror or exc)) from None
+    key = (path, st.st_size, st.st_mtime_ns)
+    if key not in _PARSED:
+        _PARSED[key] = _parse(path, kind)
+    return _PARSED[key]
+
+
+def _parse(path: str, kind: str) -> DataFile:
     try:
         with open(path, "rb") as handle:
             raw = handle.read()

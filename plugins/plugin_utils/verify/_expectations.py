@@ -25,6 +25,13 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._util import
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
+# What every observation carries (docs/probe-output.md); any other key must be one the
+# expectation names (`fields`, or the environment's keys and values), else it is unexplained.
+OBSERVATION_KEYS = frozenset({"op", "target", "ret", "errno", "detail"})
+ENVIRONMENT_KEYS = frozenset({"keys", "values"})
+# A denial is exactly this return value with an errno (ret >= 0 with an errno is no denial).
+DENIED_RET = -1
+
 
 @dataclass(frozen=True)
 class Context:
@@ -34,6 +41,8 @@ class Context:
     container_id: str | None
     limits: dict[str, int]
     environment: dict[str, Any]
+    # The resolvers the profile gives the container (profile/profile.json dns).
+    dns: list[str] | None = None
 
 
 def security_module(facts: Any) -> str:
@@ -154,6 +163,12 @@ def _environment_problems(observation: dict[str, Any], ctx: Context) -> list[str
     extra = sorted(str(key) for key in keys if key not in allowed)
     if extra:
         problems.append("keys beyond the runtime's injected set: %s" % ", ".join(extra))
+    # The runtime injects every one of its keys: one missing means another environment.
+    missing = sorted(str(key) for key in allowed if key not in keys)
+    if missing:
+        problems.append("injected keys missing: %s" % ", ".join(missing))
+    if len(set(map(str, keys))) != len(keys) or set(map(str, keys)) != set(map(str, values)):
+        problems.append("keys %s do not name the values %s" % (short(keys), short(sorted(values))))
     for key, pred in ctx.environment.items():
         if key not in keys:
             continue
@@ -179,8 +194,14 @@ def expectation_problems(expect: dict[str, Any], observation: dict[str, Any],
             problems.append("succeeded (ret=%d), expected %s" % (ret, "|".join(allowed)))
         elif errno not in allowed:
             problems.append("errno %s, expected %s" % (errno, "|".join(allowed)))
+        elif ret != DENIED_RET:
+            problems.append("ret=%d with %s: a denial returns %d" % (ret, errno, DENIED_RET))
     if "ret" in expect and ret != expect["ret"]:
         problems.append("ret=%d, expected %s" % (ret, expect["ret"]))
+    if "ret_is" in expect and ret != observation.get(str(expect["ret_is"])):
+        # The call's return value is a count the observation also reports (bytes written).
+        problems.append("ret=%d, expected %s=%s" % (ret, expect["ret_is"],
+                                                    short(observation.get(str(expect["ret_is"])))))
     for dotted, pred in as_dict(expect.get("fields")).items():
         present, value = _field(observation, dotted)
         why = predicate(as_dict(pred), present, value, ctx)
@@ -188,7 +209,18 @@ def expectation_problems(expect: dict[str, Any], observation: dict[str, Any],
             problems.append("%s %s" % (dotted, why))
     if expect.get("environment") == "injected":
         problems.extend(_environment_problems(observation, ctx))
+    problems.extend(_unexplained_keys(expect, observation))
     return problems
+
+
+def _unexplained_keys(expect: dict[str, Any], observation: dict[str, Any]) -> list[str]:
+    """Keys the expectation does not name: the observation says more than was asked."""
+    named = set(OBSERVATION_KEYS) | {dotted.split(".", 1)[0]
+                                     for dotted in as_dict(expect.get("fields"))}
+    if expect.get("environment") == "injected":
+        named |= ENVIRONMENT_KEYS
+    extra = sorted(str(key) for key in observation if key not in named)
+    return ["unexpected fields %s" % ", ".join(extra)] if extra else []
 
 
 def describe_expect(item: dict[str, Any]) -> str:

@@ -53,6 +53,9 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings imp
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._cross_checks import (
     check_cross,
 )
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._engine_facts import (
+    check_engine_facts,
+)
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._integrity import (
     bad_files,
     check_integrity,
@@ -71,6 +74,15 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._pr
     Shipped,
     check_provenance,
     shipped_artifacts,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._run_events import (
+    check_run_events,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._run_records import (
+    check_run_records,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._run_times import (
+    check_run_times,
 )
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._schema import (
     check_schema,
@@ -127,6 +139,8 @@ def verify_bundle(bundle_dir: str, options: Options) -> Verdict:
         shipped, shipped_problem = options.shipped, None
     else:
         shipped, shipped_problem = shipped_artifacts(options.probe_path)
+    # One clock reading: the times are checked against the moment the verdict names.
+    verified_at = options.now or utc_now()
 
     findings = [
         _guard("schema", lambda: check_schema(evidence, schema.document, schema.sha256)),
@@ -141,6 +155,10 @@ def verify_bundle(bundle_dir: str, options: Options) -> Verdict:
                                               probe_outputs)),
         _guard("cross_checks", lambda: check_cross(evidence, identities, probe_outputs)),
         _guard("non_mutation", lambda: check_non_mutation(evidence, identities)),
+        _guard("run_records", lambda: check_run_records(evidence, identities)),
+        _guard("run_times", lambda: check_run_times(evidence, identities, verified_at)),
+        _guard("run_events", lambda: check_run_events(evidence, identities)),
+        _guard("engine_facts", lambda: check_engine_facts(evidence, expectations.document)),
     ]
     by_name = {finding.name: finding for finding in findings}
     untrusted = bad_files(by_name["integrity"])
@@ -183,4 +201,4 @@ def verify_bundle(bundle_dir: str, options: Options) -> Verdict:
     manifest = bundle.entries.get("manifest.json")
     context["manifest_sha256"] = manifest.sha256 if manifest is not None else None
     return Verdict(status=status, gate=gate, reasons=reasons, rows=rows, findings=findings,
-                   context=context, subjects=subjects, verified_at=options.now or utc_now())
+                   context=context, subjects=subjects, verified_at=verified_at)

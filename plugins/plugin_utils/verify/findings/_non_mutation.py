@@ -24,6 +24,7 @@ from ansible_collections.sandbox.attest.plugins.module_utils import _profile
 from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._format import identity_path
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._evidence import Evidence
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model import (
+    FAIL,
     INFO,
     MISSING,
     PARTIAL,
@@ -64,6 +65,26 @@ def _index(snapshot: Any, kind: str) -> dict[str, dict[str, Any]]:
             if isinstance(obj, dict) and isinstance(obj.get(key), str)}
 
 
+def _listing_problems(snapshot: Any, path: str) -> list[str]:
+    """A snapshot lists each object once, and each network member once: one engine call per
+    kind prints each object once, so a repeat is not the engine's listing (never last-wins)."""
+    problems = []
+    for kind, (key, dummy) in KINDS.items():
+        keys = [str(obj.get(key)) for obj in as_list(dig(snapshot, kind)) if isinstance(obj, dict)]
+        repeated = sorted({k for k in keys if keys.count(k) > 1})
+        if repeated:
+            problems.append("%s lists %s %s more than once" % (path, kind, short(repeated, 120)))
+    for network in as_list(dig(snapshot, "networks")):
+        members = as_list(dig(network, "containers"))
+        if len(set(map(str, members))) != len(members):
+            problems.append("%s lists a member of network %s more than once" % (
+                path, short(dig(network, "name"), 40)))
+    vanished = as_list(dig(snapshot, "vanished"))
+    if len(set(map(str, vanished))) != len(vanished):
+        problems.append("%s lists a vanished object more than once" % path)
+    return problems
+
+
 def _normal(value: Any) -> Any:
     return sorted(map(str, value)) if isinstance(value, list) else value
 
@@ -80,6 +101,16 @@ def _run_containers(evidence: Evidence, identities: list[str], run_id: Any) -> d
                 except _profile.ProfileError:
                     found[ident] = identity
     return found
+
+
+def _is_run_container(key: str, obj: dict[str, Any], run_containers: dict[str, str],
+                      run_names: set[str]) -> bool:
+    """A container of this run, under its name or under its ID in any case or cut short (a
+    leftover is this run's, never churn)."""
+    folded = key.lower()
+    return obj.get("name") in run_names or any(
+        ident == folded or (len(folded) >= 12 and ident.startswith(folded))
+        for ident in run_containers)
 
 
 # What a container's own lifecycle may change in its snapshot, and the restart policies under
@@ -136,6 +167,27 @@ class EventIndex:
         if name:
             numbers.update(self.by_name.get(name, ()))
         return [self.events[n] for n in sorted(numbers)]
+
+
+def _loaded_probe_image(ident: str, obj: dict[str, Any], image_id: Any) -> Check:
+    """The probe image loaded during the run is the run's image, labelled and tagged as the
+    collection makes it (plugin_utils/_probe_image), and nothing else."""
+    tags = ["%s:%s" % (_profile.PROBE_IMAGE_REPOSITORY, str(image_id)[7:19])]
+    if ident != image_id or obj.get("probe_image") is not True or obj.get("tags") != tags:
+        seen = "%s (labelled %s, tags %s)" % (
+            short(ident, 80), short(obj.get("probe_image")), short(obj.get("tags"), 120))
+        return Check("probe_image", FAIL, "a probe image %s appeared, not the run's %s tagged %s"
+                     % (seen, short(image_id, 80), tags[0]), refs=(AFTER,))
+    return Check("probe_image", INFO, "the probe image %s was loaded (a cache, kept between "
+                 "runs)" % short(ident, 24), refs=(AFTER,))
+
+
+def _has_events(index: EventIndex, ident: str, obj: dict[str, Any]) -> bool:
+    """Whether the log has an event of this object: by ID (an image's also without its
+    `sha256:`), by name, or (an image) by one of its tags."""
+    name = obj.get("name") if isinstance(obj.get("name"), str) else None
+    refs = [ident, ident.split(":", 1)[-1], *map(str, as_list(obj.get("tags")))]
+    return bool(index.of(ident, name)) or any(ref in index.by_id for ref in refs)
 
 
 def _object_events(index: EventIndex, ident: str, name: str | None,
@@ -297,10 +349,27 @@ def check_non_mutation(evidence: Evidence, identities: list[str]) -> Finding:
     olds = {kind: _index(before, kind) for kind in KINDS}
     news = {kind: _index(after, kind) for kind in KINDS}
     index = EventIndex(events)
+    listing = _listing_problems(before, BEFORE) + _listing_problems(after, AFTER)
+    if before.get("format") != after.get("format"):
+        # One run takes both snapshots with one template: their formats cannot differ.
+        listing.append("the snapshots' formats differ (%s before, %s after)" % (
+            short(before.get("format")), short(after.get("format"))))
+    if listing:
+        finding.add(Check("snapshot_listing", FAIL, "; ".join(listing), refs=(BEFORE, AFTER)))
+    for path, snapshot in ((BEFORE, before), (AFTER, after)):
+        for ref in as_list(dig(snapshot, "vanished")):
+            kind, _sep, ident = str(ref).partition(":")
+            if kind + "s" not in KINDS or not ident or not index.of(ident, ident):
+                finding.add(Check("vanished", PARTIAL, "%s: %s vanished while the snapshot ran, "
+                                  "and no event of the window shows it go" % (path, short(ref)),
+                                  refs=(path, EVENTS)))
+    run_names = set(run_containers.values())
     for kind in KINDS:
         old, new = olds[kind], news[kind]
         for key, obj in new.items():
-            if obj.get("run_id") is not None and obj.get("run_id") == run_id:
+            if (obj.get("run_id") is not None and obj.get("run_id") == run_id) or (
+                    kind == "containers" and _is_run_container(key, obj, run_containers,
+                                                               run_names)):
                 ours.add(key)
         for ident in sorted(ours & set(new)):
             finding.add(Check("run_objects_gone", PARTIAL, "this run's %s %s was left behind"
@@ -390,11 +459,15 @@ def check_non_mutation(evidence: Evidence, identities: list[str]) -> Finding:
                 continue
             if kind == "images" and (ident == image_id or obj.get("probe_image") is True):
                 finding.extra["probe_image"] = ident
-                finding.add(Check("probe_image", INFO, "the probe image %s was loaded (a cache, "
-                                  "kept between runs)" % short(ident, 24), refs=(AFTER,)))
+                finding.add(_loaded_probe_image(ident, obj, image_id))
                 continue
-            churn.append("%s %s" % (kind[:-1], short(obj.get("name") or obj.get("tags") or ident,
-                                                     60)))
+            label = "%s %s" % (kind[:-1], short(obj.get("name") or obj.get("tags") or ident, 60))
+            if not _has_events(index, ident, obj):
+                # A new object is made by an engine call, which the window's log records.
+                finding.add(Check("appeared", PARTIAL, "%s appeared during the run window "
+                                  "without an event of its own" % label, refs=(AFTER, EVENTS)))
+                continue
+            churn.append(label)
 
     known = ours | {str(o.get(KINDS[k][0])) for k in KINDS for snap in (before, after)
                     for o in as_list(dig(snap, k)) if isinstance(o, dict)}

@@ -31,14 +31,22 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model impor
     Check,
     Finding,
 )
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._times import parse_time
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._util import (
     as_dict,
     as_list,
     dig,
     inspect_doc,
     is_loopback,
+    short,
     target_host,
 )
+
+RESOLV_CONF = "/etc/resolv.conf"
+PROBE_LINE_KEYS = frozenset({"probe", "obs"})
+META_KEYS = frozenset({"probe", "format", "probe_version", "exe_sha256", "uid", "gid", "euid",
+                       "pid", "hostname", "container_id", "time"})
+END_KEYS = frozenset({"probe", "count", "elapsed_ms"})
 
 # docs/probe-output.md, in output order.
 PROBE_ORDER = (
@@ -110,12 +118,22 @@ def context_for(evidence: Evidence, identity: str, expectations: dict[str, Any],
         if isinstance(value, int) and not isinstance(value, bool)}
     hostname = dig(inspect, "Config", "Hostname")
     container_id = dig(inspect, "Id")
+    dns = dig(evidence.doc("profile/profile.json"), "dns")
     return Context(
         container_hostname=hostname if isinstance(hostname, str) and hostname else None,
         container_id=container_id if isinstance(container_id, str) else None,
         limits=limits,
         environment=environment(expectations, runtime, identity),
+        dns=dns if isinstance(dns, list) and dns else None,
     )
+
+
+def _nameserver_targets(observations: list[dict[str, Any]]) -> list[str]:
+    """The route-check target of each resolver the probe read (PR-NET-1: port 53 of each)."""
+    read = [obs for obs in observations
+            if obs.get("op") == "read" and obs.get("target") == RESOLV_CONF]
+    servers = as_list(read[0].get("nameservers")) if len(read) == 1 else []
+    return [("[%s]:53" if ":" in str(server) else "%s:53") % server for server in servers]
 
 
 def _select(item: dict[str, Any], observations: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -124,7 +142,26 @@ def _select(item: dict[str, Any], observations: list[dict[str, Any]]) -> list[di
         chosen = [obs for obs in chosen if obs.get("target") == item["target"]]
     if item.get("target_class") == "non_loopback":
         chosen = [obs for obs in chosen if not is_loopback(target_host(obs.get("target")))]
+    if item.get("target_class") == "nameserver":
+        targets = _nameserver_targets(observations)
+        chosen = [obs for obs in chosen if obs.get("target") in targets]
     return chosen
+
+
+def _count_problem(item: dict[str, Any], chosen: list[dict[str, Any]],
+                   observations: list[dict[str, Any]], label: str) -> str | None:
+    count = item.get("count", "one")
+    if count == "one" and len(chosen) != 1:
+        return "%s: %s" % (label, "observation missing" if not chosen
+                           else "%d observations, expected one" % len(chosen))
+    if count == "each":
+        # One observation per target of its class, none twice (PR-NET-1: per resolver).
+        targets = sorted(_nameserver_targets(observations))
+        seen = sorted(str(obs.get("target")) for obs in chosen)
+        if seen != targets:
+            return "%s: targets %s, expected one each of %s" % (label, short(seen),
+                                                                short(targets))
+    return None
 
 
 def evaluate_item(item: dict[str, Any], observations: list[dict[str, Any]],
@@ -132,10 +169,9 @@ def evaluate_item(item: dict[str, Any], observations: list[dict[str, Any]],
     """Problems of one expectation item over one probe's observations (empty: it holds)."""
     chosen = _select(item, observations)
     label = "%s %s" % (item.get("op"), item.get("target") or item.get("target_class") or "")
-    count = item.get("count", "one")
-    if count == "one" and len(chosen) != 1:
-        return ["%s: %s" % (label.strip(), "observation missing" if not chosen
-                            else "%d observations, expected one" % len(chosen))]
+    count_problem = _count_problem(item, chosen, observations, label.strip())
+    if count_problem:
+        return [count_problem]
     shapes = [as_dict(item["expect"])] if "expect" in item else [
         as_dict(shape) for shape in as_list(item.get("expect_any"))]
     if not shapes:
@@ -173,6 +209,7 @@ def evaluate_probe(probe: str, output: ProbeOutput, items: list[dict[str, Any]] 
         return Check(probe, FAIL, "%s: no expectation in the data for this runtime" % probe,
                      identity=identity, observed=observed, refs=refs)
     problems = [problem for item in items for problem in evaluate_item(item, observations, ctx)]
+    problems.extend(_unexplained(output.lines[probe], items, observations))
     if problems:
         return Check(probe, FAIL, "%s as %s: %s" % (probe, identity, "; ".join(problems)),
                      identity=identity, expected=expected, observed=observed, refs=refs)
@@ -180,12 +217,58 @@ def evaluate_probe(probe: str, output: ProbeOutput, items: list[dict[str, Any]] 
                  expected=expected, observed=observed, refs=refs)
 
 
-def _output_check(identity: str, output: ProbeOutput, result: Any) -> Check:
+def _unexplained(line: dict[str, Any], items: list[dict[str, Any]],
+                 observations: list[dict[str, Any]]) -> list[str]:
+    """What the probe's line says beyond what its expectations select: closed world."""
+    problems = []
+    extra_keys = sorted(str(key) for key in line if key not in PROBE_LINE_KEYS)
+    if extra_keys:
+        problems.append("unexpected line fields %s" % ", ".join(extra_keys))
+    if len(observations) != len(as_list(line.get("obs"))):
+        problems.append("observations that are not objects")
+    selected = {id(obs) for item in items for obs in _select(item, observations)}
+    for obs in observations:
+        if id(obs) not in selected:
+            problems.append("unexpected observation %s %s" % (
+                short(obs.get("op")), short(obs.get("target"))))
+    return problems
+
+
+def _frame_problems(output: ProbeOutput, result: Any, probe: dict[str, Any]) -> list[str]:
+    """The META header and END trailer against the shipped probe and the identity's run."""
+    problems = []
+    meta, end = output.meta or {}, output.end or {}
+    for what, line, keys in (("META", meta, META_KEYS), ("END", end, END_KEYS)):
+        extra = sorted(str(key) for key in line if key not in keys)
+        if line and extra:
+            problems.append("unexpected %s fields %s" % (what, ", ".join(extra)))
+    if meta and meta.get("probe_version") != probe.get("version"):
+        problems.append("probe version %s, the shipped probe is %s" % (
+            short(meta.get("probe_version")), short(probe.get("version"))))
+    if meta and meta.get("pid") != probe.get("pid"):
+        problems.append("the probe ran as pid %s, expected %s (the container's first process)"
+                        % (short(meta.get("pid")), short(probe.get("pid"))))
+    started, finished = (parse_time(dig(result, key)) for key in ("started_at", "finished_at"))
+    at = parse_time(meta.get("time"))
+    if meta and (at is None or started is None or finished is None
+                 or not started <= at <= finished):
+        problems.append("META time %s is not within the run's %s..%s" % (
+            short(meta.get("time")), short(dig(result, "started_at")),
+            short(dig(result, "finished_at"))))
+    elapsed, timeout = end.get("elapsed_ms"), dig(result, "timeout_s")
+    if end and not (isinstance(elapsed, int) and isinstance(timeout, int)
+                    and 0 <= elapsed <= timeout * 1000):
+        problems.append("END elapsed_ms %s beyond the time bound" % short(elapsed))
+    return problems
+
+
+def _output_check(identity: str, output: ProbeOutput, result: Any,
+                  probe: dict[str, Any]) -> Check:
     where = identity_path(identity, "probe.jsonl")
     if not output.present:
         return Check("probe_output", MISSING, "no probe output for %s" % identity,
                      identity=identity, refs=(where,))
-    problems = []
+    problems = _frame_problems(output, result, probe)
     if output.meta is None:
         problems.append("no META header")
     if output.duplicates:
@@ -226,7 +309,8 @@ def check_probes(evidence: Evidence, expectations: dict[str, Any], identities: l
     for identity in identities:
         output = parsed[identity]
         finding.add(_output_check(identity, output,
-                                  evidence.identity_doc(identity, "result.json")))
+                                  evidence.identity_doc(identity, "result.json"),
+                                  as_dict(expectations.get("probe"))))
         ctx = context_for(evidence, identity, expectations, runtime)
         for probe in PROBE_ORDER:
             items = probe_items(expectations, runtime, identity, module, probe)

@@ -22,6 +22,7 @@ from typing import Any
 
 from ansible_collections.sandbox.attest.plugins.module_utils import _profile
 from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._format import identity_path
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._data import collection_version
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._evidence import Evidence
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model import (
     FAIL,
@@ -180,7 +181,7 @@ def check_provenance(evidence: Evidence, identities: list[str],
     return finding
 
 
-def _run_root(evidence: Evidence, identities: list[str]) -> tuple[str | None, str | None]:
+def run_root_of(evidence: Evidence, identities: list[str]) -> tuple[str | None, str | None]:
     """The run root every identity's argv mounts /in from (<run root>/<run id>/<id>/in)."""
     roots = set()
     for identity in identities:
@@ -218,7 +219,7 @@ def _rendered_packet(evidence: Evidence, identities: list[str], shipped: Shipped
     producer = as_dict(dig(run, "producer"))
     version = producer.get("collection_version")
     limits = dig(evidence.doc("profile/profile.json"), "limits")
-    run_root, root_problem = _run_root(evidence, identities)
+    run_root, root_problem = run_root_of(evidence, identities)
     host, seccomp = dig(run, "inventory_hostname"), dig(run, "seccomp_profile")
     words = "venue %s, seccomp %s, limits %s, run root %s, collection %s" % (
         short(host, 60), short(seccomp, 40), short(limits, 160), short(run_root, 80),
@@ -264,6 +265,21 @@ def packet_format_check(producer: dict, mine: int) -> Check:
                      expected=str(mine), observed=str(recorded), refs=ref)
     return Check("packet_format", PASS, "packet format %d, the one this verifier renders"
                  % mine, expected=str(mine), observed=str(recorded), refs=ref)
+
+
+def packet_release_check(producer: dict, mine: str) -> Check:
+    """A packet of another release renders the same for its settings (the packet format pins
+    its bytes), but that release's expectations and checks may differ from this verifier's:
+    never READY, and the reason names the release to verify it with."""
+    ref = (PRODUCER_REF + "/collection_version",)
+    recorded = producer.get("collection_version")
+    if recorded != mine:
+        release = short(recorded, 40)
+        return Check("packet_release", PARTIAL, "packet of sandbox.attest %s: verify it with "
+                     "sandbox.attest %s (this verifier is %s)" % (release, release, mine),
+                     expected=mine, observed=short(recorded), refs=ref)
+    return Check("packet_release", PASS, "packet of sandbox.attest %s, this verifier's release"
+                 % mine, expected=mine, observed=str(recorded), refs=ref)
 
 
 def producer_checks(evidence: Evidence, identities: list[str], shipped: Shipped | None,
@@ -324,6 +340,7 @@ def producer_checks(evidence: Evidence, identities: list[str], shipped: Shipped 
         checks.append(Check("packet_rendered", PASS, "packet %s is the one this collection "
                             "renders for %s" % (digest[:16], words), expected=rendered,
                             observed=digest, refs=refs))
+        checks.append(packet_release_check(as_dict(producer), collection_version()))
     else:
         checks.append(Check("packet_rendered", FAIL, "packet %s is not the one this collection "
                             "renders for %s (%s): the packet was edited after it was rendered"

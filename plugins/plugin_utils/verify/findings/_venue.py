@@ -33,6 +33,7 @@ REASON_UNAPPROVED = "unapproved venue"
 REASON_MISMATCH = "venue fingerprint mismatch"
 REASON_NO_FINGERPRINT = "no venue fingerprint in the evidence"
 REASON_OTHER_HOST = "bundle is for another host"
+REASON_ENGINE_MISMATCH = "venue engine ID mismatch"
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,9 @@ class Venues:
 
     approved: dict[str, str | None] = field(default_factory=dict)
     rehearsal: frozenset[str] = frozenset()
+    # The engine ID pinned with the fingerprint: the fingerprint cannot be recomputed without
+    # the machine-id, so only this pin catches an engine ID changed in venue.json and the facts.
+    engines: dict[str, str] = field(default_factory=dict)
 
 
 class VenueError(ValueError):
@@ -48,7 +52,8 @@ class VenueError(ValueError):
 
 
 def parse_venues(approved: Any, rehearsal: Any) -> Venues:
-    """approved: {host: {fingerprint: "sha256:..." | null} | null}; rehearsal: [host]."""
+    """approved: {host: {fingerprint: "sha256:..." | null, engine_id: str (optional)} | null};
+    rehearsal: [host]."""
     if approved is None:
         approved = {}
     if not isinstance(approved, dict):
@@ -56,7 +61,14 @@ def parse_venues(approved: Any, rehearsal: Any) -> Venues:
     if rehearsal is not None and not isinstance(rehearsal, (list, tuple, set, frozenset)):
         raise VenueError("rehearsal_venues must be a list of hosts")
     pins: dict[str, str | None] = {}
+    engines: dict[str, str] = {}
     for host, value in approved.items():
+        engine = value.get("engine_id") if isinstance(value, dict) else None
+        if engine not in (None, ""):
+            if not isinstance(engine, str):
+                raise VenueError("approved_venues[%s].engine_id must be a string, got %r"
+                                 % (host, engine))
+            engines[str(host)] = engine
         pin = value.get("fingerprint") if isinstance(value, dict) else value
         if pin in (None, ""):
             pins[str(host)] = None
@@ -65,7 +77,7 @@ def parse_venues(approved: Any, rehearsal: Any) -> Venues:
         else:
             raise VenueError("approved_venues[%s].fingerprint must be sha256:<64 hex> or null, "
                              "got %r" % (host, pin))
-    return Venues(pins, frozenset(str(h) for h in (rehearsal or ())))
+    return Venues(pins, frozenset(str(h) for h in (rehearsal or ())), engines)
 
 
 def claimed_host(evidence: Evidence) -> str | None:
@@ -105,6 +117,11 @@ def check_venue(evidence: Evidence, venues: Venues, host: str | None) -> Finding
     elif pin is not None and fingerprint != pin:
         checks.append(Check("fingerprint", PARTIAL, REASON_MISMATCH, expected=pin,
                             observed=fingerprint, refs=refs))
+    pinned_engine = venues.engines.get(host) if host else None
+    engine_id = dig(evidence.doc("venue.json"), "engine_id")
+    if pinned_engine is not None and engine_id != pinned_engine:
+        checks.append(Check("engine_id", PARTIAL, REASON_ENGINE_MISMATCH, expected=pinned_engine,
+                            observed=short(engine_id), refs=("venue.json#/engine_id",)))
     if not checks:
         checks.append(Check("fingerprint", PASS, "approved venue %s, pinned fingerprint matches"
                             % host, expected=str(pin), observed=fingerprint or "", refs=refs))

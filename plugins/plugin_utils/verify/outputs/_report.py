@@ -39,10 +39,18 @@ FINDING_FIXES = {
     "cross_checks": "The engine's and the probe's views disagree: re-run; the bundle mixes "
                     "runs or was edited.",
     "non_mutation": "Re-run in a quiet window; the cited events show what changed.",
+    "run_records": "Re-produce the bundle with this collection's runner or packet; its records "
+                   "(commands, removal, fetch, profile) must be the run's own, unedited.",
+    "run_events": "Re-produce the bundle with this collection's runner or packet; the event log "
+                  "is the engine's, never edited, and the run does nothing it does not record.",
+    "run_times": "Re-run with the venue's clock set right; a bundle's times are never edited.",
+    "engine_facts": "Run on an engine the expectations data models, or measure this one and "
+                    "add it to data/expectations.yml.",
 }
 
 # Which packet produced a packet bundle, and whether each container ran the profile's argv.
-PACKET_CHECKS = ("producer", "packet_digest", "packet_format", "packet_rendered")
+PACKET_CHECKS = ("producer", "packet_digest", "packet_format", "packet_rendered",
+                 "packet_release")
 
 VERDICT_WORDS = {PASS: "PASS", "fail": "FAIL", "partial": "PARTIAL", "missing": "MISSING",
                  INFO: "info"}
@@ -216,6 +224,10 @@ def render_report(verdict: Verdict) -> str:
                         ("integrity", "Integrity (manifest.json)"),
                         ("schema", "Schema (evidence-bundle-v1)"),
                         ("provenance", "Provenance"),
+                        ("run_records", "Run records (result, fetch, profile, settings)"),
+                        ("run_times", "Times"),
+                        ("run_events", "Engine events (shape, this run's own)"),
+                        ("engine_facts", "Engine facts"),
                         ("non_mutation", "Non-mutation")):
         finding = _finding(verdict, name)
         lines.append("## %s — %s" % (title, finding.outcome.upper()))

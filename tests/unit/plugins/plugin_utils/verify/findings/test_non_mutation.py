@@ -5,6 +5,7 @@ from __future__ import annotations
 import evidence_builder as eb
 
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model import (
+    STATUS_FAILED,
     STATUS_PARTIAL,
     STATUS_READY,
 )
@@ -48,9 +49,16 @@ def test_churn_is_listed_and_does_not_block(model, write_bundle, verify) -> None
         "run_id": None, "config_sha256": eb.sha256(b"cron")})
     # It joins the default bridge: the bridge is not "changed" by a newcomer.
     after["networks"][0]["containers"].append(newcomer)
-    model.docs["engine/events.jsonl"].append({"time_nano": eb.BASE_NANO + 2, "type": "container",
-                                              "action": "create", "id": eb.sha256(b"gone"),
-                                              "name": "short-lived"})
+    events = model.docs["engine/events.jsonl"]
+    events.append({"time_nano": eb.BASE_NANO + 2, "type": "container", "action": "create",
+                   "id": eb.sha256(b"gone"), "name": "short-lived"})
+    # The newcomer's own engine calls are in the log, as on a real host.
+    for nano, kind, action, ident, name, container in (
+            (3, "container", "create", newcomer, "cron-job", None),
+            (4, "network", "connect", after["networks"][0]["id"], "bridge", newcomer),
+            (5, "container", "start", newcomer, "cron-job", None)):
+        events.append({"time_nano": eb.BASE_NANO + nano, "type": kind, "action": action,
+                       "id": ident, "name": name, "container": container})
     verdict = verify(write_bundle(model))
     assert verdict.status == STATUS_READY, verdict.reasons
     churn = verdict.finding("non_mutation").extra["churn"]
@@ -69,12 +77,14 @@ def test_run_container_left_behind_is_partial(model, write_bundle, verify) -> No
     assert any("left behind" in reason for reason in verdict.reasons)
 
 
-def test_no_destroy_event_is_partial(model, write_bundle, verify) -> None:
+def test_no_destroy_event_fails_the_runs_events(model, write_bundle, verify) -> None:
+    # The run removed its containers (result.json says so): a log without the removal is not
+    # the log of this run (issue 12: every departure from what the run implies fails).
     model.docs["engine/events.jsonl"] = [e for e in model.docs["engine/events.jsonl"]
                                          if e["action"] != "destroy"]
     verdict = verify(write_bundle(model))
-    assert verdict.status == STATUS_PARTIAL
-    assert "non_mutation" in verdict.failed_finding_names()
+    assert verdict.status == STATUS_FAILED
+    assert {"non_mutation", "run_events"} <= set(verdict.failed_finding_names())
 
 
 def test_probe_image_loaded_is_not_churn(model, write_bundle, verify) -> None:
@@ -91,6 +101,26 @@ def test_missing_snapshots_are_never_pass(model, write_bundle, verify) -> None:
     verdict = verify(write_bundle(model))
     assert verdict.status == STATUS_PARTIAL
     assert verdict.finding("non_mutation").outcome == "missing"
+
+
+def test_a_newcomer_without_an_event_is_partial(model, write_bundle, verify) -> None:
+    # Every new object is made by an engine call the window's log records: one without is not
+    # churn but a snapshot the log does not explain.
+    model.docs["snapshots/before.json"]["volumes"] = []
+    verdict = verify(write_bundle(model))
+    assert verdict.status == STATUS_PARTIAL
+    assert any("pgdata appeared" in reason for reason in verdict.reasons)
+
+
+def test_a_loaded_probe_image_is_the_runs_as_the_collection_tags_it(model, write_bundle,
+                                                                    verify) -> None:
+    before = model.docs["snapshots/before.json"]
+    before["images"] = [i for i in before["images"] if not i["probe_image"]]
+    probe = next(i for i in model.docs["snapshots/after.json"]["images"] if i["probe_image"])
+    probe["tags"].append("latest")
+    verdict = verify(write_bundle(model))
+    assert verdict.status == STATUS_FAILED
+    assert eb.check_failed(verdict, "non_mutation", "probe_image")
 
 
 def _short_lived_churn(model, events: int) -> None:

@@ -91,3 +91,15 @@ def test_schema_errors_name_their_file(model, write_bundle, verify) -> None:
     messages = [c.message for c in verify(write_bundle(model)).finding("schema").not_passed()]
     assert any(m.startswith("schema: run.json/image_id") for m in messages), messages
     json.dumps(messages)
+
+
+@pytest.mark.parametrize("path", [
+    "run.json", "venue.json", "engine/facts.json", "profile/profile.json",
+    "snapshots/after.json", "identities/root/result.json", "identities/workload/fetch.json"])
+def test_a_field_the_format_does_not_name_is_a_finding(path: str, model, write_bundle,
+                                                       verify) -> None:
+    # Closed world (issue 12): the run's own records hold exactly the fields of the format.
+    model.docs[path]["note"] = "ignored?"
+    verdict = verify(write_bundle(model))
+    assert verdict.status == STATUS_FAILED
+    assert any("'note' was unexpected" in c.message for c in verdict.finding("schema").checks)

@@ -51,3 +51,20 @@ def test_no_fingerprint_is_partial(model, write_bundle, verify) -> None:
     verdict = verify(write_bundle(model))
     assert verdict.status != STATUS_READY
     assert "no venue fingerprint in the evidence" in verdict.reasons
+
+
+def test_an_engine_id_changed_consistently_is_caught_by_its_pin(
+        model, write_bundle, verify) -> None:
+    # venue.json and the facts agree on another engine, the fingerprint is the pinned one: the
+    # fingerprint cannot be recomputed without the machine-id, the pinned engine ID can be read.
+    for path in ("venue.json", "engine/facts.json"):
+        model.docs[path]["engine_id"] = "AAAA:" + eb.ENGINE_ID[5:]
+    pinned = {eb.HOST: {"fingerprint": eb.FINGERPRINT, "engine_id": eb.ENGINE_ID}}
+    verdict = verify(write_bundle(model), approved_venues=pinned)
+    assert verdict.status == STATUS_PARTIAL
+    assert "venue engine ID mismatch" in verdict.reasons
+
+
+def test_the_pinned_engine_id_of_the_bundle_is_ready(bundle, verify) -> None:
+    pinned = {eb.HOST: {"fingerprint": eb.FINGERPRINT, "engine_id": eb.ENGINE_ID}}
+    assert verify(bundle, approved_venues=pinned).status == STATUS_READY

@@ -1,0 +1,127 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) sandbox.attest contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Finding "run_events": the event log is the engine's, and this run's part of it is exact.
+
+Every event has the shape EVENT_TEMPLATE prints (module_utils/_snapshot.py): a container's or
+network's full ID, a `container` only on a network or volume event, an exec ID only on an exec
+event and a command digest only where the template prints one. This run's containers each have
+exactly the events a run of the profile makes: create, start, die, destroy (and kill when the
+time bound was hit), and a connect and a disconnect on the `none` network, under their own
+names. Departures fail: the log was edited, or the run did more than it records.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any
+
+from ansible_collections.sandbox.attest.plugins.module_utils import _profile
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._evidence import Evidence
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model import (
+    FAIL,
+    MISSING,
+    PASS,
+    Check,
+    Finding,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._util import as_list, dig, short
+
+EVENTS = "engine/events.jsonl"
+_FULL_ID = re.compile(r"^[0-9a-f]{64}$")
+# The engine's event types (docker events --filter type=...).
+EVENT_TYPES = frozenset({"container", "network", "volume", "image", "daemon", "plugin",
+                         "node", "service", "secret", "config"})
+# Types whose actor is named by a full ID; the others by a name or reference.
+ID_TYPES = frozenset({"container", "network"})
+# Where the engine adds a `container` attribute: membership events of a network or a volume.
+MEMBER_TYPES = frozenset({"network", "volume"})
+EXEC_ACTIONS = frozenset({"exec_create", "exec_start", "exec_die"})
+# The template prints an exec's command (as its digest) for these.
+COMMAND_ACTIONS = frozenset({"exec_create", "exec_start"})
+RUN_CONTAINER_ACTIONS = ("create", "start", "die", "destroy")
+RUN_NETWORK_ACTIONS = ("connect", "disconnect")
+RUN_NETWORK = "none"
+
+
+def _shape_problem(event: Any) -> str | None:
+    if not isinstance(event, dict):
+        return "not an object"
+    kind, action = event.get("type"), event.get("action")
+    if kind not in EVENT_TYPES:
+        return "type %s" % short(kind, 40)
+    if kind in ID_TYPES and not _FULL_ID.match(str(event.get("id"))):
+        return "%s ID %s is not a full ID" % (kind, short(event.get("id"), 70))
+    if (event.get("container") is not None) != (kind in MEMBER_TYPES
+                                                and action not in ("create", "destroy")):
+        return "%s %s with container %s" % (kind, action, short(event.get("container"), 70))
+    if event.get("container") is not None and not _FULL_ID.match(str(event.get("container"))):
+        return "container %s is not a full ID" % short(event.get("container"), 70)
+    if (event.get("exec_id") is not None) != (kind == "container" and action in EXEC_ACTIONS):
+        return "%s %s with exec_id %s" % (kind, action, short(event.get("exec_id"), 70))
+    if (event.get("command_sha256") is not None) != (kind == "container"
+                                                     and action in COMMAND_ACTIONS):
+        return "%s %s with command digest %s" % (kind, action,
+                                                 short(event.get("command_sha256"), 70))
+    return None
+
+
+def _none_network(evidence: Evidence) -> set[str]:
+    return {str(net.get("id")) for path in ("snapshots/before.json", "snapshots/after.json")
+            for net in as_list(dig(evidence.doc(path), "networks"))
+            if isinstance(net, dict) and net.get("name") == RUN_NETWORK}
+
+
+def _run_container_problems(events: list[dict[str, Any]], cid: str, name: str,
+                            timed_out: bool, networks: set[str]) -> list[str]:
+    """This run's container: exactly the events a run of the profile makes."""
+    own = [e for e in events if e.get("id") == cid or e.get("name") == name]
+    member = [e for e in events if e.get("container") == cid]
+    problems = []
+    wanted = Counter(RUN_CONTAINER_ACTIONS + (("kill",) if timed_out else ()))
+    seen = Counter(str(e.get("action")) for e in own)
+    if seen != wanted or any(e.get("type") != "container" or e.get("id") != cid
+                             or e.get("name") != name for e in own):
+        problems.append("%s: events %s, expected %s" % (
+            name, short(sorted(seen.elements()), 200), sorted(wanted.elements())))
+    seen_net = Counter(str(e.get("action")) for e in member)
+    if seen_net != Counter(RUN_NETWORK_ACTIONS) or any(
+            e.get("type") != "network" or e.get("name") != RUN_NETWORK
+            or e.get("id") not in networks for e in member):
+        problems.append("%s: network events %s, expected a connect and a disconnect on %s" % (
+            name, short(sorted(seen_net.elements()), 200), RUN_NETWORK))
+    return problems
+
+
+def check_run_events(evidence: Evidence, identities: list[str]) -> Finding:
+    finding = Finding("run_events")
+    events = evidence.doc(EVENTS)
+    if not isinstance(events, list):
+        finding.add(Check("events", MISSING, "no engine event log", refs=(EVENTS,)))
+        return finding
+    problems = []
+    for number, event in enumerate(events, 1):
+        problem = _shape_problem(event)
+        if problem:
+            problems.append("line %d: %s" % (number, problem))
+    shaped = [e for e in events if isinstance(e, dict)]
+    run_id = dig(evidence.doc("run.json"), "run_id")
+    networks = _none_network(evidence)
+    for identity in identities:
+        result = evidence.identity_doc(identity, "result.json")
+        cid = dig(result, "container_id")
+        try:
+            name = _profile.container_name(run_id, identity)
+        except _profile.ProfileError:
+            continue  # the run id is the schema's and provenance's to report
+        if isinstance(cid, str):
+            problems += _run_container_problems(shaped, cid, name,
+                                                dig(result, "timed_out") is True, networks)
+    if problems:
+        finding.add(Check("events", FAIL, "engine/events.jsonl: %s" % "; ".join(problems[:6]) + (
+            "; %d more" % (len(problems) - 6) if len(problems) > 6 else ""), refs=(EVENTS,)))
+    else:
+        finding.add(Check("events", PASS, "the event log has the engine's shape, and this run's "
+                          "containers exactly the events of their run", refs=(EVENTS,)))
+    return finding

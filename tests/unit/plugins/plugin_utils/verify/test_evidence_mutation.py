@@ -1,0 +1,130 @@
+"""The evidence mutation test (issue 12): every single-leaf edit of a READY bundle is caught.
+
+The base is the builder's READY bundle (real captured probe and engine output, see
+tests/unit/data/README.md). Every leaf of every JSON evidence file and probe line is edited
+one at a time (tests/unit/evidence_mutations.py), the manifest recomputed by the collection's
+bundle writer, and the bundle verified in-process. None may be READY except the leaves
+data/mutation-allowed.yml names, each with its reason, and the inspect documents' fields the
+verifier's data/inspect-fields.yml names as not bearing on isolation (with theirs); together at
+most 15 % of the leaves.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections import Counter
+from typing import Any
+
+import evidence_builder as eb
+import evidence_mutations as em
+import yaml
+
+from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._write import (
+    write_bundle as write_files,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._data import (
+    load_inspect_fields,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model import (
+    STATUS_FAILED,
+    STATUS_PARTIAL,
+    STATUS_READY,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._provenance import (
+    shipped_artifacts,
+)
+
+ALLOWED_PATH = os.path.join(os.path.dirname(__file__), "data", "mutation-allowed.yml")
+MAX_ALLOWED_SHARE = 0.15
+
+INSPECT_FILES = frozenset({
+    "identities/workload/inspect.json",
+    "identities/root/inspect.json",
+})
+
+
+def _not_isolation() -> tuple[str, ...]:
+    """The inspect document's fields named as not bearing on isolation, each with its reason, in
+    the verifier's own data (data/inspect-fields.yml not_isolation): JSON pointers."""
+    return tuple(load_inspect_fields().document["not_isolation"])
+
+
+def _inspect_pointer(mutation: Any) -> str | None:
+    """The JSON pointer, inside the container document, of an inspect.json leaf."""
+    if mutation.file not in INSPECT_FILES or mutation.path[:1] != (0,):
+        return None
+    return "".join("/%s" % str(step).replace("~", "~0").replace("/", "~1")
+                   for step in mutation.path[1:])
+
+
+def _named_not_isolation(mutation: Any, pointers: tuple[str, ...]) -> bool:
+    pointer = _inspect_pointer(mutation)
+    return pointer is not None and any(
+        pointer == named or pointer.startswith(named + "/") for named in pointers)
+
+
+def _allowed() -> dict[str, str]:
+    with open(ALLOWED_PATH, encoding="utf-8") as handle:
+        return dict(yaml.safe_load(handle)["allowed"] or {})
+
+
+def _files(root: str) -> dict[str, bytes]:
+    files = {}
+    for directory, _dirs, names in os.walk(root):
+        for name in names:
+            path = os.path.join(directory, name)
+            with open(path, "rb") as handle:
+                files[os.path.relpath(path, root).replace(os.sep, "/")] = handle.read()
+    return files
+
+
+def _report(counts: Counter, leaves: int, allowed: int, inspect: int) -> str:
+    share = (allowed + inspect) / leaves if leaves else 0.0
+    return ("evidence mutation test: %d mutations of %d leaves; FAILED %d, PARTIAL %d, "
+            "READY %d (allowed %d: %d named here, %d inspect.json leaves under "
+            "inspect-fields.yml's not_isolation; %.1f %% of the leaves)"
+            % (sum(counts.values()), leaves, counts[STATUS_FAILED], counts[STATUS_PARTIAL],
+               counts[STATUS_READY], allowed + inspect, allowed, inspect, 100 * share))
+
+
+def test_no_single_leaf_edit_is_ready(bundle: str, verify: Any, probe_path: str, tmp_path: Any,
+                                      capsys: Any) -> None:
+    assert verify(bundle).status == STATUS_READY
+    base = _files(bundle)
+    # The shipped digests once, not per bundle: the edits are of the evidence, not the probe.
+    shipped, problem = shipped_artifacts(probe_path)
+    assert shipped is not None, problem
+    allowed = _allowed()
+    counts: Counter = Counter()
+    leaves = set()
+    ready_allowed = set()
+    ready_inspect = set()
+    escaped = []
+    pointers = _not_isolation()
+    for number, mutation in enumerate(em.mutations(base)):
+        leaves.add(mutation.leaf)
+        scratch = os.path.join(str(tmp_path), "m%d" % number)
+        root = os.path.join(scratch, eb.HOST, eb.RUN_ID)
+        write_files(root, em.apply(base, mutation))
+        status = verify(root, shipped=shipped).status
+        shutil.rmtree(scratch)
+        counts[status] += 1
+        if status != STATUS_READY:
+            continue
+        if mutation.leaf in allowed:
+            ready_allowed.add(mutation.leaf)
+        elif _named_not_isolation(mutation, pointers):
+            ready_inspect.add(mutation.leaf)
+        else:
+            escaped.append(mutation)
+    with capsys.disabled():
+        print("\n" + _report(counts, len(leaves), len(ready_allowed), len(ready_inspect)))
+        if os.environ.get("SANDBOX_ATTEST_MUTATION_REPORT") == "1":
+            for mutation in escaped:
+                print("READY: %s %s" % (mutation.leaf, mutation.kind))
+    stale = sorted(set(allowed) - leaves)
+    assert not stale, "mutation-allowed.yml names leaves the bundle does not have: %s" % stale
+    assert len(allowed) + len(ready_inspect) <= MAX_ALLOWED_SHARE * len(leaves)
+    assert not escaped, "%d edits verified READY:\n%s" % (len(escaped), "\n".join(
+        "%s %s" % (m.leaf, m.kind) for m in escaped))
