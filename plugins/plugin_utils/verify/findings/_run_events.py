@@ -22,11 +22,15 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._evidence im
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model import (
     FAIL,
     MISSING,
+    PARTIAL,
     PASS,
     Check,
     Finding,
 )
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._util import as_list, dig, short
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._non_mutation import (
+    ENGINE_EVENT_REPLAY_LIMIT,
+)
 
 EVENTS = "engine/events.jsonl"
 _FULL_ID = re.compile(r"^[0-9a-f]{64}$")
@@ -73,25 +77,37 @@ def _none_network(evidence: Evidence) -> set[str]:
             if isinstance(net, dict) and net.get("name") == RUN_NETWORK}
 
 
+def _only_fewer(seen: Counter, wanted: Counter) -> bool:
+    return all(seen[action] <= wanted[action] for action in seen)
+
+
 def _run_container_problems(events: list[dict[str, Any]], cid: str, name: str,
-                            timed_out: bool, networks: set[str]) -> list[str]:
-    """This run's container: exactly the events a run of the profile makes."""
+                            timed_out: bool, networks: set[str],
+                            truncated: bool) -> tuple[list[str], list[str]]:
+    """This run's container: exactly the events a run of the profile makes. (Departures, and
+    events only missing from a log the engine may have cut: see ENGINE_EVENT_REPLAY_LIMIT.)"""
     own = [e for e in events if e.get("id") == cid or e.get("name") == name]
     member = [e for e in events if e.get("container") == cid]
-    problems = []
+    problems: list[str] = []
+    missing: list[str] = []
     wanted = Counter(RUN_CONTAINER_ACTIONS + (("kill",) if timed_out else ()))
     seen = Counter(str(e.get("action")) for e in own)
-    if seen != wanted or any(e.get("type") != "container" or e.get("id") != cid
-                             or e.get("name") != name for e in own):
-        problems.append("%s: events %s, expected %s" % (
-            name, short(sorted(seen.elements()), 200), sorted(wanted.elements())))
+    foreign = any(e.get("type") != "container" or e.get("id") != cid or e.get("name") != name
+                  for e in own)
+    if seen != wanted or foreign:
+        text = "%s: events %s, expected %s" % (
+            name, short(sorted(seen.elements()), 200), sorted(wanted.elements()))
+        (missing if truncated and not foreign and _only_fewer(seen, wanted)
+         else problems).append(text)
     seen_net = Counter(str(e.get("action")) for e in member)
-    if seen_net != Counter(RUN_NETWORK_ACTIONS) or any(
-            e.get("type") != "network" or e.get("name") != RUN_NETWORK
-            or e.get("id") not in networks for e in member):
-        problems.append("%s: network events %s, expected a connect and a disconnect on %s" % (
-            name, short(sorted(seen_net.elements()), 200), RUN_NETWORK))
-    return problems
+    foreign = any(e.get("type") != "network" or e.get("name") != RUN_NETWORK
+                  or e.get("id") not in networks for e in member)
+    if seen_net != Counter(RUN_NETWORK_ACTIONS) or foreign:
+        text = "%s: network events %s, expected a connect and a disconnect on %s" % (
+            name, short(sorted(seen_net.elements()), 200), RUN_NETWORK)
+        (missing if truncated and not foreign
+         and _only_fewer(seen_net, Counter(RUN_NETWORK_ACTIONS)) else problems).append(text)
+    return problems, missing
 
 
 def check_run_events(evidence: Evidence, identities: list[str]) -> Finding:
@@ -108,6 +124,10 @@ def check_run_events(evidence: Evidence, identities: list[str]) -> Finding:
     shaped = [e for e in events if isinstance(e, dict)]
     run_id = dig(evidence.doc("run.json"), "run_id")
     networks = _none_network(evidence)
+    # A log as long as the engine replays may have lost its oldest events, this run's first
+    # ones among them: events only missing then are insufficient evidence, not a departure.
+    truncated = len(events) >= ENGINE_EVENT_REPLAY_LIMIT
+    missing: list[str] = []
     for identity in identities:
         result = evidence.identity_doc(identity, "result.json")
         cid = dig(result, "container_id")
@@ -116,12 +136,19 @@ def check_run_events(evidence: Evidence, identities: list[str]) -> Finding:
         except _profile.ProfileError:
             continue  # the run id is the schema's and provenance's to report
         if isinstance(cid, str):
-            problems += _run_container_problems(shaped, cid, name,
-                                                dig(result, "timed_out") is True, networks)
+            found, lost = _run_container_problems(shaped, cid, name,
+                                                  dig(result, "timed_out") is True, networks,
+                                                  truncated)
+            problems += found
+            missing += lost
+    if missing:
+        finding.add(Check("events_missing", PARTIAL, "engine/events.jsonl holds %d events, as "
+                          "many as the engine replays, and lacks some of this run's: %s"
+                          % (len(events), "; ".join(missing[:4])), refs=(EVENTS,)))
     if problems:
         finding.add(Check("events", FAIL, "engine/events.jsonl: %s" % "; ".join(problems[:6]) + (
             "; %d more" % (len(problems) - 6) if len(problems) > 6 else ""), refs=(EVENTS,)))
-    else:
+    elif not missing:
         finding.add(Check("events", PASS, "the event log has the engine's shape, and this run's "
                           "containers exactly the events of their run", refs=(EVENTS,)))
     return finding
