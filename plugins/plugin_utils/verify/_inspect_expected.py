@@ -191,7 +191,7 @@ def _derived(evidence: Evidence, identity: str, picture: Picture) -> None:
               "profile/profile.json limits within bounds": limits is not None,
               "engine/facts.json docker_root_dir": isinstance(root_dir, str) and bool(root_dir)}
     lacking = [what for what, ok in needed.items() if not ok]
-    if lacking:
+    if lacking or limits is None:  # (limits again: for the type checker)
         picture.problems.append("cannot derive the expected document without %s"
                                 % ", ".join(lacking))
         return
@@ -200,7 +200,6 @@ def _derived(evidence: Evidence, identity: str, picture: Picture) -> None:
         picture.problems.append("cannot derive the run root: argv.json has no /in bind "
                                 "<run root>/%s/%s/in" % (run_id, identity))
         return
-    assert limits is not None  # for the type checker: `needed` holds
     picture.run_root = run_root
     paths = _profile.run_paths(run_root, run_id, identity, seccomp_name)
     image = image_config(probe_sha)

@@ -150,8 +150,8 @@ def test_a_busy_window_below_the_replay_limit_is_not_blocked(model, write_bundle
     assert verdict.status == STATUS_READY, verdict.reasons
 
 
-def test_a_cut_log_missing_the_runs_first_events_is_partial_not_failed(model, write_bundle,
-                                                                        verify) -> None:
+def test_a_cut_log_missing_the_runs_first_events_is_partial_not_failed(
+        model, write_bundle, verify) -> None:
     """What a busy host gives: the engine replays its last 256 events, the run's first ones
     (a create, a connect) fell out of the buffer. Insufficient evidence, not a departure."""
     log = model.docs["engine/events.jsonl"]
@@ -162,8 +162,8 @@ def test_a_cut_log_missing_the_runs_first_events_is_partial_not_failed(model, wr
     assert verdict.finding("run_events").outcome == "partial"
 
 
-def test_a_short_log_missing_the_runs_first_events_is_failed(model, write_bundle,
-                                                             verify) -> None:
+def test_a_short_log_missing_the_runs_first_events_is_failed(
+        model, write_bundle, verify) -> None:
     del model.docs["engine/events.jsonl"][:2]
     verdict = verify(write_bundle(model))
     assert verdict.status == STATUS_FAILED, verdict.reasons
