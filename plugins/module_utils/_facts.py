@@ -100,12 +100,21 @@ def select_facts(info_line: str, api_version: str) -> dict:
     return facts
 
 
-def fingerprint_of(machine_id: str, engine_id: str) -> str:
-    material = "%s\n%s\n" % (machine_id.strip(), engine_id.strip())
+def machine_id_sha256(machine_id: str) -> str:
+    """The machine-id's digest: what the bundle carries of it (the machine-id never leaves)."""
+    return hashlib.sha256(machine_id.strip().encode("ascii")).hexdigest()
+
+
+def fingerprint_of(machine_sha256: str, engine_id: str) -> str:
+    """The venue fingerprint (method VENUE_METHOD of the bundle format): over the machine-id's
+    digest, not the machine-id, so that a verifier recomputes it from the bundle alone and an
+    engine ID edited in the bundle no longer matches the pin."""
+    material = "%s\n%s\n" % (machine_sha256.strip(), engine_id.strip())
     return "sha256:" + hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
-def venue_fingerprint(machine_id_path: str, engine_id: str) -> str:
+def venue_identity(machine_id_path: str, engine_id: str) -> tuple[str, str]:
+    """(fingerprint, the machine-id's sha256) of this host and engine."""
     try:
         with open(machine_id_path, encoding="ascii") as handle:
             machine_id = handle.read().strip()
@@ -113,7 +122,8 @@ def venue_fingerprint(machine_id_path: str, engine_id: str) -> str:
         raise FactsError("cannot read %s: %s" % (machine_id_path, exc)) from exc
     if len(machine_id) != 32 or any(c not in "0123456789abcdef" for c in machine_id):
         raise FactsError("%s does not hold a machine-id (32 lowercase hex)" % machine_id_path)
-    return fingerprint_of(machine_id, engine_id)
+    machine_sha256 = machine_id_sha256(machine_id)
+    return fingerprint_of(machine_sha256, engine_id), machine_sha256
 
 
 def _version_tuple(version: str) -> tuple[int, ...]:

@@ -55,10 +55,17 @@ facts:
   type: dict
   sample: {"engine_id": "JPSI:WENE", "server_version": "20.10.24", "cgroup_version": "1"}
 fingerprint:
-  description: The venue fingerprint, C(sha256:) and the hex of sha256(machine-id LF engine-id LF).
+  description:
+    - The venue fingerprint, C(sha256:) and the hex of sha256(sha256(machine-id) LF engine-id LF)
+      (the machine-id's digest in lower-case hex).
   returned: success
   type: str
   sample: sha256:3f2a...
+machine_id_sha256:
+  description: The sha256 of the machine-id (hex); the machine-id itself is never returned.
+  returned: success
+  type: str
+  sample: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
 checks:
   description: The preflight checks, each with C(name), C(ok) and C(message).
   returned: success
@@ -83,7 +90,7 @@ from ansible_collections.sandbox.attest.plugins.module_utils._facts import (
     FactsError,
     preflight_checks,
     select_facts,
-    venue_fingerprint,
+    venue_identity,
 )
 from ansible_collections.sandbox.attest.plugins.module_utils._options import (
     ENGINE_CLI,
@@ -115,13 +122,15 @@ def main() -> None:
         api_version = engine_answers(params["engine_cli"])
         info = run_cli([params["engine_cli"], "info", "--format", FACTS_TEMPLATE]).stdout
         facts = select_facts(info, api_version)
-        fingerprint = venue_fingerprint(params["machine_id_path"], facts["engine_id"])
+        fingerprint, machine_sha256 = venue_identity(params["machine_id_path"],
+                                                     facts["engine_id"])
     except (EngineError, FactsError) as exc:
         module.fail_json(msg=str(exc))
     checks = preflight_checks(facts, params["run_root"], params["min_api_version"],
                               params["min_free_mb"])
     module.exit_json(
-        changed=False, facts=facts, fingerprint=fingerprint, checks=checks,
+        changed=False, facts=facts, fingerprint=fingerprint, machine_id_sha256=machine_sha256,
+        checks=checks,
         checks_failed=[c["message"] for c in checks if not c["ok"]])
 
 

@@ -29,7 +29,8 @@ options:
     type: dict
     required: true
   venue:
-    description: C(fingerprint) and C(engine_id), from M(sandbox.attest.engine_facts).
+    description: C(fingerprint), C(machine_id_sha256) and C(engine_id), from
+      M(sandbox.attest.engine_facts).
     type: dict
     required: true
   facts:

@@ -28,8 +28,9 @@ RUN_ID = "20261128T223131Z-1a2b3c4d"
 HOST = "vps1"
 ENGINE_ID = "JPSI:WENE:NVGX:MKWC:HVPC:5ZJ6:NSX6:IVUL:L6LL:LM4D:7IEM:QPWB"
 MACHINE_ID = "5f1c0d9e8b7a46e1a2b3c4d5e6f70819"
+MACHINE_SHA = hashlib.sha256(MACHINE_ID.encode()).hexdigest()
 FINGERPRINT = "sha256:" + hashlib.sha256(
-    ("%s\n%s\n" % (MACHINE_ID, ENGINE_ID)).encode()).hexdigest()
+    ("%s\n%s\n" % (MACHINE_SHA, ENGINE_ID)).encode()).hexdigest()
 RUN_ROOT = "/var/lib/sandbox-attest"
 FAKE_PROBE = b"\x7fELF sandbox-probe stand-in for the verifier's unit tests\n"
 
@@ -207,8 +208,9 @@ def make_model(probe_path: str, image_id: str, probe_sha: str, *, run_id: str = 
             PACKET_FORMAT,
         )
         docs["run.json"]["producer"]["packet_format"] = PACKET_FORMAT
-    docs["venue.json"] = {"format": 1, "fingerprint": FINGERPRINT, "engine_id": ENGINE_ID,
-                          "method": "sha256(machine-id LF engine-id LF)"}
+    docs["venue.json"] = {"format": 1, "fingerprint": FINGERPRINT, "machine_id_sha256": MACHINE_SHA,
+                          "engine_id": ENGINE_ID,
+                          "method": "sha256(sha256(machine-id) LF engine-id LF)"}
     docs["engine/facts.json"] = {
         "format": 1, "engine_id": ENGINE_ID, "server_version": "20.10.24+dfsg1",
         "api_version": "1.41", "kernel_version": "6.18.44-fc-v657",

@@ -75,7 +75,8 @@ def test_a_bundle_from_fixed_inputs() -> None:
            "finished_at": "2026-11-28T22:31:36Z"}
     snapshot = {"format": 2, "taken_at": "2026-11-28T22:31:31Z", "containers": [],
                 "networks": [], "volumes": [], "images": [], "vanished": []}
-    files = layout(run, {"fingerprint": "sha256:" + "e" * 64, "engine_id": "ABCD:EFGH"},
+    files = layout(run, {"fingerprint": "sha256:" + "e" * 64, "machine_id_sha256": "d" * 64,
+                         "engine_id": "ABCD:EFGH"},
                    {"format": 1, "engine_id": "ABCD:EFGH", "api_version": "1.41"},
                    snapshot, snapshot, [{"time_nano": 1, "type": "container",
                                          "action": "create", "id": CID["workload"],

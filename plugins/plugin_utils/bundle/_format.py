@@ -22,7 +22,7 @@ MANIFEST = "manifest.json"
 VERIFICATION_DIR = "verification"
 
 # venue.json's "method": how its fingerprint is computed.
-VENUE_METHOD = "sha256(machine-id LF engine-id LF)"
+VENUE_METHOD = "sha256(sha256(machine-id) LF engine-id LF)"
 
 RUN = "run.json"
 VENUE = "venue.json"

@@ -52,6 +52,7 @@ def layout(run: dict, venue: dict, facts: dict, snapshot_before: dict, snapshot_
         }),
         fmt.VENUE: pretty({
             "format": BUNDLE_FORMAT, "fingerprint": venue["fingerprint"],
+            "machine_id_sha256": venue["machine_id_sha256"],
             "engine_id": venue["engine_id"],
             "method": fmt.VENUE_METHOD}),
         fmt.ENGINE_FACTS: pretty(facts),

@@ -846,9 +846,12 @@ main() {
     printf '%s,"api_version":"%s"}\n' "${_facts%\}}" "$API_VERSION" > "$STAGE/engine/facts.json"
     ENGINE_ID=$(docker info --format '{{.ID}}') || die "docker info failed"
     [ -n "$ENGINE_ID" ] || die "the engine reports no ID"
-    FINGERPRINT=$(printf '%s\n%s\n' "$MACHINE_ID" "$ENGINE_ID" | sha_of)
-    printf '{"format": @@BUNDLE_FORMAT@@, "fingerprint": "sha256:%s", "engine_id": %s, "method": "%s"}\n' \
-        "$FINGERPRINT" "$(json_str "$ENGINE_ID")" @@VENUE_METHOD@@ \
+    # The fingerprint is over the machine-id's digest (module_utils/_facts.py fingerprint_of):
+    # the bundle carries that digest, never the machine-id, and a verifier recomputes it.
+    MACHINE_SHA=$(printf '%s' "$MACHINE_ID" | sha_of)
+    FINGERPRINT=$(printf '%s\n%s\n' "$MACHINE_SHA" "$ENGINE_ID" | sha_of)
+    printf '{"format": @@BUNDLE_FORMAT@@, "fingerprint": "sha256:%s", "machine_id_sha256": "%s", "engine_id": %s, "method": "%s"}\n' \
+        "$FINGERPRINT" "$MACHINE_SHA" "$(json_str "$ENGINE_ID")" @@VENUE_METHOD@@ \
         > "$STAGE/venue.json"
     say "venue fingerprint sha256:$FINGERPRINT"
 

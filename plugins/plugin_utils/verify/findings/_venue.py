@@ -3,10 +3,12 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Finding "venue": is the evidence from the approved host it claims, as pinned?
 
-The fingerprint (sha256 of machine-id and engine ID, computed by preflight) is compared with
-the pin the inventory holds for that host. A rehearsal venue, an unpinned or unapproved host
-is never READY: a local venue is never a substitute for the approved one (the seed's venue
-honesty). None of these is a failed boundary, so each makes the run PARTIAL.
+The fingerprint (sha256 of the machine-id's digest and the engine ID, computed on the host) is
+recomputed from what venue.json holds — a fingerprint that does not follow is an edited bundle,
+FAILED — and compared with the pin the inventory holds for that host. A rehearsal venue, an
+unpinned or unapproved host is never READY: a local venue is never a substitute for the approved
+one (the seed's venue honesty). None of these is a failed boundary, so each makes the run
+PARTIAL.
 """
 
 from __future__ import annotations
@@ -15,8 +17,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ansible_collections.sandbox.attest.plugins.module_utils import _facts
+from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle import _format as bundle_format
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._evidence import Evidence
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model import (
+    FAIL,
     PARTIAL,
     PASS,
     Check,
@@ -34,6 +39,7 @@ REASON_MISMATCH = "venue fingerprint mismatch"
 REASON_NO_FINGERPRINT = "no venue fingerprint in the evidence"
 REASON_OTHER_HOST = "bundle is for another host"
 REASON_ENGINE_MISMATCH = "venue engine ID mismatch"
+REASON_OLD_METHOD = "venue fingerprint of an earlier method, not recomputable"
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,25 @@ def claimed_host(evidence: Evidence) -> str | None:
     return host if isinstance(host, str) and host else None
 
 
+def _recomputed(venue: Any, fingerprint: str | None) -> list[Check]:
+    """The fingerprint follows from the machine-id's digest and the engine ID the bundle holds
+    (method VENUE_METHOD): an engine ID edited with its facts no longer matches the pin."""
+    refs = ("venue.json#/fingerprint", "venue.json#/machine_id_sha256", "venue.json#/engine_id")
+    machine, engine_id = dig(venue, "machine_id_sha256"), dig(venue, "engine_id")
+    if dig(venue, "method") != bundle_format.VENUE_METHOD:
+        return [Check("fingerprint_method", PARTIAL, REASON_OLD_METHOD,
+                      expected=bundle_format.VENUE_METHOD, observed=short(dig(venue, "method")),
+                      refs=("venue.json#/method",))]
+    if fingerprint is None or not isinstance(machine, str) or not isinstance(engine_id, str):
+        return []  # the schema's and the fingerprint check's to report
+    recomputed = _facts.fingerprint_of(machine, engine_id)
+    if recomputed != fingerprint:
+        return [Check("fingerprint_recomputed", FAIL, "venue fingerprint does not follow from "
+                      "its machine-id digest and engine ID", expected=recomputed,
+                      observed=fingerprint, refs=refs)]
+    return []
+
+
 def check_venue(evidence: Evidence, venues: Venues, host: str | None) -> Finding:
     finding = Finding("venue")
     claimed = claimed_host(evidence)
@@ -117,6 +142,7 @@ def check_venue(evidence: Evidence, venues: Venues, host: str | None) -> Finding
     elif pin is not None and fingerprint != pin:
         checks.append(Check("fingerprint", PARTIAL, REASON_MISMATCH, expected=pin,
                             observed=fingerprint, refs=refs))
+    checks += _recomputed(evidence.doc("venue.json"), fingerprint)
     pinned_engine = venues.engines.get(host) if host else None
     engine_id = dig(evidence.doc("venue.json"), "engine_id")
     if pinned_engine is not None and engine_id != pinned_engine:

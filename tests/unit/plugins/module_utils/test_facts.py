@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
+import subprocess
 
 import pytest
 
@@ -43,15 +43,21 @@ def test_fingerprint_matches_the_shell_recipe(tmp_path) -> None:
     machine_id = "3d1219c7c4c5404aaa1f6d2a48adfda4"
     path = tmp_path / "machine-id"
     path.write_text(machine_id + "\n")
-    expected = hashlib.sha256(("%s\nJPSI:WENE\n" % machine_id).encode()).hexdigest()
-    assert facts.venue_fingerprint(str(path), "JPSI:WENE") == "sha256:" + expected
+    # The packet script's recipe, run by sh and coreutils.
+    shell = subprocess.run(
+        ["sh", "-c", 'm=$(printf "%s" "$1" | sha256sum | cut -c1-64); '
+         'printf "%s %s" "$m" "$(printf "%s\\n%s\\n" "$m" "$2" | sha256sum | cut -c1-64)"',
+         "sh", machine_id, "JPSI:WENE"], capture_output=True, text=True, check=True).stdout
+    machine_sha, fingerprint = shell.split()
+    assert facts.venue_identity(str(path), "JPSI:WENE") == ("sha256:" + fingerprint, machine_sha)
+    assert machine_id not in facts.venue_identity(str(path), "JPSI:WENE")[0]
 
 
 def test_bad_machine_id_is_an_error(tmp_path) -> None:
     path = tmp_path / "machine-id"
     path.write_text("not-a-machine-id\n")
     with pytest.raises(facts.FactsError):
-        facts.venue_fingerprint(str(path), "x")
+        facts.venue_identity(str(path), "x")
 
 
 def test_preflight_checks_report_each_failure(tmp_path) -> None:

@@ -25,7 +25,8 @@ def test_layout_writes_the_formats_files_and_numbers() -> None:
     run = {"run_id": "20261128T223131Z-1a2b3c4d", "inventory_hostname": "h",
            "seccomp_profile": "targeted-deny", "image_id": "sha256:" + "c" * 64,
            "probe_sha256": "d" * 64, "started_at": "s", "finished_at": "f"}
-    files = layout(run, {"fingerprint": "sha256:" + "e" * 64, "engine_id": "E"}, {}, {}, {}, [],
+    files = layout(run, {"fingerprint": "sha256:" + "e" * 64, "machine_id_sha256": "d" * 64,
+                         "engine_id": "E"}, {}, {}, {}, [],
                    [_identity("workload", True), _identity("root", False)], {})
     expected = bundle.known_paths(["workload", "root"]) - {
         bundle.MANIFEST, bundle.identity_path("root", bundle.FETCHED)}
