@@ -139,6 +139,11 @@ def resolve_limits(overrides: dict | None = None) -> dict[str, int]:
     return limits
 
 
+def probe_image_tag(config_hex: str) -> str:
+    """The probe image's tag: its repository and the first 12 digits of its ID."""
+    return "%s:%s" % (PROBE_IMAGE_REPOSITORY, config_hex[:12])
+
+
 def container_name(run_id: str, identity: str) -> str:
     return "%s%s-%s" % (CONTAINER_NAME_PREFIX, check_run_id(run_id), identity)
 

@@ -96,6 +96,21 @@ def run_files(seccomp_name: str, seccomp_text: str) -> dict[str, bytes]:
     }
 
 
+def recorded_commands(argv: list[str], container_id: str, timed_out: bool) -> list[list[str]]:
+    """What Run records for one identity, and the packet's run_identity too, in order: create,
+    start, wait (a timed-out probe is killed and waited for again), logs, inspect, forced
+    removal and the check that the container is gone. The verifier recomputes the list from
+    this (findings/_run_records.py); tests/unit hold Run to it."""
+    cli = argv[0]
+    commands = [list(argv), [cli, "start", container_id], [cli, "wait", container_id]]
+    if timed_out:
+        commands.extend([[cli, "kill", container_id], [cli, "wait", container_id]])
+    commands.extend([[cli, "logs", container_id], [cli, "inspect", container_id],
+                     [cli, "rm", "--force", "--volumes", container_id],
+                     [cli, "container", "inspect", "--format", "{{.Id}}", container_id]])
+    return commands
+
+
 class Run:
     """One container's life; records every command so the evidence says what ran."""
 

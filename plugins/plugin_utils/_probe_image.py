@@ -21,8 +21,8 @@ from ansible_collections.sandbox.attest.plugins.module_utils._json import canoni
 from ansible_collections.sandbox.attest.plugins.module_utils._profile import (
     IDENTITIES,
     LABEL_PROBE_IMAGE,
-    PROBE_IMAGE_REPOSITORY,
     WORKLOAD_IDENTITY,
+    probe_image_tag,
 )
 
 PROBE_PATH_IN_IMAGE = "sandbox-probe"
@@ -113,7 +113,7 @@ def build_probe_image(probe: bytes, architecture: str | None = None) -> ProbeIma
         "history": [{"created": EPOCH, "created_by": "sandbox.attest probe image"}],
     })
     config_hex = hashlib.sha256(config).hexdigest()
-    tag = "%s:%s" % (PROBE_IMAGE_REPOSITORY, config_hex[:12])
+    tag = probe_image_tag(config_hex)
     manifest = canonical([{"Config": config_hex + ".json", "RepoTags": [tag],
                            "Layers": [diff_id + "/layer.tar"]}])
     archive = _tar([

@@ -244,7 +244,7 @@ def make_model(probe_path: str, image_id: str, probe_sha: str, *, run_id: str = 
         "images": [
             {"id": "sha256:" + sha256(b"postgres image"), "tags": ["postgres:16"],
              "probe_image": False, "config_sha256": sha256(b"postgres image config")},
-            {"id": image_id, "tags": ["sandbox-attest/probe:%s" % image_id[7:19]],
+            {"id": image_id, "tags": [_profile.probe_image_tag(image_id[len("sha256:"):])],
              "probe_image": True, "config_sha256": sha256(b"probe image config")}],
         "vanished": []}
     docs["snapshots/before.json"] = snapshot

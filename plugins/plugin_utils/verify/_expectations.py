@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, TypeGuard
 
+from ansible_collections.sandbox.attest.plugins.module_utils import _profile
 from ansible_collections.sandbox.attest.plugins.module_utils._facts import security_modules
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._util import (
     as_dict,
@@ -31,6 +32,27 @@ OBSERVATION_KEYS = frozenset({"op", "target", "ret", "errno", "detail"})
 ENVIRONMENT_KEYS = frozenset({"keys", "values"})
 # A denial is exactly this return value with an errno (ret >= 0 with an errno is no denial).
 DENIED_RET = -1
+
+
+PROFILE = "profile/profile.json"
+
+
+def profile_limits(profile_doc: Any) -> tuple[dict[str, int] | None, str | None]:
+    """(The limits profile/profile.json gives, within the profile's bounds, or None; why not).
+    Every limit the probes and the inspect document are judged by comes from here."""
+    limits = dig(profile_doc, "limits")
+    if not isinstance(limits, dict):
+        return None, "%s has no limits" % PROFILE
+    try:
+        resolved = _profile.resolve_limits(
+            {key: value for key, value in limits.items() if key in _profile.LIMIT_BOUNDS})
+    except _profile.ProfileError as exc:
+        return None, "%s: %s" % (PROFILE, exc)
+    missing = [key for key in ("pids", "memory_mb", "cpus_milli", "tmpfs_tmp_mb")
+               if key not in limits]
+    if missing:
+        return None, "%s limits lack %s" % (PROFILE, ", ".join(missing))
+    return resolved, None
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,8 @@ from ansible_collections.sandbox.attest.plugins.module_utils._json import canoni
 from ansible_collections.sandbox.attest.plugins.plugin_utils._probe_image import image_config
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._evidence import Evidence
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._expectations import (
+    PROFILE,
+    profile_limits,
     security_module,
 )
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._inspect import (
@@ -156,17 +158,6 @@ def run_root_of(argv: Any, run_id: str, identity: str) -> str | None:
     return None
 
 
-def _limits(profile_doc: Any) -> dict[str, int] | None:
-    limits = dig(profile_doc, "limits")
-    if not isinstance(limits, dict):
-        return None
-    try:
-        return _profile.resolve_limits(
-            {key: value for key, value in limits.items() if key in _profile.LIMIT_BOUNDS})
-    except _profile.ProfileError:
-        return None
-
-
 def _is_id(value: Any) -> bool:
     return isinstance(value, str) and len(value) == 64 and set(value) <= HEX
 
@@ -181,7 +172,7 @@ def _derived(evidence: Evidence, identity: str, picture: Picture) -> None:
     probe_sha = dig(run, "probe_sha256")
     seccomp_name = dig(run, "seccomp_profile")
     container_id = dig(result, "container_id")
-    limits = _limits(evidence.doc("profile/profile.json"))
+    limits = profile_limits(evidence.doc(PROFILE))[0]
     root_dir = dig(facts, "docker_root_dir")
     needed = {"run.json run_id": isinstance(run_id, str),
               "run.json image_id": isinstance(image_id, str),

@@ -14,6 +14,8 @@ import datetime
 import re
 from typing import Any
 
+from ansible_collections.sandbox.attest.plugins.module_utils._engine import TIME_FORMAT
+
 _RFC3339_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$")
 
 # The venue's clock may run ahead of the verifier's by this much and no more.
@@ -23,7 +25,9 @@ FORMAT_EPOCH = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
 # A whole run (two snapshots, two identities within their time bound, the fetch) takes minutes:
 # a run window longer than this does not describe one run.
 MAX_RUN_S = 6 * 3600
-# The event log opens before the first snapshot and closes a second after the second.
+# The event log opens before the first snapshot and closes past the second: a quarter second
+# past the target's clock (module_utils/_snapshot.events_until), after run.json's finished_at,
+# which is whole seconds. Two seconds hold both.
 EVENT_MARGIN_NS = 2_000_000_000
 
 
@@ -32,7 +36,7 @@ def parse_time(value: Any) -> datetime.datetime | None:
     if not isinstance(value, str) or not _RFC3339_UTC.match(value):
         return None
     try:
-        return datetime.datetime.strptime(value[:19], "%Y-%m-%dT%H:%M:%S").replace(
+        return datetime.datetime.strptime(value[:19] + "Z", TIME_FORMAT).replace(
             tzinfo=datetime.UTC)
     except ValueError:
         return None
@@ -42,5 +46,5 @@ def to_ns(moment: datetime.datetime) -> int:
     return int(moment.timestamp()) * 1_000_000_000
 
 
-def whole_seconds(nanoseconds: int) -> datetime.datetime:
-    return datetime.datetime.fromtimestamp(nanoseconds // 1_000_000_000, datetime.UTC)
+def format_time(moment: datetime.datetime) -> str:
+    return moment.strftime(TIME_FORMAT)

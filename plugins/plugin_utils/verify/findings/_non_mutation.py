@@ -18,6 +18,7 @@ not block.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from ansible_collections.sandbox.attest.plugins.module_utils import _profile
@@ -70,8 +71,9 @@ def _listing_problems(snapshot: Any, path: str) -> list[str]:
     kind prints each object once, so a repeat is not the engine's listing (never last-wins)."""
     problems = []
     for kind, (key, dummy) in KINDS.items():
-        keys = [str(obj.get(key)) for obj in as_list(dig(snapshot, kind)) if isinstance(obj, dict)]
-        repeated = sorted({k for k in keys if keys.count(k) > 1})
+        keys = Counter(str(obj.get(key)) for obj in as_list(dig(snapshot, kind))
+                       if isinstance(obj, dict))
+        repeated = sorted(k for k, times in keys.items() if times > 1)
         if repeated:
             problems.append("%s lists %s %s more than once" % (path, kind, short(repeated, 120)))
     for network in as_list(dig(snapshot, "networks")):
@@ -172,7 +174,7 @@ class EventIndex:
 def _loaded_probe_image(ident: str, obj: dict[str, Any], image_id: Any) -> Check:
     """The probe image loaded during the run is the run's image, labelled and tagged as the
     collection makes it (plugin_utils/_probe_image), and nothing else."""
-    tags = ["%s:%s" % (_profile.PROBE_IMAGE_REPOSITORY, str(image_id)[7:19])]
+    tags = [_profile.probe_image_tag(str(image_id).split(":", 1)[-1])]
     if ident != image_id or obj.get("probe_image") is not True or obj.get("tags") != tags:
         seen = "%s (labelled %s, tags %s)" % (
             short(ident, 80), short(obj.get("probe_image")), short(obj.get("tags"), 120))
@@ -340,7 +342,7 @@ def check_non_mutation(evidence: Evidence, identities: list[str]) -> Finding:
     elif len(as_list(evidence.doc(EVENTS))) >= ENGINE_EVENT_REPLAY_LIMIT:
         finding.add(Check("events", PARTIAL, "the event log holds %d events, as many as the "
                           "engine replays (%d): the window's oldest events may be lost"
-                          % (len(as_list(evidence.doc(EVENTS))), ENGINE_EVENT_REPLAY_LIMIT),
+                          % (len(evidence.doc(EVENTS)), ENGINE_EVENT_REPLAY_LIMIT),
                           refs=(EVENTS,)))
 
     run_containers = _run_containers(evidence, identities, run_id)

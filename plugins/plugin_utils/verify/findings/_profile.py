@@ -23,9 +23,11 @@ from ansible_collections.sandbox.attest.plugins.module_utils._json import canoni
 from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._format import identity_path
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._evidence import Evidence
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._expectations import (
+    PROFILE,
     Context,
     environment,
     predicate,
+    profile_limits,
 )
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._inspect import (
     SANDBOX_TMP,
@@ -387,22 +389,6 @@ STATIC_CHECKS: dict[str, tuple[Callable[[dict[str, Any], Expected], Result], tup
 }
 
 
-def _profile_limits(evidence: Evidence) -> tuple[dict[str, int] | None, str | None]:
-    limits = dig(evidence.doc("profile/profile.json"), "limits")
-    if not isinstance(limits, dict):
-        return None, "profile/profile.json has no limits"
-    try:
-        resolved = _profile.resolve_limits(
-            {key: value for key, value in limits.items() if key in _profile.LIMIT_BOUNDS})
-    except _profile.ProfileError as exc:
-        return None, "profile/profile.json: %s" % exc
-    missing = [key for key in ("pids", "memory_mb", "cpus_milli", "tmpfs_tmp_mb")
-               if key not in limits]
-    if missing:
-        return None, "profile/profile.json limits lack %s" % ", ".join(missing)
-    return resolved, None
-
-
 def expected_for(evidence: Evidence, identity: str, expectations: dict[str, Any]) -> Expected:
     run = evidence.doc("run.json")
     runtime = dig(run, "runtime") if isinstance(dig(run, "runtime"), str) else "docker"
@@ -411,7 +397,7 @@ def expected_for(evidence: Evidence, identity: str, expectations: dict[str, Any]
         shipped = _seccomp.seccomp_profile(name) if isinstance(name, str) else None
     except KeyError:
         shipped = None
-    limits, problem = _profile_limits(evidence)
+    limits, problem = profile_limits(evidence.doc(PROFILE))
     inspect = inspect_doc(evidence.identity_doc(identity, "inspect.json"))
     hostname = dig(inspect, "Config", "Hostname")
     runtime_data = as_dict(dig(expectations, "runtimes", runtime))
@@ -517,7 +503,7 @@ def _profile_document_check(evidence: Evidence) -> Check:
         if dig(document, "identities", identity, "user") != _profile.identity_user(identity):
             problems.append("identity %s user %s" % (
                 identity, short(dig(document, "identities", identity, "user"))))
-    dummy, limits_problem = _profile_limits(evidence)
+    dummy, limits_problem = profile_limits(evidence.doc(PROFILE))
     if limits_problem:
         problems.append(limits_problem)
     if problems:

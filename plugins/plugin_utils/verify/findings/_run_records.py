@@ -17,6 +17,9 @@ import posixpath
 from typing import Any
 
 from ansible_collections.sandbox.attest.plugins.module_utils import _profile
+from ansible_collections.sandbox.attest.plugins.module_utils._sandbox_run import (
+    recorded_commands,
+)
 from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._format import (
     FETCH_NAME,
     FETCHED,
@@ -24,6 +27,10 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._format impo
     identity_path,
 )
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._evidence import Evidence
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._expectations import (
+    PROFILE,
+    profile_limits,
+)
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model import (
     FAIL,
     MISSING,
@@ -39,20 +46,6 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._pr
 ENGINE_CLI_NAME = "docker"
 
 
-def expected_commands(argv: list[str], container_id: str, timed_out: bool) -> list[list[str]]:
-    """What sandbox_run (module_utils/_sandbox_run.Run) and the packet's run_identity record for
-    one identity, in order: create, start, wait (a timed-out probe is killed and waited for
-    again), logs, inspect, forced removal and the check that the container is gone."""
-    cli = argv[0]
-    commands = [list(argv), [cli, "start", container_id], [cli, "wait", container_id]]
-    if timed_out:
-        commands.extend([[cli, "kill", container_id], [cli, "wait", container_id]])
-    commands.extend([[cli, "logs", container_id], [cli, "inspect", container_id],
-                     [cli, "rm", "--force", "--volumes", container_id],
-                     [cli, "container", "inspect", "--format", "{{.Id}}", container_id]])
-    return commands
-
-
 def engine_cli_problem(cli: Any) -> str | None:
     """The engine CLI is `docker` on the PATH or an absolute, normalised path to one (the
     engine_cli setting; its directory follows the run root's path rule)."""
@@ -63,16 +56,6 @@ def engine_cli_problem(cli: Any) -> str | None:
     problem = _profile.run_root_problem(posixpath.dirname(cli))
     return None if problem is None else "the engine CLI %s: its directory %s" % (
         short(cli, 80), problem)
-
-
-def _limits(evidence: Evidence) -> dict[str, int] | None:
-    limits = dig(evidence.doc("profile/profile.json"), "limits")
-    if not isinstance(limits, dict):
-        return None
-    try:
-        return _profile.resolve_limits(limits)
-    except _profile.ProfileError:
-        return None
 
 
 def _result_problems(evidence: Evidence, identity: str, limits: dict[str, int] | None) -> list[
@@ -101,7 +84,7 @@ def _result_problems(evidence: Evidence, identity: str, limits: dict[str, int] |
             result.get("removed")))
     cid = result.get("container_id")
     if isinstance(argv, list) and argv and isinstance(cid, str):
-        expected = expected_commands(argv, cid, result.get("timed_out") is True)
+        expected = recorded_commands(argv, cid, result.get("timed_out") is True)
         if result.get("commands") != expected:
             problems.append("the command list departs from the run's: %s" % short(
                 _first_departure(result.get("commands"), expected), 300))
@@ -170,7 +153,7 @@ def check_run_records(evidence: Evidence, identities: list[str]) -> Finding:
     identities = [identity for identity in identities
                   if evidence.identity_doc(identity, "argv.json") is not None
                   or evidence.identity_doc(identity, "result.json") is not None]
-    limits = _limits(evidence)
+    limits = profile_limits(evidence.doc(PROFILE))[0]
     finding.add(_check("profile_record", _profile_problems(evidence, limits),
                        "profile/profile.json", ("profile/profile.json",)))
     run_root, root_problem = run_root_of(evidence, identities)

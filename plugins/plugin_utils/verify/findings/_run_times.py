@@ -27,6 +27,7 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._times impor
     EVENT_MARGIN_NS,
     FORMAT_EPOCH,
     MAX_RUN_S,
+    format_time,
     parse_time,
     to_ns,
 )
@@ -55,7 +56,7 @@ def _window_problems(evidence: Evidence, now: datetime.datetime | None) -> tuple
     if now is not None and (closed - now).total_seconds() > CLOCK_SKEW_S:
         problems.append("run.json finished_at %s is after this verification (%s) by more than "
                         "the %d s clock-skew allowance" % (
-                            dig(run, "finished_at"), now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                            dig(run, "finished_at"), format_time(now),
                             CLOCK_SKEW_S))
     return problems, opened, closed
 

@@ -23,6 +23,8 @@ def test_a_run_creates_starts_waits_reads_and_removes(engine) -> None:
         ["rm", "--force", "--volumes", "c0ffee"],
         ["container", "inspect", "--format", "{{.Id}}", "c0ffee"],
     ]
+    assert run.commands == _sandbox_run.recorded_commands(
+        [engine.cli, "create", "--name", "x", IMAGE_ID], "c0ffee", timed_out=False)
     result = run.result
     assert result["container_id"] == "c0ffee" and result["removed"] is True
     assert (result["exit_code"], result["timed_out"]) == (0, False)
@@ -37,6 +39,8 @@ def test_the_time_bound_kills_and_is_recorded(engine) -> None:
     run.execute([engine.cli, "create"])
     assert (run.result["timed_out"], run.result["exit_code"]) == (True, 137)
     assert [engine.cli, "kill", "c0ffee"] in run.commands
+    assert run.commands == _sandbox_run.recorded_commands([engine.cli, "create"], "c0ffee",
+                                                          timed_out=True)
     assert run.result["removed"] is True
 
 

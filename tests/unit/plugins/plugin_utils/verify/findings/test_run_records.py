@@ -6,13 +6,13 @@ from __future__ import annotations
 import evidence_builder as eb
 import pytest
 
+from ansible_collections.sandbox.attest.plugins.module_utils._sandbox_run import recorded_commands
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model import (
     STATUS_FAILED,
     STATUS_READY,
 )
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._run_records import (
     engine_cli_problem,
-    expected_commands,
 )
 
 RESULT = "identities/%s/result.json"
@@ -50,7 +50,7 @@ def test_a_container_that_was_not_removed(model, write_bundle, verify) -> None:
 
 
 def test_a_timed_out_run_records_the_kill_and_second_wait() -> None:
-    commands = expected_commands(["docker", "create"], "c", timed_out=True)
+    commands = recorded_commands(["docker", "create"], "c", timed_out=True)
     assert commands[3:5] == [["docker", "kill", "c"], ["docker", "wait", "c"]]
 
 
