@@ -20,6 +20,7 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._inspect_exp
     Field,
     Picture,
     expected_picture,
+    pointer,
 )
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model import (
     FAIL,
@@ -53,10 +54,6 @@ def _lookup(document: Any, path: str) -> Any:
     return value
 
 
-def _escape(key: str) -> str:
-    return key.replace("~", "~0").replace("/", "~1")
-
-
 def _ancestors(paths: list[str]) -> set[str]:
     found = {""}
     for path in paths:
@@ -71,7 +68,7 @@ def _unknown(value: Any, path: str, known: set[str], ancestors: set[str]) -> lis
         return []
     if path in ancestors and isinstance(value, dict):
         return [found for key, item in value.items()
-                for found in _unknown(item, path + "/" + _escape(str(key)), known, ancestors)]
+                for found in _unknown(item, path + pointer(str(key)), known, ancestors)]
     return [path]
 
 

@@ -45,7 +45,8 @@ FINDING_FIXES = {
                   "is the engine's, never edited, and the run does nothing it does not record.",
     "run_times": "Re-run with the venue's clock set right; a bundle's times are never edited.",
     "engine_facts": "Run on an engine the expectations data models, or measure this one and "
-                    "add it to data/expectations.yml.",
+                    "add it to data/expectations.yml (cgroups, architecture, security options) "
+                    "and data/inspect-fields.yml (API version, OCI runtime).",
 }
 
 # Which packet produced a packet bundle, and whether each container ran the profile's argv.
