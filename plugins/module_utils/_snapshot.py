@@ -33,11 +33,13 @@ second, filtered by its label: two engine calls whatever the number of images (m
 from __future__ import annotations
 
 import concurrent.futures
+import datetime
 import hashlib
 import json
 import time
 
 from ansible_collections.sandbox.attest.plugins.module_utils._engine import (
+    TIME_FORMAT,
     EngineError,
     run_cli,
 )
@@ -74,10 +76,25 @@ EVENT_COMMAND_SEPARATOR = "\t"
 EVENTS_CLOSE_MARGIN_NS = 250_000_000
 
 
+def events_until_ns(now_ns: int) -> int:
+    """The close of an event window that closes now, ns since the epoch."""
+    return now_ns + EVENTS_CLOSE_MARGIN_NS
+
+
 def events_until(now_ns: int) -> str:
     """The --until of a window closing now: seconds and nanoseconds, as the CLI reads them."""
-    until = now_ns + EVENTS_CLOSE_MARGIN_NS
+    until = events_until_ns(now_ns)
     return "%d.%09d" % (until // 1_000_000_000, until % 1_000_000_000)
+
+
+def window_closes_at(until_ns: int) -> str:
+    """run.json's finished_at for an event log read up to until_ns: that moment rounded up to
+    the whole second (TIME_FORMAT has no fraction), so every event the log holds is inside the
+    window. Taking the close from the controller's clock before the read left out what the
+    engine logged while the read's own task started (seconds on a loaded host: measured, 4
+    events of a 1,000-object host judged outside the window)."""
+    seconds = -(-until_ns // 1_000_000_000)
+    return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc).strftime(TIME_FORMAT)
 
 
 def _get(key: str, obj: str = ".") -> str:

@@ -15,6 +15,11 @@ description:
     action (cut at the first colon, since exec events carry the command after it), object ID
     and name. The scrubbing happens in the engine's own C(--format) template (shared with the
     operator packet), so labels and other attributes of foreign objects never leave the engine.
+  - With O(follow_stop), it follows the log live instead, from O(since) until the file
+    O(follow_stop) appears. Run it with C(async) and C(poll=0), create the file when the window
+    closes, then collect it with M(ansible.builtin.async_status). The engine replays at most its
+    last 256 events, so a busy window read once at its end may have lost its first ones. The
+    follower ends on its own, failing, when O(follow_dir) is removed or O(follow_for) passes.
   - Changes nothing; supports check mode.
 author:
   - sandbox.attest contributors (@sandbox-attest)
@@ -29,6 +34,19 @@ options:
       - Omitted, the window closes now by the target's own clock (the engine's), a quarter
         of a second past, and the read waits that long.
     type: str
+  follow_stop:
+    description:
+      - Follow the log live until this file exists (see above); O(until) must then be omitted.
+    type: path
+  follow_dir:
+    description:
+      - With O(follow_stop), the directory whose removal (by the cleanup of a failed or
+        interrupted run) ends the follower. Required with O(follow_stop).
+    type: path
+  follow_for:
+    description: With O(follow_stop), the longest the follower waits for its stop file, in seconds.
+    type: int
+    default: 7200
 extends_documentation_fragment:
   - sandbox.attest.attributes
   - sandbox.attest.options.engine_cli
@@ -40,6 +58,15 @@ EXAMPLES = r"""
     since: "2026-11-28T22:31:31Z"
     until: "2026-11-28T22:31:40Z"
   register: events
+
+- name: Follow the event log while the run lasts
+  sandbox.attest.engine_events:
+    since: "2026-11-28T22:31:31Z"
+    follow_stop: /var/tmp/sandbox-attest/20261128T223131Z-0123abcd/events.stop
+    follow_dir: /var/tmp/sandbox-attest/20261128T223131Z-0123abcd
+  async: 7200
+  poll: 0
+  register: follower
 """
 
 RETURN = r"""
@@ -48,6 +75,23 @@ until:
   returned: success
   type: str
   sample: "1795987309.950000000"
+closes_at:
+  description:
+    - The close of the run window that holds every event read, by the target's clock in the
+      collection's time format (whole seconds, rounded up from O(until)); run.json records it
+      as finished_at.
+    - Null when O(until) was given.
+  returned: success
+  type: str
+  sample: "2026-11-28T22:31:41Z"
+replayed:
+  description:
+    - How many of the events the engine replayed from its log (at most its last 256) rather
+      than streamed as they happened; all of them when the log was read once. As many as the
+      engine replays, the window's oldest events may be lost.
+  returned: success
+  type: int
+  sample: 12
 events:
   description: The scrubbed events, oldest first.
   returned: success
@@ -66,6 +110,10 @@ from ansible_collections.sandbox.attest.plugins.module_utils._engine import (
     EngineError,
     run_cli,
 )
+from ansible_collections.sandbox.attest.plugins.module_utils._event_follow import (
+    follow_events,
+    ns_text,
+)
 from ansible_collections.sandbox.attest.plugins.module_utils._options import (
     ENGINE_CLI,
     argument_spec,
@@ -73,7 +121,9 @@ from ansible_collections.sandbox.attest.plugins.module_utils._options import (
 from ansible_collections.sandbox.attest.plugins.module_utils._snapshot import (
     EVENT_TEMPLATE,
     events_until,
+    events_until_ns,
     scrub_event_line,
+    window_closes_at,
 )
 
 
@@ -83,24 +133,42 @@ def main() -> None:
             ENGINE_CLI,
             since=dict(type="str", required=True),
             until=dict(type="str"),
+            follow_stop=dict(type="path"),
+            follow_dir=dict(type="path"),
+            follow_for=dict(type="int", default=7200),
         ),
         supports_check_mode=True,
     )
-    until = module.params["until"] or events_until(time.time_ns())
-    argv = [module.params["engine_cli"], "events", "--since", module.params["since"],
-            "--until", until, "--format", EVENT_TEMPLATE]
+    params = module.params
+    if params["follow_stop"] and (params["until"] or not params["follow_dir"]):
+        module.fail_json(msg="follow_stop needs follow_dir and no until")
+    closes_at = None
+    until = params["until"]
     try:
-        result = run_cli(argv, timeout=60)
+        if params["follow_stop"]:
+            lines, replayed, until_ns = follow_events(
+                params["engine_cli"], params["since"], params["follow_stop"],
+                params["follow_dir"], time.time_ns() + params["follow_for"] * 1_000_000_000)
+            until, closes_at = ns_text(until_ns), window_closes_at(until_ns)
+        else:
+            if not until:
+                now_ns = time.time_ns()
+                until, closes_at = events_until(now_ns), window_closes_at(events_until_ns(now_ns))
+            lines = run_cli([params["engine_cli"], "events", "--since", params["since"],
+                             "--until", until, "--format", EVENT_TEMPLATE],
+                            timeout=60).stdout.splitlines()
+            replayed = None
     except EngineError as exc:
         module.fail_json(msg="reading the event log failed: %s" % exc)
     events = []
-    for line in result.stdout.splitlines():
+    for line in lines:
         if line.strip():
             try:
                 events.append(scrub_event_line(line))
             except (ValueError, TypeError, AttributeError):
                 module.fail_json(msg="the engine printed an unreadable event line")
-    module.exit_json(changed=False, until=until, events=events)
+    module.exit_json(changed=False, until=until, closes_at=closes_at, events=events,
+                     replayed=len(events) if replayed is None else replayed)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,8 @@ options:
     required: true
   run:
     description: C(run_id), C(inventory_hostname), C(started_at), C(finished_at),
-      C(seccomp_profile), C(image_id) and C(probe_sha256) of the run.
+      C(seccomp_profile), C(image_id) and C(probe_sha256) of the run, and optionally
+      C(events_replayed) (M(sandbox.attest.engine_events)' C(replayed)).
     type: dict
     required: true
   venue:

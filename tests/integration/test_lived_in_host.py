@@ -103,6 +103,10 @@ def test_the_attestation_on_a_lived_in_host(lived_in_host, tmp_path) -> None:
     [bundle] = bundles_under(str(evidence))
     _verify_rehearsal(tmp_path, bundle)
     _assert_untouched(lived_in_host, before, bundle)
+    # The log was followed (module_utils/_event_follow.py): what came from the replay counted.
+    files = bundle_files(bundle)
+    replayed = json.loads(files["run.json"])["events_replayed"]
+    assert 0 <= replayed <= len(files["engine/events.jsonl"].splitlines())
 
 
 def test_the_operator_packet_on_a_lived_in_host(lived_in_host, tmp_path) -> None:

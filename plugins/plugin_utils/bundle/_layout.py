@@ -36,6 +36,10 @@ def layout(run: dict, venue: dict, facts: dict, snapshot_before: dict, snapshot_
     """Bundle path -> bytes. `identities` holds {identity, run, output} per identity, where run
     and output are the sandbox_run and run_output results."""
     first = identities[0]["run"]
+    # How many events the engine replayed rather than streamed (the follower,
+    # module_utils/_event_follow.py); without it the verifier counts the whole log as replayed.
+    replayed = {} if run.get("events_replayed") is None else {
+        "events_replayed": int(run["events_replayed"])}
     files: dict[str, bytes] = {
         fmt.RUN: pretty({
             "format": BUNDLE_FORMAT,
@@ -49,6 +53,7 @@ def layout(run: dict, venue: dict, facts: dict, snapshot_before: dict, snapshot_
             "identities": [item["identity"] for item in identities],
             "started_at": run["started_at"],
             "finished_at": run["finished_at"],
+            **replayed,
         }),
         fmt.VENUE: pretty({
             "format": BUNDLE_FORMAT, "fingerprint": venue["fingerprint"],

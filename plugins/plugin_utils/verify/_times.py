@@ -26,8 +26,9 @@ FORMAT_EPOCH = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
 # a run window longer than this does not describe one run.
 MAX_RUN_S = 6 * 3600
 # The event log opens before the first snapshot and closes past the second: a quarter second
-# past the target's clock (module_utils/_snapshot.events_until), after run.json's finished_at,
-# which is whole seconds. Two seconds hold both.
+# past the target's clock (module_utils/_snapshot.events_until). The automated path records
+# that close, rounded up, as run.json's finished_at; the packet takes finished_at (whole
+# seconds) just before its read. Two seconds hold both.
 EVENT_MARGIN_NS = 2_000_000_000
 
 

@@ -23,6 +23,11 @@ from typing import Any
 
 from ansible_collections.sandbox.attest.plugins.module_utils import _profile
 from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._format import identity_path
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._event_log import (
+    ENGINE_EVENT_REPLAY_LIMIT,
+    may_be_cut,
+    replayed_count,
+)
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._evidence import Evidence
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model import (
     FAIL,
@@ -39,11 +44,6 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._util import
     inspect_doc,
     short,
 )
-
-# The most events the engine replays of its past (`docker events --since`): measured on Docker
-# 20.10.24, a window of 1,400 events gave back its last 256. A log that long may have lost its
-# oldest events, so it cannot show that nothing happened to a pre-existing object.
-ENGINE_EVENT_REPLAY_LIMIT = 256
 
 BEFORE = "snapshots/before.json"
 AFTER = "snapshots/after.json"
@@ -339,11 +339,11 @@ def check_non_mutation(evidence: Evidence, identities: list[str]) -> Finding:
     if EVENTS not in evidence.docs:
         finding.add(Check("events", MISSING, "no engine event log for the run window",
                           refs=(EVENTS,)))
-    elif len(as_list(evidence.doc(EVENTS))) >= ENGINE_EVENT_REPLAY_LIMIT:
-        finding.add(Check("events", PARTIAL, "the event log holds %d events, as many as the "
-                          "engine replays (%d): the window's oldest events may be lost"
-                          % (len(evidence.doc(EVENTS)), ENGINE_EVENT_REPLAY_LIMIT),
-                          refs=(EVENTS,)))
+    elif may_be_cut(evidence):
+        finding.add(Check("events", PARTIAL, "the event log holds %d events the engine replayed, "
+                          "as many as it replays (%d): the window's oldest events may be lost"
+                          % (replayed_count(evidence), ENGINE_EVENT_REPLAY_LIMIT),
+                          refs=(EVENTS, "run.json")))
 
     run_containers = _run_containers(evidence, identities, run_id)
     ours = set(run_containers)

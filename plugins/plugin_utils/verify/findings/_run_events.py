@@ -18,6 +18,10 @@ from collections import Counter
 from typing import Any
 
 from ansible_collections.sandbox.attest.plugins.module_utils import _profile
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._event_log import (
+    may_be_cut,
+    replayed_problem,
+)
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._evidence import Evidence
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model import (
     FAIL,
@@ -28,9 +32,6 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model impor
     Finding,
 )
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._util import as_list, dig, short
-from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._non_mutation import (
-    ENGINE_EVENT_REPLAY_LIMIT,
-)
 
 EVENTS = "engine/events.jsonl"
 _FULL_ID = re.compile(r"^[0-9a-f]{64}$")
@@ -85,7 +86,7 @@ def _run_container_problems(events: list[dict[str, Any]], cid: str, name: str,
                             timed_out: bool, networks: set[str],
                             truncated: bool) -> tuple[list[str], list[str]]:
     """This run's container: exactly the events a run of the profile makes. (Departures, and
-    events only missing from a log the engine may have cut: see ENGINE_EVENT_REPLAY_LIMIT.)"""
+    events only missing from a log the engine may have cut: see verify/_event_log.py.)"""
     own = [e for e in events if e.get("id") == cid or e.get("name") == name]
     member = [e for e in events if e.get("container") == cid]
     problems: list[str] = []
@@ -122,11 +123,14 @@ def check_run_events(evidence: Evidence, identities: list[str]) -> Finding:
         if problem:
             problems.append("line %d: %s" % (number, problem))
     shaped = [e for e in events if isinstance(e, dict)]
+    replayed = replayed_problem(evidence)
+    if replayed:
+        problems.append(replayed)
     run_id = dig(evidence.doc("run.json"), "run_id")
     networks = _none_network(evidence)
     # A log as long as the engine replays may have lost its oldest events, this run's first
     # ones among them: events only missing then are insufficient evidence, not a departure.
-    truncated = len(events) >= ENGINE_EVENT_REPLAY_LIMIT
+    truncated = may_be_cut(evidence)
     missing: list[str] = []
     for identity in identities:
         result = evidence.identity_doc(identity, "result.json")

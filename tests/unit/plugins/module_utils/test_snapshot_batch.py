@@ -99,3 +99,11 @@ def test_an_image_is_its_configuration_digest_and_its_sorted_tags() -> None:
 def test_the_event_window_closes_a_quarter_second_past_now() -> None:
     assert _snapshot.events_until(1795987309000000000) == "1795987309.250000000"
     assert _snapshot.events_until(1795987309900000000) == "1795987310.150000000"
+
+
+def test_window_closes_at_holds_every_event_read():
+    """run.json's finished_at is the event read's close rounded up to the whole second."""
+    assert _snapshot.window_closes_at(1795987309000000000) == "2026-11-29T21:21:49Z"
+    assert _snapshot.window_closes_at(1795987309000000001) == "2026-11-29T21:21:50Z"
+    assert _snapshot.window_closes_at(_snapshot.events_until_ns(1795987309900000000)) == \
+        "2026-11-29T21:21:51Z"

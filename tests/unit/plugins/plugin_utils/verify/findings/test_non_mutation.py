@@ -150,6 +150,31 @@ def test_a_busy_window_below_the_replay_limit_is_not_blocked(model, write_bundle
     assert verdict.status == STATUS_READY, verdict.reasons
 
 
+def test_a_followed_log_longer_than_the_replay_limit_is_whole(model, write_bundle,
+                                                              verify) -> None:
+    """The automated path follows the log live: only what the engine replayed can be cut."""
+    _short_lived_churn(model, 400 - len(model.docs["engine/events.jsonl"]))
+    model.docs["run.json"]["events_replayed"] = 12
+    verdict = verify(write_bundle(model))
+    assert verdict.status == STATUS_READY, verdict.reasons
+
+
+def test_a_followed_log_with_as_many_replayed_as_the_engine_replays_is_partial(
+        model, write_bundle, verify) -> None:
+    _short_lived_churn(model, 400 - len(model.docs["engine/events.jsonl"]))
+    model.docs["run.json"]["events_replayed"] = 256
+    verdict = verify(write_bundle(model))
+    assert verdict.status == STATUS_PARTIAL
+    assert any("256 events the engine replayed" in reason for reason in verdict.reasons)
+
+
+def test_more_replayed_events_than_the_log_holds_is_failed(model, write_bundle, verify) -> None:
+    model.docs["run.json"]["events_replayed"] = len(model.docs["engine/events.jsonl"]) + 1
+    verdict = verify(write_bundle(model))
+    assert verdict.status == STATUS_FAILED
+    assert eb.check_failed(verdict, "run_events", "events")
+
+
 def test_a_cut_log_missing_the_runs_first_events_is_partial_not_failed(
         model, write_bundle, verify) -> None:
     """What a busy host gives: the engine replays its last 256 events, the run's first ones

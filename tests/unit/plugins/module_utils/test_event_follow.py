@@ -1,0 +1,139 @@
+"""The event follower (module_utils/_event_follow.py) against a stand-in engine CLI.
+
+The stand-in speaks `docker events` as the follower uses it: without --until it replays its
+past (REPLAYED lines, older than the subscription) and then streams a live event every 20 ms,
+logging each to a file; after 15 it stalls, logging without printing (events the stream had not
+delivered when it was stopped: the engine delivers in order, so they are the stream's end).
+With --until it replays from that file, as the engine replays from its memory. The real engine
+is exercised by the integration suite.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import time
+
+import pytest
+
+from ansible_collections.sandbox.attest.plugins.module_utils import _event_follow
+from ansible_collections.sandbox.attest.plugins.module_utils._engine import EngineError
+
+REPLAYED = 5
+FAKE_CLI = r'''#!%(python)s
+import json, os, sys, time
+LOG = %(log)r
+args = sys.argv[1:]
+mode = os.environ.get("FAKE_EVENTS_MODE", "")
+
+def line(ns, n):
+    return json.dumps({"time_nano": ns, "type": "container", "action": "exec_die",
+                       "id": "c%%d" %% n, "name": "x", "container": None, "exec_id": None})
+
+def ns_of(text):
+    seconds, _, fraction = text.partition(".")
+    return int(seconds) * 10**9 + int((fraction + "000000000")[:9])
+
+if "--until" not in args:
+    if mode == "dies":
+        sys.exit(3)
+    now = time.time_ns()
+    with open(LOG, "a") as log:
+        for n in range(%(replayed)d):
+            text = line(now - 10**9 + n, n)
+            log.write(text + "\n")
+            print(text, flush=True)
+        n = 100
+        while True:
+            time.sleep(0.02)
+            n += 1
+            text = line(time.time_ns(), n)
+            log.write(text + "\n")
+            log.flush()
+            if n <= 115:  # then delivery stalls: the engine logs what it does not deliver yet
+                print(text, flush=True)
+else:
+    since, until = ns_of(args[args.index("--since") + 1]), ns_of(args[args.index("--until") + 1])
+    with open(LOG) as log:
+        for text in log:
+            if since <= json.loads(text)["time_nano"] <= until:
+                print(text, end="")
+'''
+
+
+@pytest.fixture
+def fake_cli(tmp_path):
+    path = tmp_path / "docker"
+    path.write_text(FAKE_CLI % {"python": sys.executable, "log": str(tmp_path / "engine.log"),
+                                "replayed": REPLAYED})
+    path.chmod(0o755)
+    return str(path)
+
+
+def _stop_later(path: str, after_s: float) -> threading.Timer:
+    timer = threading.Timer(after_s, lambda: open(path, "w").close())
+    timer.start()
+    return timer
+
+
+def test_the_follower_keeps_every_event_of_the_window_and_counts_the_replayed(fake_cli, tmp_path):
+    watch = tmp_path / "run"
+    watch.mkdir()
+    stop = str(watch / "events.stop")
+    _stop_later(stop, 0.6)
+    since = "%d" % (time.time_ns() // 10**9 - 5)
+    lines, replayed, until_ns = _event_follow.follow_events(
+        fake_cli, since, stop, str(watch), time.time_ns() + 30 * 10**9)
+    with open(tmp_path / "engine.log") as log:
+        logged = [text.rstrip("\n") for text in log
+                  if json.loads(text)["time_nano"] <= until_ns]
+    # Every event the engine logged up to the close, once, oldest first; none after it.
+    assert lines == sorted(logged, key=lambda text: json.loads(text)["time_nano"])
+    assert len(lines) == len(set(lines)) > REPLAYED + 15
+    # The stream's undelivered tail came from the replay, and is counted as replayed with the
+    # head.
+    assert replayed >= REPLAYED + 1
+    assert all(json.loads(text)["time_nano"] <= until_ns for text in lines)
+
+
+def test_the_replayed_count_leaves_out_what_streamed_after_the_subscription(
+        fake_cli, tmp_path):
+    watch = tmp_path / "run"
+    watch.mkdir()
+    stop = str(watch / "events.stop")
+    _stop_later(stop, 0.6)
+    lines, replayed, dummy = _event_follow.follow_events(
+        fake_cli, "0", stop, str(watch), time.time_ns() + 30 * 10**9)
+    # The head and the undelivered events the tail brought, not the 15 streamed ones (the
+    # first of them may arrive with the head, and is then counted with it: never too few).
+    assert len(lines) - 15 <= replayed <= len(lines) - 13
+
+
+def test_a_removed_run_directory_ends_the_follower(fake_cli, tmp_path):
+    watch = tmp_path / "run"
+    watch.mkdir()
+    threading.Timer(0.3, lambda: os.rmdir(watch)).start()
+    with pytest.raises(EngineError, match="was removed"):
+        _event_follow.follow_events(fake_cli, "0", str(watch / "events.stop"), str(watch),
+                                    time.time_ns() + 30 * 10**9)
+
+
+def test_the_deadline_ends_the_follower(fake_cli, tmp_path):
+    with pytest.raises(EngineError, match="deadline"):
+        _event_follow.follow_events(fake_cli, "0", str(tmp_path / "events.stop"), str(tmp_path),
+                                    time.time_ns() + 300_000_000)
+
+
+def test_a_stream_that_ends_is_an_error(fake_cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("FAKE_EVENTS_MODE", "dies")
+    with pytest.raises(EngineError, match="event stream ended"):
+        _event_follow.follow_events(fake_cli, "0", str(tmp_path / "events.stop"), str(tmp_path),
+                                    time.time_ns() + 30 * 10**9)
+
+
+def test_ns_text_is_what_the_cli_reads():
+    assert _event_follow.ns_text(1795987309000000001) == "1795987309.000000001"
+    assert _event_follow.time_nano('{"time_nano": 7}\tcmd') == 7
+    assert _event_follow.time_nano("not json") is None
