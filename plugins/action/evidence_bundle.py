@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import json
+
 from ansible.errors import AnsibleActionFail
 
 from ansible_collections.sandbox.attest.plugins.plugin_utils._collection import (
@@ -25,11 +27,24 @@ ARGUMENT_SPEC = dict(
     run=dict(type="dict", required=True),
     venue=dict(type="dict", required=True),
     facts=dict(type="dict", required=True),
-    snapshot_before=dict(type="dict", required=True),
-    snapshot_after=dict(type="dict", required=True),
+    snapshot_before=dict(type="raw", required=True),
+    snapshot_after=dict(type="raw", required=True),
     events=dict(type="list", elements="dict", required=True),
     identities=dict(type="list", elements="dict", required=True),
 )
+
+
+def snapshot_document(name: str, value: object) -> dict:
+    """A snapshot as engine_snapshot's snapshot_json (text) or already parsed."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError as exc:
+            raise AnsibleActionFail("%s is not JSON text: %s" % (name, exc)) from exc
+    if not isinstance(value, dict):
+        raise AnsibleActionFail("%s is not a snapshot (a JSON object): %s" % (
+            name, type(value).__name__))
+    return value
 
 
 class ActionModule(ControllerAction):
@@ -40,9 +55,10 @@ class ActionModule(ControllerAction):
         producer = {"path": "automated", "collection": "sandbox.attest",
                     "collection_version": collection_version(), "packet_sha256": None}
         try:
-            files = layout(args["run"], args["venue"], args["facts"], args["snapshot_before"],
-                           args["snapshot_after"], args["events"], args["identities"],
-                           producer)
+            files = layout(args["run"], args["venue"], args["facts"],
+                           snapshot_document("snapshot_before", args["snapshot_before"]),
+                           snapshot_document("snapshot_after", args["snapshot_after"]),
+                           args["events"], args["identities"], producer)
             for path in files:
                 check_relpath(path)
             result.update(dest=args["dest"], paths=sorted(files), changed=True)

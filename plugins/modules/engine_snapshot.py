@@ -37,10 +37,15 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-snapshot:
-  description: The snapshot, as the bundle's C(snapshots/*.json) holds it.
+snapshot_json:
+  description:
+    - The snapshot, as the bundle's C(snapshots/*.json) holds it, as canonical JSON text (sorted
+      keys, ASCII). Parse it with C(from_json).
+    - Text, not a structure, because it passes through Ansible's variables to the bundle. A
+      1,000-object snapshot as a structure cost 0.1-0.7 s per copy (templating walks every
+      value), as text a few milliseconds (measured here with ansible-core 2.19).
   returned: success
-  type: dict
+  type: str
 leftovers:
   description: >-
     Objects of earlier runs found on the target, each with C(kind), C(ref) and C(run_id);
@@ -58,6 +63,7 @@ leftover_run_ids:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.sandbox.attest.plugins.module_utils._engine import EngineError, utc_now
+from ansible_collections.sandbox.attest.plugins.module_utils._json import canonical_text
 from ansible_collections.sandbox.attest.plugins.module_utils._leftovers import (
     find_leftovers,
     leftover_run_ids,
@@ -84,7 +90,7 @@ def main() -> None:
         module.fail_json(msg="snapshot failed: %s" % exc)
     leftovers = find_leftovers(snapshot, module.params["run_root"],
                                module.params["current_run_id"])
-    module.exit_json(changed=False, snapshot=snapshot, leftovers=leftovers,
+    module.exit_json(changed=False, snapshot_json=canonical_text(snapshot), leftovers=leftovers,
                      leftover_run_ids=leftover_run_ids(leftovers))
 
 

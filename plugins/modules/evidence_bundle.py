@@ -39,12 +39,14 @@ options:
     type: dict
     required: true
   snapshot_before:
-    description: The snapshot taken before the run, from M(sandbox.attest.engine_snapshot).
-    type: dict
+    description:
+      - The snapshot taken before the run, M(sandbox.attest.engine_snapshot)'s C(snapshot_json)
+        (JSON text), or the parsed object.
+    type: raw
     required: true
   snapshot_after:
-    description: The snapshot taken after the run.
-    type: dict
+    description: The snapshot taken after the run, as O(snapshot_before).
+    type: raw
     required: true
   events:
     description: The scrubbed events of the run window, from M(sandbox.attest.engine_events).
@@ -69,8 +71,8 @@ EXAMPLES = r"""
     run: "{{ run }}"
     venue: "{{ venue }}"
     facts: "{{ engine.facts }}"
-    snapshot_before: "{{ before.snapshot }}"
-    snapshot_after: "{{ after.snapshot }}"
+    snapshot_before: "{{ before.snapshot_json }}"
+    snapshot_after: "{{ after.snapshot_json }}"
     events: "{{ events.events }}"
     identities: "{{ identities }}"
 """

@@ -41,7 +41,7 @@ def test_preflight_saw_the_test_host_not_the_runner(result, pinned):
 
 def test_snapshot_lists_the_decoys_and_no_leftovers(result, decoys_recorded):
     preflight = result("preflight_result")
-    snapshot = preflight["snapshot_before"]
+    snapshot = json.loads(preflight["snapshot_before"])  # engine_snapshot's snapshot_json
     assert {c["id"] for c in snapshot["containers"]} == {
         c["Id"] for c in decoys_recorded["containers"]}
     assert "decoy-net" in {n["name"] for n in snapshot["networks"]}
