@@ -39,8 +39,8 @@ def _kept_exec_ids(events: list[dict[str, Any]]) -> set[str]:
 
 
 def _busy_objects(events: list[dict[str, Any]], snapshot: dict[str, Any]) -> set[str]:
-    busy = {str(e["id"]) for e in events} | {str(e["container"]) for e in events
-                                              if e["container"]}
+    busy = {str(e["id"]) for e in events}
+    busy |= {str(e["container"]) for e in events if e["container"]}
     busy |= {n["id"] for n in snapshot["networks"] if busy & set(n["containers"])}
     busy |= {i["id"] for i in snapshot["images"] if i["probe_image"]}
     return busy

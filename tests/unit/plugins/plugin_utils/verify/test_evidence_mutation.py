@@ -140,8 +140,8 @@ def test_no_single_leaf_edit_is_ready(bundle: str, verify: Any, probe_path: str,
 
 
 def test_no_single_leaf_edit_of_a_busy_window_is_ready(churn_model, write_bundle, verify,
-                                                        probe_path: str, tmp_path: Any,
-                                                        capsys: Any) -> None:
+                                                       probe_path: str, tmp_path: Any,
+                                                       capsys: Any) -> None:
     bundle = write_bundle(churn_model)
     assert verify(bundle).status == STATUS_READY
     base = _files(bundle)
@@ -167,8 +167,8 @@ def test_no_single_leaf_edit_of_a_busy_window_is_ready(churn_model, write_bundle
         else:
             escaped.append(mutation)
     with capsys.disabled():
-        print("\n" + _report(counts, len(leaves), len(ready_allowed), 0,
-                              "busy-window mutation test (%s)" % churn_capture.RUN_ID))
+        title = "busy-window mutation test (%s)" % churn_capture.RUN_ID
+        print("\n" + _report(counts, len(leaves), len(ready_allowed), 0, title))
         if os.environ.get("SANDBOX_ATTEST_MUTATION_REPORT") == "1":
             for mutation in escaped:
                 print("READY: %s %s" % (mutation.leaf, mutation.kind))
