@@ -55,6 +55,13 @@ def model(probe_path: str, digests: tuple[str, str]) -> evidence_builder.Evidenc
 
 
 @pytest.fixture
+def churn_model(probe_path: str, digests: tuple[str, str]) -> evidence_builder.EvidenceModel:
+    """The builder's bundle with a real busy host's snapshots and events (churn_capture)."""
+    import churn_capture
+    return churn_capture.make_churn_model(probe_path, digests[0], digests[1])
+
+
+@pytest.fixture
 def write_bundle(tmp_path: Any) -> Callable[[evidence_builder.EvidenceModel], str]:
     counter = {"n": 0}
 

@@ -44,6 +44,14 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._util import
     inspect_doc,
     short,
 )
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._health_execs import (
+    EXEC_ACTIONS,
+    health_exec_count,
+    health_exec_problem,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._unlisted import (
+    unlisted_objects,
+)
 
 BEFORE = "snapshots/before.json"
 AFTER = "snapshots/after.json"
@@ -84,6 +92,32 @@ def _listing_problems(snapshot: Any, path: str) -> list[str]:
     vanished = as_list(dig(snapshot, "vanished"))
     if len(set(map(str, vanished))) != len(vanished):
         problems.append("%s lists a vanished object more than once" % path)
+    return problems + _value_problems(snapshot, path)
+
+
+# The states the engine reports for a container (State.Status).
+ENGINE_STATES = frozenset({"created", "restarting", "running", "removing", "paused", "exited",
+                           "dead"})
+# From format 3 an image's config_sha256 is its ID's digest (module_utils/_snapshot).
+IMAGE_ID_DIGEST_FORMAT = 3
+
+
+def _value_problems(snapshot: Any, path: str) -> list[str]:
+    """Values only the engine's listing can hold: a container state it reports, an image
+    digest that is the image's ID."""
+    problems = []
+    states = sorted({str(c.get("state")) for c in as_list(dig(snapshot, "containers"))
+                     if isinstance(c, dict) and c.get("state") not in ENGINE_STATES})
+    if states:
+        problems.append("%s lists container states the engine does not report: %s"
+                        % (path, short(states, 120)))
+    if dig(snapshot, "format") == IMAGE_ID_DIGEST_FORMAT:
+        images = sorted(str(i.get("id")) for i in as_list(dig(snapshot, "images"))
+                        if isinstance(i, dict)
+                        and "sha256:%s" % i.get("config_sha256") != i.get("id"))
+        if images:
+            problems.append("%s lists images whose config_sha256 is not their ID's digest: %s"
+                            % (path, short(images, 120)))
     return problems
 
 
@@ -119,7 +153,9 @@ def _is_run_container(key: str, obj: dict[str, Any], run_containers: dict[str, s
 # which the engine itself restarts it.
 LIFECYCLE_FIELDS = frozenset({"state", "started_at", "restart_count"})
 RESTART_POLICIES = frozenset({"always", "unless-stopped", "on-failure"})
-HEALTH_EXEC_ACTIONS = frozenset({"exec_create", "exec_start"})
+# Where the engine's restart manager restarts a container from: it was running, or waited for
+# its backoff (restarting). An exited, created or paused container does not die.
+RESTARTED_FROM = frozenset({"running", "restarting"})
 
 
 def _named_by_run(evidence: Evidence, identities: list[str]) -> set[str]:
@@ -184,6 +220,23 @@ def _loaded_probe_image(ident: str, obj: dict[str, Any], image_id: Any) -> Check
                  "runs)" % short(ident, 24), refs=(AFTER,))
 
 
+def _probe_image_events(events: list[dict[str, Any]], present_before: bool,
+                        image_id: Any) -> Check | None:
+    """The probe image's events are the run's `docker load` of it, once, when it was absent
+    (plugins/action/probe_image: load only if absent), as the engine logs a load: the image ID
+    as actor and name (or its tag). None else."""
+    tag = _profile.probe_image_tag(str(image_id).split(":", 1)[-1])
+    loads = [e for e in events if e.get("type") == "image" and e.get("action") == "load"
+             and e.get("id") == image_id and e.get("name") in (image_id, tag)]
+    expected = 0 if present_before else 1
+    if len(loads) == expected and len(events) == expected:
+        return None
+    return Check("probe_image_events", PARTIAL, "the probe image %s was %s before the run, and "
+                 "its events in the window are %s: the run loads it once, only when absent"
+                 % (short(image_id, 24), "present" if present_before else "absent",
+                    "; ".join(_cite(events)) or "none"), refs=(BEFORE, AFTER, EVENTS))
+
+
 def _has_events(index: EventIndex, ident: str, obj: dict[str, Any]) -> bool:
     """Whether the log has an event of this object: by ID (an image's also without its
     `sha256:`), by name, or (an image) by one of its tags."""
@@ -236,6 +289,8 @@ def _restarts_match(old: dict[str, Any], new: dict[str, Any], diffs: list[str],
         return False
     if old.get("restart_policy") not in RESTART_POLICIES or not diffs:
         return False
+    if dies and old.get("state") not in RESTARTED_FROM:
+        return False
     # The engine counts a restart when it decides it, at the `die` (daemon/monitor.go), and
     # starts the container after a backoff: each die adds one to RestartCount, and the starts
     # differ from the dies by at most one. A restarted container is running or waits to
@@ -268,58 +323,72 @@ def _split_by_snapshots(lifecycle: list[dict[str, Any]], window: Window | None,
             for i in range(len(edge_before) + 1) for j in range(len(edge_after) + 1)]
 
 
+def _foreign_form(events: list[dict[str, Any]], ident: str,
+                  names: set[str]) -> dict[str, Any] | None:
+    """An event found for this object (by name, or by a short ID) that does not carry its full
+    ID and a name the snapshots give it: the engine names each event's actor as it is, so this
+    is another object's event, or an edited one, and never the object's own lifecycle."""
+    for event in events:
+        name = event.get("name")
+        if event.get("id") != ident or (names and name and name not in names):
+            return event
+    return None
+
+
 def _own_lifecycle(old: dict[str, Any], new: dict[str, Any], diffs: list[str],
-                   events: list[dict[str, Any]], window: Window | None) -> str | None:
-    """Why a pre-existing container's change is its own lifecycle, or None when it is not."""
+                   events: list[dict[str, Any]], window: Window | None,
+                   ) -> tuple[str | None, bool]:
+    """(Why a pre-existing container's change is its own lifecycle, or None when it is not;
+    whether it restarted)."""
     if any(field not in LIFECYCLE_FIELDS for field in diffs):
-        return None
+        return None, False
+    names = {str(n) for n in (old.get("name"), new.get("name")) if isinstance(n, str)}
+    if _foreign_form(events, str(old.get("id")), names) is not None:
+        return None, False
     health = old.get("health_cmd_sha256")
-    health_execs: set[str] = set()
-    execs_seen = {str(e.get("exec_id")) for e in events
-                  if e.get("action") in HEALTH_EXEC_ACTIONS}
+    execs = [e for e in events if e.get("action") in EXEC_ACTIONS]
+    if health_exec_problem(execs, health) is not None:
+        return None, False
     lifecycle: list[dict[str, Any]] = []
-    counts = {"health_status": 0, "health_exec": 0}
-    for event in sorted(events, key=lambda e: e.get("time_nano") or 0):
+    statuses = 0
+    for event in events:
         action = event.get("action")
-        exec_id = event.get("exec_id")
-        if action in HEALTH_EXEC_ACTIONS and isinstance(health, str) \
-                and event.get("command_sha256") == health:
-            health_execs.add(str(exec_id))
-            counts["health_exec"] += 1
-        elif action == "exec_die" and isinstance(health, str) and exec_id is not None and (
-                str(exec_id) in health_execs or str(exec_id) not in execs_seen):
-            # Its own health check's exec, or one that began before the window opened (its
-            # create and start, with the command, are not in the log).
-            counts["health_exec"] += 1
-        elif action == "health_status" and isinstance(health, str):
-            counts["health_status"] += 1
+        if action in EXEC_ACTIONS:
+            continue
+        if action == "health_status" and isinstance(health, str):
+            statuses += 1
         elif action in ("die", "start", "oom"):
             lifecycle.append(event)
         else:
-            return None
+            return None, False
+    lifecycle.sort(key=lambda e: e.get("time_nano") or 0)
     if not any(_restarts_match(old, new, diffs, counted)
                for counted in _split_by_snapshots(lifecycle, window)):
-        return None
+        return None, False
     parts = []
     if lifecycle:
         actions = [str(e.get("action")) for e in lifecycle]
         parts.append("restarted by its %s policy (%d die, %d start, RestartCount %s -> %s)"
                      % (old.get("restart_policy"), actions.count("die"), actions.count("start"),
                         old.get("restart_count"), new.get("restart_count")))
-    if counts["health_exec"] or counts["health_status"]:
+    if execs or statuses:
         parts.append("its own health check (%d exec events, %d health_status)"
-                     % (counts["health_exec"], counts["health_status"]))
-    return "; ".join(parts) or None
+                     % (health_exec_count(execs), statuses))
+    return "; ".join(parts) or None, bool(lifecycle)
 
 
 def _follows_lifecycle(events: list[dict[str, Any]], moved: set[str],
-                       living: set[str]) -> bool:
+                       restarted: set[str]) -> bool:
     """A network's or volume's membership changed, and its events were, only through
-    containers whose own lifecycle explains them."""
-    if not moved <= living:
+    containers the engine restarted by their policy (a restart leaves and rejoins the
+    container's networks; a health check does not): each member that came or went has its
+    connect or disconnect here."""
+    if not moved <= restarted:
+        return False
+    if not moved <= {str(event.get("container")) for event in events}:
         return False
     return all(event.get("action") in ("connect", "disconnect", "mount", "unmount")
-               and event.get("container") in living for event in events)
+               and event.get("container") in restarted for event in events)
 
 
 def check_non_mutation(evidence: Evidence, identities: list[str]) -> Finding:
@@ -399,7 +468,7 @@ def check_non_mutation(evidence: Evidence, identities: list[str]) -> Finding:
     finding.extra["host_activity"] = activity
     # Containers first: a network's or volume's change is host activity only when it follows
     # a container whose own lifecycle explains it.
-    living: set[str] = set()
+    restarted: set[str] = set()
     for kind, (dummy, fields) in KINDS.items():
         old, new = olds[kind], news[kind]
         for ident, obj in sorted(old.items()):
@@ -436,10 +505,14 @@ def check_non_mutation(evidence: Evidence, identities: list[str]) -> Finding:
             reason: str | None = None
             if not _is_named(named, ident, name):
                 if kind == "containers":
-                    reason = _own_lifecycle(obj, new[ident], changed_fields, own_events, window)
-                    if reason:
-                        living.add(ident)
-                elif not changed_fields and _follows_lifecycle(own_events, moved, living):
+                    reason, restarts = _own_lifecycle(obj, new[ident], changed_fields,
+                                                      own_events, window)
+                    if reason and restarts:
+                        restarted.add(ident)
+                elif not changed_fields and _foreign_form(
+                        own_events, ident,
+                        {name} if kind == "networks" and name else set()) is None \
+                        and _follows_lifecycle(own_events, moved, restarted):
                     reason = "membership follows the lifecycle of %s" % ", ".join(
                         sorted(short(c, 12) for c in moved | {
                             str(e.get("container")) for e in own_events}))
@@ -473,10 +546,16 @@ def check_non_mutation(evidence: Evidence, identities: list[str]) -> Finding:
 
     known = ours | {str(o.get(KINDS[k][0])) for k in KINDS for snap in (before, after)
                     for o in as_list(dig(snap, k)) if isinstance(o, dict)}
-    transient = sorted({"%s %s" % (e.get("type"), short(e.get("name") or e.get("id"), 60))
-                        for e in events if str(e.get("id")) not in known
-                        and e.get("id") != image_id})
+    transient, unexplained = unlisted_objects(events, known, image_id)
     churn.extend("%s (created and gone within the window)" % item for item in transient)
+    if unexplained:
+        finding.add(Check("unlisted", PARTIAL, "the event log names objects neither snapshot "
+                          "lists, without their creation or removal: %s"
+                          % short("; ".join(unexplained), 600), refs=(BEFORE, AFTER, EVENTS)))
+    probe_events = _probe_image_events(index.of(str(image_id), None),
+                                       str(image_id) in olds["images"], image_id)
+    if probe_events is not None:
+        finding.add(probe_events)
     if activity:
         finding.add(Check("host_activity", INFO, "host activity during the run window (the "
                           "engine's own lifecycle of objects no command of the run named; "

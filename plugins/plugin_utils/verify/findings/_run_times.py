@@ -112,12 +112,34 @@ def _clock_problems(evidence: Evidence, opened: datetime.datetime,
     return problems
 
 
+def _between_snapshots_problems(evidence: Evidence, identities: list[str]) -> list[str]:
+    """This run's containers live between the snapshots: neither lists them, and the run
+    creates them after the first finished and removes them before the second starts (same
+    clock). An event of theirs outside that span contradicts the snapshots' clocks."""
+    before, after = (evidence.doc(path) for path in SNAPSHOTS)
+    opens, closes = dig(before, "finished_ns"), dig(after, "started_ns")
+    if not (isinstance(opens, int) and isinstance(closes, int)):
+        return []  # format 1 records neither
+    ours = {dig(evidence.identity_doc(identity, "result.json"), "container_id")
+            for identity in identities} - {None}
+    problems = []
+    for number, event in enumerate(evidence.doc("engine/events.jsonl") or [], 1):
+        nano = dig(event, "time_nano")
+        if (dig(event, "id") in ours or dig(event, "container") in ours) \
+                and isinstance(nano, int) and not opens <= nano <= closes:
+            problems.append("engine/events.jsonl line %d (%s of this run's container) at %s ns "
+                            "is not between the snapshots (%s..%s ns)"
+                            % (number, short(dig(event, "action")), nano, opens, closes))
+    return problems
+
+
 def check_run_times(evidence: Evidence, identities: list[str], verified_at: str) -> Finding:
     finding = Finding("run_times")
     problems, opened, closed = _window_problems(evidence, parse_time(verified_at))
     if opened is not None and closed is not None:
         problems += _sequence_problems(evidence, identities, opened, closed)
         problems += _clock_problems(evidence, opened, closed)
+        problems += _between_snapshots_problems(evidence, identities)
     refs = ("run.json", *SNAPSHOTS, "engine/events.jsonl")
     if problems:
         finding.add(Check("times", FAIL, "times: %s" % "; ".join(problems[:8]) + (

@@ -7,6 +7,11 @@ bundle writer, and the bundle verified in-process. None may be READY except the 
 data/mutation-allowed.yml names, each with its reason, and the inspect documents' fields the
 verifier's data/inspect-fields.yml names as not bearing on isolation (with theirs); together at
 most 15 % of the leaves.
+
+A second base is a busy host's run window (tests/unit/churn_capture.py: real snapshots and
+events of a lived-in host, with health checks, a crash loop and the probe image's load), mutated
+over its churn-bearing documents (snapshots and event log) as tests/unit/busy_sample.py selects,
+against data/mutation-allowed-busy.yml, within the same 15 %.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ import shutil
 from collections import Counter
 from typing import Any
 
+import busy_sample
+import churn_capture
 import evidence_builder as eb
 import evidence_mutations as em
 import yaml
@@ -36,6 +43,7 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._pr
 )
 
 ALLOWED_PATH = os.path.join(os.path.dirname(__file__), "data", "mutation-allowed.yml")
+BUSY_ALLOWED_PATH = os.path.join(os.path.dirname(__file__), "data", "mutation-allowed-busy.yml")
 MAX_ALLOWED_SHARE = 0.15
 
 INSPECT_FILES = frozenset({
@@ -64,8 +72,8 @@ def _named_not_isolation(mutation: Any, pointers: tuple[str, ...]) -> bool:
         pointer == named or pointer.startswith(named + "/") for named in pointers)
 
 
-def _allowed() -> dict[str, str]:
-    with open(ALLOWED_PATH, encoding="utf-8") as handle:
+def _allowed(path: str = ALLOWED_PATH) -> dict[str, str]:
+    with open(path, encoding="utf-8") as handle:
         return dict(yaml.safe_load(handle)["allowed"] or {})
 
 
@@ -79,12 +87,13 @@ def _files(root: str) -> dict[str, bytes]:
     return files
 
 
-def _report(counts: Counter, leaves: int, allowed: int, inspect: int) -> str:
+def _report(counts: Counter, leaves: int, allowed: int, inspect: int,
+            base: str = "evidence mutation test") -> str:
     share = (allowed + inspect) / leaves if leaves else 0.0
-    return ("evidence mutation test: %d mutations of %d leaves; FAILED %d, PARTIAL %d, "
+    return ("%s: %d mutations of %d leaves; FAILED %d, PARTIAL %d, "
             "READY %d (allowed %d: %d named here, %d inspect.json leaves under "
             "inspect-fields.yml's not_isolation; %.1f %% of the leaves)"
-            % (sum(counts.values()), leaves, counts[STATUS_FAILED], counts[STATUS_PARTIAL],
+            % (base, sum(counts.values()), leaves, counts[STATUS_FAILED], counts[STATUS_PARTIAL],
                counts[STATUS_READY], allowed + inspect, allowed, inspect, 100 * share))
 
 
@@ -126,5 +135,45 @@ def test_no_single_leaf_edit_is_ready(bundle: str, verify: Any, probe_path: str,
     stale = sorted(set(allowed) - leaves)
     assert not stale, "mutation-allowed.yml names leaves the bundle does not have: %s" % stale
     assert len(allowed) + len(ready_inspect) <= MAX_ALLOWED_SHARE * len(leaves)
+    assert not escaped, "%d edits verified READY:\n%s" % (len(escaped), "\n".join(
+        "%s %s" % (m.leaf, m.kind) for m in escaped))
+
+
+def test_no_single_leaf_edit_of_a_busy_window_is_ready(churn_model, write_bundle, verify,
+                                                       probe_path: str, tmp_path: Any,
+                                                       capsys: Any) -> None:
+    bundle = write_bundle(churn_model)
+    assert verify(bundle).status == STATUS_READY
+    base = _files(bundle)
+    shipped, problem = shipped_artifacts(probe_path)
+    assert shipped is not None, problem
+    allowed = _allowed(BUSY_ALLOWED_PATH)
+    selected = busy_sample.selection(base)
+    counts: Counter = Counter()
+    leaves = set()
+    ready_allowed = set()
+    escaped = []
+    for number, mutation in enumerate(m for m in em.mutations(base) if selected(m)):
+        leaves.add(mutation.leaf)
+        scratch = os.path.join(str(tmp_path), "b%d" % number)
+        write_files(os.path.join(scratch, eb.HOST, eb.RUN_ID), em.apply(base, mutation))
+        status = verify(os.path.join(scratch, eb.HOST, eb.RUN_ID), shipped=shipped).status
+        shutil.rmtree(scratch)
+        counts[status] += 1
+        if status != STATUS_READY:
+            continue
+        if mutation.leaf in allowed:
+            ready_allowed.add(mutation.leaf)
+        else:
+            escaped.append(mutation)
+    with capsys.disabled():
+        title = "busy-window mutation test (%s)" % churn_capture.RUN_ID
+        print("\n" + _report(counts, len(leaves), len(ready_allowed), 0, title))
+        if os.environ.get("SANDBOX_ATTEST_MUTATION_REPORT") == "1":
+            for mutation in escaped:
+                print("READY: %s %s" % (mutation.leaf, mutation.kind))
+    stale = sorted(set(allowed) - leaves)
+    assert not stale, "mutation-allowed-busy.yml names leaves the test does not edit: %s" % stale
+    assert len(allowed) <= MAX_ALLOWED_SHARE * len(leaves)
     assert not escaped, "%d edits verified READY:\n%s" % (len(escaped), "\n".join(
         "%s %s" % (m.leaf, m.kind) for m in escaped))

@@ -115,12 +115,16 @@ def _exec_die_without_health_check(model: eb.EvidenceModel) -> None:
     _exec_die_of_unknown_exec(model)
 
 
+AFTER_STARTS, AFTER_ENDS = 100_000_000, 101_000_000
+
+
 def _timed(model: eb.EvidenceModel, *actions: tuple[str, int]) -> None:
     """Snapshots at known times (ns into the run window), and lifecycle events at the given
     ones."""
     before, after = (model.docs["snapshots/%s.json" % name] for name in ("before", "after"))
+    # The run's own events (eb.BASE_NANO + 7 to 84 ms) lie between the snapshots.
     before.update(started_ns=eb.BASE_NANO + 1_000, finished_ns=eb.BASE_NANO + 2_000)
-    after.update(started_ns=eb.BASE_NANO + 8_000, finished_ns=eb.BASE_NANO + 9_000)
+    after.update(started_ns=eb.BASE_NANO + AFTER_STARTS, finished_ns=eb.BASE_NANO + AFTER_ENDS)
     for snap in (_postgres(model, "before"), _postgres(model, "after")):
         snap["restart_policy"] = "always"
     _postgres(model, "after").update(restart_count=1, started_at="2026-11-28T22:31:34.5Z")
@@ -134,7 +138,8 @@ def _timed(model: eb.EvidenceModel, *actions: tuple[str, int]) -> None:
 def _crash_loop_across_the_snapshots(model: eb.EvidenceModel) -> None:
     # Measured on a test host: start, die, start, die, with RestartCount 7 -> 8: the first
     # start happened before the first snapshot and the last die while the second one ran.
-    _timed(model, ("start", 500), ("die", 3_000), ("start", 5_000), ("die", 8_500))
+    _timed(model, ("start", 500), ("die", 3_000), ("start", 5_000),
+           ("die", AFTER_STARTS + 500))
 
 
 def _edge_dies_inside(model: eb.EvidenceModel) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import copy
+
 import evidence_builder as eb
+import pytest
 
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model import (
     STATUS_FAILED,
@@ -87,13 +90,44 @@ def test_no_destroy_event_fails_the_runs_events(model, write_bundle, verify) -> 
     assert {"non_mutation", "run_events"} <= set(verdict.failed_finding_names())
 
 
-def test_probe_image_loaded_is_not_churn(model, write_bundle, verify) -> None:
+def _load_probe_image(model) -> None:
+    """The probe image absent before the run, and its `docker load` in the log, as the engine
+    logs one (measured: the image ID as actor and name)."""
     before = model.docs["snapshots/before.json"]
     before["images"] = [i for i in before["images"] if not i["probe_image"]]
+    model.docs["engine/events.jsonl"].insert(0, {
+        "time_nano": eb.BASE_NANO + 1, "type": "image", "action": "load", "id": model.image_id,
+        "name": model.image_id, "container": None, "exec_id": None, "command_sha256": None})
+
+
+def test_probe_image_loaded_is_not_churn(model, write_bundle, verify) -> None:
+    _load_probe_image(model)
     verdict = verify(write_bundle(model))
     assert verdict.status == STATUS_READY
     finding = verdict.finding("non_mutation")
     assert finding.extra["churn"] == [] and finding.extra["probe_image"] == model.image_id
+
+
+@pytest.mark.parametrize("edit", ["no load event", "two load events", "load of a present image",
+                                  "another action"])
+def test_probe_image_events_are_its_one_load(edit: str, model, write_bundle, verify) -> None:
+    # The run loads the probe image once, and only when it is absent: a probe image that
+    # appeared without its load, or events of it the run does not make, are not explained.
+    _load_probe_image(model)
+    events = model.docs["engine/events.jsonl"]
+    if edit == "no load event":
+        del events[0]
+    elif edit == "two load events":
+        events.insert(1, {**events[0], "time_nano": events[0]["time_nano"] + 1})
+    elif edit == "load of a present image":
+        model.docs["snapshots/before.json"]["images"] = copy.deepcopy(
+            model.docs["snapshots/after.json"]["images"])
+    else:
+        events[0]["action"] = "tag"
+    verdict = verify(write_bundle(model))
+    assert verdict.status == STATUS_PARTIAL, verdict.reasons
+    assert any(c.id == "probe_image_events" and c.outcome == "partial"
+               for c in verdict.finding("non_mutation").checks)
 
 
 def test_missing_snapshots_are_never_pass(model, write_bundle, verify) -> None:
