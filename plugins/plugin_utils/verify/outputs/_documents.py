@@ -24,6 +24,7 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model impor
     STATUS_READY,
     Verdict,
 )
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.outputs._text import xml_text
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PROJECT_URI = "https://example.invalid/sandbox-attest"
@@ -148,31 +149,39 @@ def vsa(verdict: Verdict) -> dict[str, Any]:
     }
 
 
+def _element(parent: ET.Element, tag: str, text: str | None = None,
+             **attributes: str) -> ET.Element:
+    """A child element whose attributes and text XML 1.0 can hold, whatever the evidence says."""
+    element = ET.SubElement(parent, tag, {key: xml_text(value) for key, value in
+                                          attributes.items()})
+    if text is not None:
+        element.text = xml_text(text)
+    return element
+
+
 def junit(verdict: Verdict) -> bytes:
     failures = sum(1 for row in verdict.rows if row.result == ROW_FAIL)
     skipped = sum(1 for row in verdict.rows if row.result == ROW_NOT_RUN)
     suites = ET.Element("testsuites", name="sandbox.attest verify", tests=str(len(verdict.rows)),
                         failures=str(failures), errors="0", skipped=str(skipped))
-    suite = ET.SubElement(suites, "testsuite", name="acceptance matrix #24-#37",
+    suite = _element(suites, "testsuite", name="acceptance matrix #24-#37",
                           tests=str(len(verdict.rows)), failures=str(failures), errors="0",
                           skipped=str(skipped), timestamp=verdict.verified_at)
-    properties = ET.SubElement(suite, "properties")
+    properties = _element(suite, "properties")
     for name, value in (("status", verdict.status), ("gate", "%s %s" % (GATE_NAME, verdict.gate)),
                         ("run_id", str(verdict.context.get("run_id"))),
                         ("host", str(verdict.context.get("host")))):
-        ET.SubElement(properties, "property", name=name, value=value)
+        _element(properties, "property", name=name, value=value)
     for row in verdict.rows:
-        case = ET.SubElement(suite, "testcase", classname="matrix.row%d" % row.row,
+        case = _element(suite, "testcase", classname="matrix.row%d" % row.row,
                              name="#%d %s (%s meaning)" % (row.row, row.boundary,
                                                            row.meaning_source))
         detail = "\n".join(list(row.reasons) + ["evidence: " + ref for ref in row.refs])
         if row.result == ROW_FAIL:
-            failure = ET.SubElement(case, "failure", message="; ".join(row.reasons)[:1000],
-                                    type="FAIL")
-            failure.text = detail + ("\nfix: " + row.fix if row.fix else "")
+            _element(case, "failure", detail + ("\nfix: " + row.fix if row.fix else ""),
+                     message="; ".join(row.reasons)[:1000], type="FAIL")
         elif row.result == ROW_NOT_RUN:
-            ET.SubElement(case, "skipped", message=("NOT_RUN: " + "; ".join(row.reasons))[:1000])
-        out = ET.SubElement(case, "system-out")
-        out.text = detail
+            _element(case, "skipped", message=("NOT_RUN: " + "; ".join(row.reasons))[:1000])
+        _element(case, "system-out", detail)
     return ('<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode")
             + "\n").encode("utf-8")
