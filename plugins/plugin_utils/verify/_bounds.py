@@ -55,6 +55,16 @@ UNKNOWN_MAX_BYTES = 1 * MIB
 # All regular files together, what is read and what is only hashed alike.
 TOTAL_MAX_BYTES = 8 * MIB
 
+# Parsed JSON values (objects, arrays, scalars, keys): what the checks' work grows with, and what
+# memory does (`{}` is 3 bytes read and 64 held). In the 35-object bundle a container holds 23, a
+# network 11-17 (one more per member), a volume 9, an image 9-10, an event 17; the whole bundle
+# 5,320. A host of 1,000 containers: snapshots of about 24,000 each, 256 events 4,350, the rest
+# 2,800: about 55,000 in all. A file may hold 80,000 (a snapshot of 3,400 containers, 4,700
+# events) and the bundle 160,000, about three times that host; jsonschema's validation, the
+# slowest step, takes about 18 us a value (bench/hostile measures the whole at the bounds).
+FILE_MAX_VALUES = 80000
+TOTAL_MAX_VALUES = 160000
+
 # Per file name of the format: what the run itself keeps of its output (module_utils/
 # _bundle_format), or what the sizing above allows.
 _BY_PATH = {SNAPSHOT_BEFORE: SNAPSHOT_MAX_BYTES, SNAPSHOT_AFTER: SNAPSHOT_MAX_BYTES,

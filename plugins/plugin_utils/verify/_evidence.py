@@ -26,12 +26,16 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._format impo
     identity_path,
 )
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._bounds import (
+    FILE_MAX_VALUES,
     MAX_DEPTH,
     MAX_ENTRIES,
     TOTAL_MAX_BYTES,
+    TOTAL_MAX_VALUES,
     max_bytes,
 )
-from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._util import parse_json
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._util import (
+    parse_json_counted,
+)
 
 _CHUNK = 1024 * 1024
 
@@ -91,6 +95,8 @@ class Evidence:
     bundle: Bundle
     docs: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    # JSON values parsed so far (TOTAL_MAX_VALUES bounds them).
+    values: int = 0
 
     def doc(self, path: str) -> Any:
         return self.docs.get(path)
@@ -218,21 +224,36 @@ def read_bundle(root: str) -> Bundle:
     return bundle
 
 
-def _parse_json(data: bytes) -> Any:
-    return parse_json(data.decode("utf-8"))
+def _bounded(values: int, limit: int) -> None:
+    if values > limit:
+        raise ValueError("more JSON values than the verifier judges (%d a file, %d in all)"
+                         % (FILE_MAX_VALUES, TOTAL_MAX_VALUES))
 
 
-def _parse_jsonl(data: bytes) -> list[Any]:
+def _parse_json(data: bytes, limit: int) -> tuple[Any, int]:
+    document, values = parse_json_counted(data.decode("utf-8"), limit)
+    _bounded(values, limit)
+    return document, values
+
+
+def _parse_jsonl(data: bytes, limit: int) -> tuple[list[Any], int]:
+    # Each line is at least one value: a file of more lines than values allowed is refused
+    # before one is parsed.
+    _bounded(data.count(b"\n"), limit)
     lines = data.decode("utf-8").split("\n")
     if lines and lines[-1] == "":
         lines.pop()
     out = []
+    values = 0
     for number, line in enumerate(lines, 1):
         try:
-            out.append(parse_json(line))
+            document, count = parse_json_counted(line, limit - values)
         except ValueError as exc:
             raise ValueError("line %d: %s" % (number, exc)) from None
-    return out
+        values += count
+        _bounded(values, limit)
+        out.append(document)
+    return out, values
 
 
 def _load(evidence: Evidence, path: str, kind: str) -> None:
@@ -245,16 +266,21 @@ def _load(evidence: Evidence, path: str, kind: str) -> None:
     if entry.data is None:
         evidence.errors[path] = "not read: %s" % (entry.refused or "no bytes kept")
         return
+    if kind == "bytes":
+        evidence.docs[path] = entry.data
+        return
+    limit = min(FILE_MAX_VALUES, TOTAL_MAX_VALUES - evidence.values)
     try:
         if kind == "json":
-            evidence.docs[path] = _parse_json(entry.data)
-        elif kind == "jsonl":
-            evidence.docs[path] = _parse_jsonl(entry.data)
+            document, values = _parse_json(entry.data, limit)
         else:
-            evidence.docs[path] = entry.data
+            document, values = _parse_jsonl(entry.data, limit)
     except (ValueError, UnicodeDecodeError) as exc:
         what = "JSON lines" if kind == "jsonl" else "JSON"
         evidence.errors[path] = "not valid %s: %s" % (what, exc)
+        return
+    evidence.values += values
+    evidence.docs[path] = document
 
 
 def load_evidence(bundle: Bundle) -> Evidence:

@@ -69,7 +69,11 @@ def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
 
 
 def _finding(verdict: Verdict, name: str) -> Finding:
-    return verdict.finding(name)
+    """The named finding, or an empty one (a verifier-error verdict judged nothing)."""
+    try:
+        return verdict.finding(name)
+    except KeyError:
+        return Finding(name)
 
 
 def _rows_for(verdict: Verdict, attr: str, check_id: str) -> str:
