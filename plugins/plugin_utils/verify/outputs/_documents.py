@@ -24,6 +24,11 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model impor
     STATUS_READY,
     Verdict,
 )
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._verdict_language import (
+    classification_text,
+    classify,
+    departures,
+)
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.outputs._text import xml_text
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
@@ -63,6 +68,8 @@ def verdict_document(verdict: Verdict) -> dict[str, Any]:
         },
         "status": verdict.status,
         "gate": {"name": GATE_NAME, "state": verdict.gate},
+        "classification": _classification(verdict),
+        "departures": departures(verdict),
         "reasons": verdict.reasons,
         "meaning_sources": meaning_sources(verdict),
         "rows": [row.as_dict() for row in verdict.rows],
@@ -71,6 +78,12 @@ def verdict_document(verdict: Verdict) -> dict[str, Any]:
         "shipped": context["shipped"],
         "data": context["data"],
     }
+
+
+def _classification(verdict: Verdict) -> dict[str, Any]:
+    """The seed's failure classification (a set, in its order) and the one next step."""
+    classes, next_step = classify(verdict)
+    return {"classes": classes, "text": classification_text(classes), "next_step": next_step}
 
 
 def _policy_digest(verdict: Verdict) -> str:
@@ -145,6 +158,7 @@ def vsa(verdict: Verdict) -> dict[str, Any]:
             "slsaVersion": "1.0",
             PROJECT_URI + "/status": verdict.status,
             PROJECT_URI + "/gate": {"name": GATE_NAME, "state": verdict.gate},
+            PROJECT_URI + "/classification": _classification(verdict),
         },
     }
 
