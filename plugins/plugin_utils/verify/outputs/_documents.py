@@ -179,8 +179,8 @@ def junit(verdict: Verdict) -> bytes:
     suites = ET.Element("testsuites", name="sandbox.attest verify", tests=str(len(verdict.rows)),
                         failures=str(failures), errors="0", skipped=str(skipped))
     suite = _element(suites, "testsuite", name="acceptance matrix #24-#37",
-                          tests=str(len(verdict.rows)), failures=str(failures), errors="0",
-                          skipped=str(skipped), timestamp=verdict.verified_at)
+                     tests=str(len(verdict.rows)), failures=str(failures), errors="0",
+                     skipped=str(skipped), timestamp=verdict.verified_at)
     properties = _element(suite, "properties")
     for name, value in (("status", verdict.status), ("gate", "%s %s" % (GATE_NAME, verdict.gate)),
                         ("run_id", str(verdict.context.get("run_id"))),
@@ -188,8 +188,8 @@ def junit(verdict: Verdict) -> bytes:
         _element(properties, "property", name=name, value=value)
     for row in verdict.rows:
         case = _element(suite, "testcase", classname="matrix.row%d" % row.row,
-                             name="#%d %s (%s meaning)" % (row.row, row.boundary,
-                                                           row.meaning_source))
+                        name="#%d %s (%s meaning)" % (row.row, row.boundary,
+                                                      row.meaning_source))
         detail = "\n".join(list(row.reasons) + ["evidence: " + ref for ref in row.refs])
         if row.result == ROW_FAIL:
             _element(case, "failure", detail + ("\nfix: " + row.fix if row.fix else ""),
