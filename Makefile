@@ -63,7 +63,7 @@ molecule: setup
 	molecule/run.sh test --no-command-borders $(if $(SCENARIO),--scenario-name $(SCENARIO),--all)
 
 lint:
-	$(BIN)/ruff check plugins tests bench/verify bench/soak bench/scale molecule
+	$(BIN)/ruff check plugins tests bench/verify bench/soak bench/scale bench/hostile molecule
 	$(BIN)/yamllint -s .
 	$(BIN)/ansible-lint -q
 

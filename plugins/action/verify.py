@@ -35,6 +35,7 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._ve
 )
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.outputs._write import (
     OUTPUT_NAMES,
+    clear_outputs,
     default_dest,
     write_outputs,
 )
@@ -67,13 +68,21 @@ class ActionModule(ControllerAction):
             matrix_path=args["matrix_file"],
             expectations_path=args["expectations_file"],
         )
+        dest = args["dest"] or default_dest(bundle)
+        if not self._task.check_mode:
+            # No earlier verdict may outlive this verification, whatever becomes of it.
+            try:
+                clear_outputs(bundle, dest)
+            except OSError as exc:
+                result.update(failed=True, msg="cannot remove the previous outputs from %s: %s"
+                              % (dest, exc.strerror or exc))
+                return result
         try:
             verdict = verify_bundle(bundle, options)
         except DataError as exc:
             result.update(failed=True, msg="verifier data unusable: %s" % exc)
             return result
 
-        dest = args["dest"] or default_dest(bundle)
         if self._task.check_mode:
             # --check previews the verdict; the outputs are not written.
             outputs = {name: os.path.join(dest, name) for name in OUTPUT_NAMES}

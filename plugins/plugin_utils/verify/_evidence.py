@@ -25,13 +25,18 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._format impo
     file_kind,
     identity_path,
 )
-from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._util import parse_json
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._bounds import (
+    FILE_MAX_VALUES,
+    MAX_DEPTH,
+    MAX_ENTRIES,
+    TOTAL_MAX_BYTES,
+    TOTAL_MAX_VALUES,
+    max_bytes,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._util import (
+    parse_json_counted,
+)
 
-# Bounds: a real bundle is a few hundred KiB; these only stop a hostile tree from exhausting
-# the controller.
-MAX_ENTRIES = 4096
-MAX_DEPTH = 12
-MAX_PARSE_BYTES = 32 * 1024 * 1024
 _CHUNK = 1024 * 1024
 
 KIND_FILE = "file"
@@ -50,6 +55,8 @@ class Entry:
     nlink: int = 1
     sha256: str | None = None
     data: bytes | None = None
+    # Why the verifier did not read this entry (over a bound, a name that is not UTF-8), or None.
+    refused: str | None = None
 
 
 @dataclass
@@ -57,6 +64,8 @@ class Bundle:
     root: str
     entries: dict[str, Entry] = field(default_factory=dict)
     walk_errors: list[str] = field(default_factory=list)
+    # Bytes of regular files read or hashed so far (TOTAL_MAX_BYTES bounds it).
+    bytes_read: int = 0
 
     def regular(self, path: str) -> Entry | None:
         entry = self.entries.get(path)
@@ -86,6 +95,8 @@ class Evidence:
     bundle: Bundle
     docs: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    # JSON values parsed so far (TOTAL_MAX_VALUES bounds them).
+    values: int = 0
 
     def doc(self, path: str) -> Any:
         return self.docs.get(path)
@@ -97,8 +108,19 @@ class Evidence:
         return self.bundle.identity_dirs()
 
 
-def _read_regular(dir_fd: int, name: str, expect: os.stat_result) -> tuple[str, bytes | None]:
-    """Hash a regular file opened without following links; keep its bytes when small."""
+def _is_known(path: str) -> bool:
+    """Whether the format names this path (its bytes are kept to be parsed); by shape, since the
+    identity directories are not all known while the walk runs."""
+    if path == MANIFEST or path in TOP_FILES:
+        return True
+    parts = path.split("/", 2)
+    return len(parts) == 3 and parts[0] == IDENTITIES_DIR and parts[2] in IDENTITY_FILES
+
+
+def _read_regular(dir_fd: int, name: str, expect: os.stat_result, limit: int,
+                  keep: bool) -> tuple[str, bytes | None]:
+    """Hash a regular file opened without following links, reading at most `limit` bytes; keep
+    its bytes when asked. OSError when it is not the file lstat saw, or outgrew the bound."""
     fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=dir_fd)
     try:
         st = os.fstat(fd)
@@ -106,22 +128,48 @@ def _read_regular(dir_fd: int, name: str, expect: os.stat_result) -> tuple[str, 
         if not stat.S_ISREG(st.st_mode) or (st.st_dev, st.st_ino) != (expect.st_dev, expect.st_ino):
             raise OSError("entry changed while reading")
         digest = hashlib.sha256()
-        kept: list[bytes] | None = []
+        kept: list[bytes] = []
         total = 0
         while True:
-            chunk = os.read(fd, _CHUNK)
+            # One byte past the bound tells a file that grew after lstat from one that did not.
+            chunk = os.read(fd, min(_CHUNK, limit + 1 - total))
             if not chunk:
                 break
-            digest.update(chunk)
             total += len(chunk)
-            if kept is not None:
-                if total > MAX_PARSE_BYTES:
-                    kept = None
-                else:
-                    kept.append(chunk)
-        return digest.hexdigest(), (b"".join(kept) if kept is not None else None)
+            if total > limit:
+                raise OSError("grew past %d bytes while read" % limit)
+            digest.update(chunk)
+            if keep:
+                kept.append(chunk)
+        return digest.hexdigest(), (b"".join(kept) if keep else None)
     finally:
         os.close(fd)
+
+
+def _printable_name(name: str) -> str:
+    """A directory entry's name as text that is valid UTF-8 (os.listdir gives undecodable bytes
+    as lone surrogates, which no output can carry)."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _regular_entry(bundle: Bundle, dir_fd: int, name: str, path: str,
+                   st: os.stat_result) -> Entry:
+    """A regular file's entry: refused from its metadata alone when over a bound, else read."""
+    known = _is_known(path)
+    limit = max_bytes(path, known)
+    if st.st_size > limit:
+        return Entry(path, KIND_FILE, st.st_size, st.st_nlink, refused="%d bytes, more than "
+                     "the %d the verifier reads of this file" % (st.st_size, limit))
+    if bundle.bytes_read + st.st_size > TOTAL_MAX_BYTES:
+        return Entry(path, KIND_FILE, st.st_size, st.st_nlink, refused="the bundle's files "
+                     "exceed the %d bytes in all the verifier reads" % TOTAL_MAX_BYTES)
+    bundle.bytes_read += st.st_size
+    try:
+        digest, data = _read_regular(dir_fd, name, st, limit, keep=known)
+    except OSError as exc:
+        return Entry(path, KIND_FILE, st.st_size, st.st_nlink,
+                     refused="unreadable (%s)" % (exc.strerror or exc))
+    return Entry(path, KIND_FILE, st.st_size, st.st_nlink, digest, data)
 
 
 def _walk(bundle: Bundle, dir_fd: int, prefix: str, depth: int) -> None:
@@ -132,6 +180,12 @@ def _walk(bundle: Bundle, dir_fd: int, prefix: str, depth: int) -> None:
         if len(bundle.entries) >= MAX_ENTRIES:
             bundle.walk_errors.append("more than %d entries: walk stopped" % MAX_ENTRIES)
             return
+        try:
+            name.encode("utf-8")
+        except UnicodeEncodeError:
+            path = prefix + _printable_name(name)
+            bundle.entries[path] = Entry(path, KIND_OTHER, refused="its name is not UTF-8")
+            continue
         path = prefix + name
         st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
         if stat.S_ISLNK(st.st_mode):
@@ -148,13 +202,7 @@ def _walk(bundle: Bundle, dir_fd: int, prefix: str, depth: int) -> None:
             finally:
                 os.close(sub)
         elif stat.S_ISREG(st.st_mode):
-            try:
-                digest, data = _read_regular(dir_fd, name, st)
-            except OSError as exc:
-                bundle.walk_errors.append("%s: unreadable (%s)" % (path, exc.strerror or exc))
-                bundle.entries[path] = Entry(path, KIND_OTHER, size=st.st_size)
-                continue
-            bundle.entries[path] = Entry(path, KIND_FILE, st.st_size, st.st_nlink, digest, data)
+            bundle.entries[path] = _regular_entry(bundle, dir_fd, name, path, st)
         else:
             bundle.entries[path] = Entry(path, KIND_OTHER, size=st.st_size)
 
@@ -176,21 +224,36 @@ def read_bundle(root: str) -> Bundle:
     return bundle
 
 
-def _parse_json(data: bytes) -> Any:
-    return parse_json(data.decode("utf-8"))
+def _bounded(values: int, limit: int) -> None:
+    if values > limit:
+        raise ValueError("more JSON values than the verifier judges (%d a file, %d in all)"
+                         % (FILE_MAX_VALUES, TOTAL_MAX_VALUES))
 
 
-def _parse_jsonl(data: bytes) -> list[Any]:
+def _parse_json(data: bytes, limit: int) -> tuple[Any, int]:
+    document, values = parse_json_counted(data.decode("utf-8"), limit)
+    _bounded(values, limit)
+    return document, values
+
+
+def _parse_jsonl(data: bytes, limit: int) -> tuple[list[Any], int]:
+    # Each line is at least one value: a file of more lines than values allowed is refused
+    # before one is parsed.
+    _bounded(data.count(b"\n"), limit)
     lines = data.decode("utf-8").split("\n")
     if lines and lines[-1] == "":
         lines.pop()
     out = []
+    values = 0
     for number, line in enumerate(lines, 1):
         try:
-            out.append(parse_json(line))
+            document, count = parse_json_counted(line, limit - values)
         except ValueError as exc:
             raise ValueError("line %d: %s" % (number, exc)) from None
-    return out
+        values += count
+        _bounded(values, limit)
+        out.append(document)
+    return out, values
 
 
 def _load(evidence: Evidence, path: str, kind: str) -> None:
@@ -201,18 +264,23 @@ def _load(evidence: Evidence, path: str, kind: str) -> None:
         evidence.errors[path] = "not a regular file (%s)" % entry.kind
         return
     if entry.data is None:
-        evidence.errors[path] = "larger than %d bytes" % MAX_PARSE_BYTES
+        evidence.errors[path] = "not read: %s" % (entry.refused or "no bytes kept")
         return
+    if kind == "bytes":
+        evidence.docs[path] = entry.data
+        return
+    limit = min(FILE_MAX_VALUES, TOTAL_MAX_VALUES - evidence.values)
     try:
         if kind == "json":
-            evidence.docs[path] = _parse_json(entry.data)
-        elif kind == "jsonl":
-            evidence.docs[path] = _parse_jsonl(entry.data)
+            document, values = _parse_json(entry.data, limit)
         else:
-            evidence.docs[path] = entry.data
+            document, values = _parse_jsonl(entry.data, limit)
     except (ValueError, UnicodeDecodeError) as exc:
         what = "JSON lines" if kind == "jsonl" else "JSON"
         evidence.errors[path] = "not valid %s: %s" % (what, exc)
+        return
+    evidence.values += values
+    evidence.docs[path] = document
 
 
 def load_evidence(bundle: Bundle) -> Evidence:

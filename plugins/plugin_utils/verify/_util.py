@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 from typing import Any
 
 # Evidence is hostile input: no legitimate bundle document nests deeper than this, and a bound
@@ -90,25 +91,57 @@ def _no_constant(name: str) -> Any:
     raise ValueError("%s is not JSON" % name)
 
 
-def _depth_exceeds(document: Any, limit: int) -> bool:
+# A surrogate escape in the text: only then can a parsed string hold a lone surrogate (json
+# joins a valid pair into one character).
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _values(document: Any, depth_limit: int, check_text: bool, stop: int | None) -> int:
+    """How many values the document holds (every object, array, scalar and key), counted until
+    past `stop`; ValueError when it nests deeper than depth_limit or (check_text) holds a string
+    no UTF-8 can carry."""
     stack = [(document, 1)]
+    count = 0
     while stack:
+        if stop is not None and count > stop:
+            return count
         node, depth = stack.pop()
+        count += 1
         if isinstance(node, dict | list):
-            if depth > limit:
-                return True
+            if depth > depth_limit:
+                raise ValueError("nested deeper than %d levels" % depth_limit)
+            if isinstance(node, dict):
+                count += len(node)
+                if check_text:
+                    for key in node:
+                        _utf8(key)
             children = node.values() if isinstance(node, dict) else node
             stack.extend((child, depth + 1) for child in children)
-    return False
+        elif check_text and isinstance(node, str):
+            _utf8(node)
+    return count
 
 
-def parse_json(text: str) -> Any:
-    """json.loads for hostile input: ValueError (never RecursionError) for anything that is not
-    plain JSON within MAX_JSON_DEPTH levels; NaN and Infinity are refused."""
+def _utf8(text: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("a lone surrogate in the string %s" % ascii(text[:40])) from None
+
+
+def parse_json_counted(text: str, stop: int | None = None) -> tuple[Any, int]:
+    """json.loads for hostile input: (document, number of values, counted until past `stop`; the
+    document is then not checked whole, and the caller refuses it). ValueError (never
+    RecursionError) for anything that is not plain JSON within MAX_JSON_DEPTH levels: NaN and
+    Infinity are refused, and so is a lone surrogate (RFC 8259 section 8.2: no UTF-8 carries it,
+    so no output could repeat it)."""
     try:
         document = json.loads(text, parse_constant=_no_constant)
     except RecursionError:
         raise ValueError("nested too deeply to parse") from None
-    if _depth_exceeds(document, MAX_JSON_DEPTH):
-        raise ValueError("nested deeper than %d levels" % MAX_JSON_DEPTH)
-    return document
+    return document, _values(document, MAX_JSON_DEPTH, bool(_SURROGATE_ESCAPE.search(text)), stop)
+
+
+def parse_json(text: str) -> Any:
+    """parse_json_counted's document."""
+    return parse_json_counted(text)[0]

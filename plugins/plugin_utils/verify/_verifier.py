@@ -7,7 +7,9 @@ Reads the bundle once (_evidence), runs each named finding (findings/), binds th
 decides status and gate. It opens no connection and writes nothing; outputs/_write renders the
 outputs.
 Malformed evidence is a finding, never an exception: each finding runs behind a guard that
-turns an unforeseen error into a FAIL of that finding.
+turns an unforeseen error into a FAIL of that finding, and the whole verification behind one
+that turns any other error into the FAILED verdict "evidence not judged: verifier error"
+(_verifier_error): the verifier always answers, and never READY by accident.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from ansible_collections.sandbox.attest.plugins.module_utils._engine import utc_
 from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._format import VERIFICATION_DIR
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._data import (
     SHIPPED_PROBE_PATH,
-    collection_version,
+    DataError,
     load_expectations,
     load_inspect_fields,
     load_matrix,
@@ -46,7 +48,12 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model impor
     Verdict,
 )
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._status import decide
-from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._util import dig
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._util import dig, short
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._verifier_error import (
+    NOT_JUDGED,
+    blank_context,
+    error_verdict,
+)
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings import (
     _inspect_fields,
 )
@@ -115,18 +122,52 @@ def _guard(name: str, run: Callable[[], Finding]) -> Finding:
         return run()
     except Exception as exc:
         finding = Finding(name)
-        finding.add(Check("internal", FAIL, "%s could not be evaluated on this evidence: %s: %s"
-                          % (name, type(exc).__name__, exc)))
+        finding.add(Check("internal", FAIL, "%s: %s (%s: %s)"
+                          % (name, NOT_JUDGED, type(exc).__name__, short(str(exc), 300))))
         return finding
 
 
-def verify_bundle(bundle_dir: str, options: Options) -> Verdict:
-    """Verify one bundle. Raises DataError only when the collection's own data is unusable."""
-    schema = load_schema(options.schema_path)
-    expectations = load_expectations(options.expectations_path)
-    matrix = load_matrix(options.matrix_path)
-    inspect_fields = load_inspect_fields(options.inspect_fields_path)
+@dataclass(frozen=True)
+class PolicyData:
+    """The collection's data files that define what "verified" means."""
 
+    schema: Any
+    expectations: Any
+    matrix: Any
+    inspect_fields: Any
+
+    def context(self) -> dict[str, Any]:
+        return {
+            "schema": {"path": self.schema.path, "sha256": self.schema.sha256},
+            "expectations": {"path": self.expectations.path,
+                             "sha256": self.expectations.sha256},
+            "matrix": {"path": self.matrix.path, "sha256": self.matrix.sha256,
+                       "name": self.matrix.document.get("matrix")},
+            "inspect_fields": {"path": self.inspect_fields.path,
+                               "sha256": self.inspect_fields.sha256},
+        }
+
+
+def verify_bundle(bundle_dir: str, options: Options) -> Verdict:
+    """Verify one bundle: always a Verdict. Raises DataError only when the collection's own data
+    is unusable (misuse, not evidence)."""
+    data = PolicyData(schema=load_schema(options.schema_path),
+                      expectations=load_expectations(options.expectations_path),
+                      matrix=load_matrix(options.matrix_path),
+                      inspect_fields=load_inspect_fields(options.inspect_fields_path))
+    # One clock reading: the times are checked against the moment the verdict names.
+    verified_at = options.now or utc_now()
+    try:
+        return _judge(bundle_dir, options, data, verified_at)
+    except DataError:
+        raise
+    except Exception as exc:
+        return error_verdict(bundle_dir, data.context(), verified_at, exc)
+
+
+def _judge(bundle_dir: str, options: Options, data: PolicyData, verified_at: str) -> Verdict:
+    schema, expectations = data.schema, data.expectations
+    matrix, inspect_fields = data.matrix, data.inspect_fields
     bundle = read_bundle(bundle_dir)
     evidence = load_evidence(bundle)
     # Both identities are required: most weakenings are invisible to a non-root user, so uid 0
@@ -139,9 +180,6 @@ def verify_bundle(bundle_dir: str, options: Options) -> Verdict:
         shipped, shipped_problem = options.shipped, None
     else:
         shipped, shipped_problem = shipped_artifacts(options.probe_path)
-    # One clock reading: the times are checked against the moment the verdict names.
-    verified_at = options.now or utc_now()
-
     findings = [
         _guard("schema", lambda: check_schema(evidence, schema.document, schema.sha256)),
         _guard("integrity", lambda: check_integrity(evidence)),
@@ -171,8 +209,8 @@ def verify_bundle(bundle_dir: str, options: Options) -> Verdict:
                 for path, entry in sorted(bundle.entries.items())
                 if entry.kind == KIND_FILE and entry.sha256
                 and path.split("/", 1)[0] != VERIFICATION_DIR]
-    context: dict[str, Any] = {
-        "bundle": bundle_dir,
+    context = blank_context(bundle_dir, data.context())
+    context.update({
         "run_id": dig(run, "run_id"),
         "host": options.host or claimed_host(evidence),
         "claimed_host": claimed_host(evidence),
@@ -189,15 +227,7 @@ def verify_bundle(bundle_dir: str, options: Options) -> Verdict:
             "image_id": shipped.image_id, "probe_sha256": shipped.probe_sha256,
             "source": shipped.source},
         "shipped_problem": shipped_problem,
-        "verifier": {"collection": "sandbox.attest", "version": collection_version()},
-        "data": {
-            "schema": {"path": schema.path, "sha256": schema.sha256},
-            "expectations": {"path": expectations.path, "sha256": expectations.sha256},
-            "matrix": {"path": matrix.path, "sha256": matrix.sha256,
-                       "name": matrix.document.get("matrix")},
-            "inspect_fields": {"path": inspect_fields.path, "sha256": inspect_fields.sha256},
-        },
-    }
+    })
     manifest = bundle.entries.get("manifest.json")
     context["manifest_sha256"] = manifest.sha256 if manifest is not None else None
     return Verdict(status=status, gate=gate, reasons=reasons, rows=rows, findings=findings,

@@ -77,6 +77,11 @@ def check_integrity(evidence: Evidence) -> Finding:
     bundle = evidence.bundle
     for error in bundle.walk_errors:
         finding.add(_fail("walk", "bundle walk: %s" % error))
+    # An entry the walk did not read (over a bound, a name that is not UTF-8): nothing in it can
+    # be shown to match, and nothing else is said about it.
+    unread = {path: entry for path, entry in bundle.entries.items() if entry.refused}
+    for path, entry in sorted(unread.items()):
+        finding.add(_fail("unread", "%s: not read: %s" % (path, entry.refused), refs=(path,)))
 
     manifest = evidence.doc(MANIFEST)
     files = dig(manifest, "files")
@@ -98,6 +103,8 @@ def check_integrity(evidence: Evidence) -> Finding:
             continue
         entry = bundle.entries.get(path)
         linked = _linked_ancestor(bundle, path)
+        if path in unread:
+            continue
         if linked:
             finding.add(_fail("linked", "%s: reached through the link %s" % (path, linked),
                               refs=(path,)))
@@ -121,7 +128,7 @@ def check_integrity(evidence: Evidence) -> Finding:
     for path, entry in sorted(bundle.entries.items()):
         if path == MANIFEST or (entry.kind == KIND_DIR and path == VERIFICATION_DIR):
             continue
-        if path in files:
+        if path in files or path in unread:
             continue
         if entry.kind == KIND_LINK:
             finding.add(_fail("linked", "%s: a symbolic link the manifest does not list"

@@ -24,6 +24,12 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model impor
     STATUS_READY,
     Verdict,
 )
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._verdict_language import (
+    classification_text,
+    classify,
+    departures,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.outputs._text import xml_text
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PROJECT_URI = "https://example.invalid/sandbox-attest"
@@ -62,6 +68,8 @@ def verdict_document(verdict: Verdict) -> dict[str, Any]:
         },
         "status": verdict.status,
         "gate": {"name": GATE_NAME, "state": verdict.gate},
+        "classification": _classification(verdict),
+        "departures": departures(verdict),
         "reasons": verdict.reasons,
         "meaning_sources": meaning_sources(verdict),
         "rows": [row.as_dict() for row in verdict.rows],
@@ -70,6 +78,12 @@ def verdict_document(verdict: Verdict) -> dict[str, Any]:
         "shipped": context["shipped"],
         "data": context["data"],
     }
+
+
+def _classification(verdict: Verdict) -> dict[str, Any]:
+    """The seed's failure classification (a set, in its order) and the one next step."""
+    classes, next_step = classify(verdict)
+    return {"classes": classes, "text": classification_text(classes), "next_step": next_step}
 
 
 def _policy_digest(verdict: Verdict) -> str:
@@ -144,8 +158,19 @@ def vsa(verdict: Verdict) -> dict[str, Any]:
             "slsaVersion": "1.0",
             PROJECT_URI + "/status": verdict.status,
             PROJECT_URI + "/gate": {"name": GATE_NAME, "state": verdict.gate},
+            PROJECT_URI + "/classification": _classification(verdict),
         },
     }
+
+
+def _element(parent: ET.Element, tag: str, text: str | None = None,
+             **attributes: str) -> ET.Element:
+    """A child element whose attributes and text XML 1.0 can hold, whatever the evidence says."""
+    element = ET.SubElement(parent, tag, {key: xml_text(value) for key, value in
+                                          attributes.items()})
+    if text is not None:
+        element.text = xml_text(text)
+    return element
 
 
 def junit(verdict: Verdict) -> bytes:
@@ -153,26 +178,24 @@ def junit(verdict: Verdict) -> bytes:
     skipped = sum(1 for row in verdict.rows if row.result == ROW_NOT_RUN)
     suites = ET.Element("testsuites", name="sandbox.attest verify", tests=str(len(verdict.rows)),
                         failures=str(failures), errors="0", skipped=str(skipped))
-    suite = ET.SubElement(suites, "testsuite", name="acceptance matrix #24-#37",
-                          tests=str(len(verdict.rows)), failures=str(failures), errors="0",
-                          skipped=str(skipped), timestamp=verdict.verified_at)
-    properties = ET.SubElement(suite, "properties")
+    suite = _element(suites, "testsuite", name="acceptance matrix #24-#37",
+                     tests=str(len(verdict.rows)), failures=str(failures), errors="0",
+                     skipped=str(skipped), timestamp=verdict.verified_at)
+    properties = _element(suite, "properties")
     for name, value in (("status", verdict.status), ("gate", "%s %s" % (GATE_NAME, verdict.gate)),
                         ("run_id", str(verdict.context.get("run_id"))),
                         ("host", str(verdict.context.get("host")))):
-        ET.SubElement(properties, "property", name=name, value=value)
+        _element(properties, "property", name=name, value=value)
     for row in verdict.rows:
-        case = ET.SubElement(suite, "testcase", classname="matrix.row%d" % row.row,
-                             name="#%d %s (%s meaning)" % (row.row, row.boundary,
-                                                           row.meaning_source))
+        case = _element(suite, "testcase", classname="matrix.row%d" % row.row,
+                        name="#%d %s (%s meaning)" % (row.row, row.boundary,
+                                                      row.meaning_source))
         detail = "\n".join(list(row.reasons) + ["evidence: " + ref for ref in row.refs])
         if row.result == ROW_FAIL:
-            failure = ET.SubElement(case, "failure", message="; ".join(row.reasons)[:1000],
-                                    type="FAIL")
-            failure.text = detail + ("\nfix: " + row.fix if row.fix else "")
+            _element(case, "failure", detail + ("\nfix: " + row.fix if row.fix else ""),
+                     message="; ".join(row.reasons)[:1000], type="FAIL")
         elif row.result == ROW_NOT_RUN:
-            ET.SubElement(case, "skipped", message=("NOT_RUN: " + "; ".join(row.reasons))[:1000])
-        out = ET.SubElement(case, "system-out")
-        out.text = detail
+            _element(case, "skipped", message=("NOT_RUN: " + "; ".join(row.reasons))[:1000])
+        _element(case, "system-out", detail)
     return ('<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode")
             + "\n").encode("utf-8")

@@ -22,6 +22,11 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model impor
     Finding,
     Verdict,
 )
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._verdict_language import (
+    classification_text,
+    classify,
+    departures,
+)
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._probes import (
     PROBE_ORDER,
 )
@@ -69,7 +74,11 @@ def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
 
 
 def _finding(verdict: Verdict, name: str) -> Finding:
-    return verdict.finding(name)
+    """The named finding, or an empty one (a verifier-error verdict judged nothing)."""
+    try:
+        return verdict.finding(name)
+    except KeyError:
+        return Finding(name)
 
 
 def _rows_for(verdict: Verdict, attr: str, check_id: str) -> str:
@@ -115,6 +124,11 @@ def render_report(verdict: Verdict) -> str:
     lines: list[str] = []
     lines.append("# Sandbox attestation verification — %s" % verdict.status)
     lines.append("")
+    classes, next_step = classify(verdict)
+    lines.append("Failure classification (seed, macro §5): **%s**" % classification_text(classes))
+    lines.append("")
+    lines.append("Minimal safe next step (exactly one): %s" % next_step)
+    lines.append("")
     lines += _table(["", ""], [
         ["status", "**%s**" % verdict.status],
         ["gate", "%s %s" % (GATE_NAME, verdict.gate)],
@@ -152,6 +166,13 @@ def render_report(verdict: Verdict) -> str:
             lines += ["- **%s** (%s): %s" % (f.name, f.outcome, FINDING_FIXES.get(f.name, ""))
                       for f in other]
     lines.append("")
+
+    stated = departures(verdict)
+    if stated:
+        lines.append("## Deliberate departures from the seed")
+        lines.append("")
+        lines += ["- %s" % text for text in stated]
+        lines.append("")
 
     lines.append("## Which path produced the bundle")
     lines.append("")

@@ -4,9 +4,13 @@
 """Writing the five outputs, and nothing else.
 
 Default destination: <bundle>/verification/ (excluded from integrity by name, replaced on each
-verification); a read-only bundle takes a dest directory instead. Each output is written to a
-temporary file beside it and renamed into place, so a planted link at an output's name is
-replaced, never followed, and a reader never sees half a report.
+verification); a read-only bundle takes a dest directory instead. The previous outputs are
+removed before a verification starts (clear_outputs), so no earlier verdict outlives a new one
+that crashed or could not be written. Each output is written to a temporary file beside it and
+renamed into place, so a planted link at an output's name is replaced, never followed, and a
+reader never sees half a report; verdict.json goes last, so its presence means the others are
+this verification's. Every output is valid for its format whatever the evidence held
+(outputs/_text); one that cannot be rendered at all gives the verifier-error verdict instead.
 """
 
 from __future__ import annotations
@@ -17,6 +21,9 @@ import tempfile
 from ansible_collections.sandbox.attest.plugins.module_utils._json import pretty
 from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._format import VERIFICATION_DIR
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model import Verdict
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._verifier_error import (
+    error_verdict,
+)
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.outputs._documents import (
     junit,
     statement,
@@ -26,23 +33,40 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.outputs._doc
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.outputs._report import (
     render_report,
 )
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.outputs._text import (
+    json_safe,
+    markdown_text,
+)
 
 OUTPUT_NAMES = ("verdict.json", "report.md", "statement.intoto.json", "vsa.intoto.json",
                 "junit.xml")
+# verdict.json last: a reader who finds it finds the other four of the same verification.
+_WRITE_ORDER = ("report.md", "statement.intoto.json", "vsa.intoto.json", "junit.xml",
+                "verdict.json")
 
 
 def default_dest(bundle_dir: str) -> str:
     return os.path.join(bundle_dir, VERIFICATION_DIR)
 
 
-def render_outputs(verdict: Verdict) -> dict[str, bytes]:
+def _render(verdict: Verdict) -> dict[str, bytes]:
     return {
-        "verdict.json": pretty(verdict_document(verdict)),
-        "report.md": render_report(verdict).encode("utf-8"),
-        "statement.intoto.json": pretty(statement(verdict)),
-        "vsa.intoto.json": pretty(vsa(verdict)),
+        "verdict.json": pretty(json_safe(verdict_document(verdict))),
+        "report.md": markdown_text(render_report(verdict)).encode("utf-8"),
+        "statement.intoto.json": pretty(json_safe(statement(verdict))),
+        "vsa.intoto.json": pretty(json_safe(vsa(verdict))),
         "junit.xml": junit(verdict),
     }
+
+
+def render_outputs(verdict: Verdict) -> dict[str, bytes]:
+    """The five outputs; a verdict that cannot be rendered gives the verifier-error verdict's
+    outputs (FAILED, "evidence not judged"), never none."""
+    try:
+        return _render(verdict)
+    except Exception as exc:
+        return _render(error_verdict(verdict.context.get("bundle"), verdict.context.get("data"),
+                                     verdict.verified_at, exc))
 
 
 def _write(dest: str, name: str, data: bytes) -> str:
@@ -60,13 +84,33 @@ def _write(dest: str, name: str, data: bytes) -> str:
     return final
 
 
-def write_outputs(verdict: Verdict, bundle_dir: str, dest: str | None = None) -> dict[str, str]:
-    """Write the outputs; returns name -> path. OSError propagates (the caller reports it)."""
+def _target(bundle_dir: str, dest: str | None) -> str:
     target = dest or default_dest(bundle_dir)
     if os.path.islink(target) and os.path.abspath(target) == os.path.abspath(
             default_dest(bundle_dir)):
         # A link planted at the bundle's verification/ must not redirect our writes.
         os.unlink(target)
+    return target
+
+
+def clear_outputs(bundle_dir: str, dest: str | None = None) -> None:
+    """Remove the previous verification's outputs (and temporary files a crash left beside
+    them) before verifying again. OSError propagates (the caller reports it)."""
+    target = _target(bundle_dir, dest)
+    if not os.path.isdir(target):
+        return
+    temporaries = tuple(".%s." % name for name in OUTPUT_NAMES)
+    for name in os.listdir(target):
+        if name in OUTPUT_NAMES or name.startswith(temporaries):
+            path = os.path.join(target, name)
+            if os.path.lexists(path):
+                os.unlink(path)
+
+
+def write_outputs(verdict: Verdict, bundle_dir: str, dest: str | None = None) -> dict[str, str]:
+    """Write the outputs; returns name -> path. OSError propagates (the caller reports it)."""
+    target = _target(bundle_dir, dest)
     os.makedirs(target, mode=0o755, exist_ok=True)
     rendered = render_outputs(verdict)
-    return {name: _write(target, name, rendered[name]) for name in OUTPUT_NAMES}
+    written = {name: _write(target, name, rendered[name]) for name in _WRITE_ORDER}
+    return {name: written[name] for name in OUTPUT_NAMES}
