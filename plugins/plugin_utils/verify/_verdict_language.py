@@ -17,7 +17,11 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model impor
     PASS,
     ROW_FAIL,
     ROW_PASS,
+    RowResult,
     Verdict,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._probes import (
+    NO_OBSERVATION,
 )
 
 MISSING_RUNTIME = "MISSING RUNTIME"
@@ -82,6 +86,16 @@ RULES: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
 )
 
 
+def _boundary_failed(row: RowResult, verdict: Verdict) -> bool:
+    """A failed row whose probes observed the boundary not holding, or whose static or cross
+    checks failed; not a row failed only because a probe's line is missing (insufficient
+    evidence: the other rules name what is wrong with the bundle)."""
+    failing = [check for finding in verdict.findings if finding.name == "probes"
+               for check in finding.checks if check.outcome == FAIL and check.id in row.probes]
+    judged = [check for check in failing if check.observed not in NO_OBSERVATION]
+    return bool(judged) or not failing
+
+
 def _matches(match: str, verdict: Verdict) -> bool:
     kind, _sep, names = match.partition(":")
     outcomes = {finding.name: finding.outcome for finding in verdict.findings}
@@ -93,7 +107,8 @@ def _matches(match: str, verdict: Verdict) -> bool:
         return any(check.id == names and check.outcome == FAIL
                    for finding in verdict.findings for check in finding.checks)
     if kind == "row":
-        failed = [row.row for row in verdict.rows if row.result == ROW_FAIL]
+        failed = [row.row for row in verdict.rows
+                  if row.result == ROW_FAIL and _boundary_failed(row, verdict)]
         if names == "network":
             return any(row in NETWORK_ROWS for row in failed)
         if names == "other":

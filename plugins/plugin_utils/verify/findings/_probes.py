@@ -79,6 +79,13 @@ class ProbeOutput:
                 if obs.get("op") == op and (target is None or obs.get("target") == target)]
 
 
+# What a probe check observed when the probe left no observation to judge: a check failed with
+# one of these is missing evidence, not a boundary that did not hold (verify/_verdict_language).
+NO_OUTPUT = "(no output)"
+NO_LINE = "(no line)"
+NO_OBSERVATION = (NO_OUTPUT, NO_LINE)
+
+
 def parse_output(lines: Any) -> ProbeOutput:
     if not isinstance(lines, list):
         return ProbeOutput(present=False)
@@ -192,14 +199,14 @@ def evaluate_probe(probe: str, output: ProbeOutput, items: list[dict[str, Any]] 
     expected = "; ".join(describe_expect(item) for item in items or [])
     if not output.present:
         return Check(probe, MISSING, "%s: no probe output for %s" % (probe, identity),
-                     identity=identity, expected=expected, observed="(no output)", refs=(where,))
+                     identity=identity, expected=expected, observed=NO_OUTPUT, refs=(where,))
     observations = output.observations(probe)
     if observations is None:
         truncated = output.end is None
         return Check(probe, MISSING if truncated else FAIL,
                      "%s: no line in %s's %s output" % (
                          probe, identity, "truncated" if truncated else "complete"),
-                     identity=identity, expected=expected, observed="(no line)", refs=refs)
+                     identity=identity, expected=expected, observed=NO_LINE, refs=refs)
     observed = "; ".join("%s %s: %s" % (obs.get("op"), obs.get("target"),
                                         describe_observation(obs)) for obs in observations)
     if probe in output.duplicates:
