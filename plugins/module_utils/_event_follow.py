@@ -15,9 +15,11 @@ What the engine replayed (events from before the subscription, and the tail) is 
 replayed part as long as the engine's replay limit may have lost its oldest events, and the
 verifier judges that as it judges a log read once (module_utils has no verdict of its own).
 
-The follower changes nothing on the host: it reads. It ends on its own when the directory it
-watches (the run directory) is removed - by the cleanup of a failed or interrupted run - or at
-its deadline, so an abandoned follower never outlives its run.
+The follower changes nothing on the host but its run's directory: it reads the log, and keeps
+its stop file and its result there (start_follower, collect). It is a detached process of its
+own, not an Ansible async job (whose record would stay in the target user's home when a run is
+killed). It ends on its own when the run directory is removed - by the cleanup of a failed or
+interrupted run - or at its deadline, so an abandoned follower never outlives its run.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ from ansible_collections.sandbox.attest.plugins.module_utils._snapshot import (
 )
 
 POLL_S = 0.1
+STOP_NAME = "events.stop"
+RESULT_NAME = "events.result.json"
 
 
 def ns_text(ns: int) -> str:
@@ -132,3 +136,77 @@ def follow_events(engine_cli: str, since: str, stop_path: str, watch_dir: str,
     replayed = sum(1 for line in streamed if (time_nano(line) or 0) <= subscribed_by)
     lines = sorted(streamed + added, key=lambda line: time_nano(line) or 0)
     return lines, replayed + len(added), until_ns
+
+
+def _write_result(run_dir: str, result: dict) -> None:
+    """The follower's result in the run directory, whole or not at all (renamed into place)."""
+    path = os.path.join(run_dir, RESULT_NAME)
+    with open(path + ".tmp", "w", encoding="utf-8") as handle:
+        json.dump(result, handle)
+    os.rename(path + ".tmp", path)
+
+
+def _follow_into(engine_cli: str, since: str, run_dir: str, deadline_ns: int) -> None:
+    try:
+        lines, replayed, until_ns = follow_events(
+            engine_cli, since, os.path.join(run_dir, STOP_NAME), run_dir, deadline_ns)
+        result = {"lines": lines, "replayed": replayed, "until_ns": until_ns}
+    except (EngineError, OSError) as exc:
+        result = {"error": str(exc)}
+    if os.path.isdir(run_dir):
+        _write_result(run_dir, result)
+
+
+def start_follower(engine_cli: str, since: str, run_dir: str, deadline_ns: int) -> int:
+    """Start a detached follower (its own session, no terminal, stdio on /dev/null, so the
+    module returns at once); the follower's pid."""
+    if not os.path.isdir(run_dir):
+        raise EngineError("no run directory %s to follow the event log in" % run_dir)
+    for name in (STOP_NAME, RESULT_NAME):
+        if os.path.lexists(os.path.join(run_dir, name)):
+            raise EngineError("%s already holds a follower's %s" % (run_dir, name))
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child:
+        os.close(writer)
+        with os.fdopen(reader, "rb") as handle:
+            pid = int(handle.read() or b"0")
+        os.waitpid(child, 0)
+        if not pid:
+            raise EngineError("the event follower did not start")
+        return pid
+    # The first child: a new session, then the follower as its child (never a session
+    # leader, so it cannot take a terminal), and this child exits at once.
+    os.close(reader)
+    os.setsid()
+    pid = os.fork()
+    if pid:
+        os.write(writer, b"%d" % pid)
+        os._exit(0)  # pylint: disable=protected-access
+    os.close(writer)
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.chdir("/")
+    try:
+        _follow_into(engine_cli, since, run_dir, deadline_ns)
+    finally:
+        os._exit(0)  # pylint: disable=protected-access
+
+
+def collect(run_dir: str, wait_s: float = 60) -> tuple[list[str], int, int]:
+    """Stop the run's follower (its stop file) and read its result: what follow_events gives."""
+    stop = os.path.join(run_dir, STOP_NAME)
+    with open(stop, "x", encoding="utf-8"):
+        pass
+    path = os.path.join(run_dir, RESULT_NAME)
+    waited_until = time.monotonic() + wait_s
+    while not os.path.exists(path):
+        if time.monotonic() > waited_until:
+            raise EngineError("the event follower gave no result within %d s" % wait_s)
+        time.sleep(POLL_S / 2)
+    with open(path, encoding="utf-8") as handle:
+        result = json.load(handle)
+    if "error" in result:
+        raise EngineError("the event follower failed: %s" % result["error"])
+    return list(result["lines"]), int(result["replayed"]), int(result["until_ns"])

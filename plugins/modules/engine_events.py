@@ -15,36 +15,37 @@ description:
     action (cut at the first colon, since exec events carry the command after it), object ID
     and name. The scrubbing happens in the engine's own C(--format) template (shared with the
     operator packet), so labels and other attributes of foreign objects never leave the engine.
-  - With O(follow_stop), it follows the log live instead, from O(since) until the file
-    O(follow_stop) appears. Run it with C(async) and C(poll=0), create the file when the window
-    closes, then collect it with M(ansible.builtin.async_status). The engine replays at most its
-    last 256 events, so a busy window read once at its end may have lost its first ones. The
-    follower ends on its own, failing, when O(follow_dir) is removed or O(follow_for) passes.
-  - Changes nothing; supports check mode.
+  - With O(follow=start), it starts a follower of the log instead, from O(since), detached
+    (its own session), that keeps its stop file and result in O(follow_dir), the run directory,
+    and returns at once; O(follow=collect) stops it and returns its events. The engine replays
+    at most its last 256 events, so a busy window read once at its end may have lost its first
+    ones; a follower streams them as they happen. It ends on its own when O(follow_dir) is
+    removed (the cleanup of a failed or interrupted run) or O(follow_for) passes.
+  - Changes nothing but the follower's files in O(follow_dir); supports check mode (a
+    follower is then not started).
 author:
   - sandbox.attest contributors (@sandbox-attest)
 options:
   since:
-    description: Start of the window, RFC 3339 UTC.
+    description: Start of the window, RFC 3339 UTC. Required unless O(follow=collect).
     type: str
-    required: true
   until:
     description:
       - End of the window, RFC 3339 UTC or Unix seconds (with a fraction).
       - Omitted, the window closes now by the target's own clock (the engine's), a quarter
         of a second past, and the read waits that long.
     type: str
-  follow_stop:
+  follow:
     description:
-      - Follow the log live until this file exists (see above); O(until) must then be omitted.
-    type: path
+      - C(start) a follower of the log in O(follow_dir), or C(collect) what it followed.
+      - Omitted, the log of the window is read once.
+    type: str
+    choices: [start, collect]
   follow_dir:
-    description:
-      - With O(follow_stop), the directory whose removal (by the cleanup of a failed or
-        interrupted run) ends the follower. Required with O(follow_stop).
+    description: With O(follow), the run directory (it must exist). Required with O(follow).
     type: path
   follow_for:
-    description: With O(follow_stop), the longest the follower waits for its stop file, in seconds.
+    description: With O(follow=start), the longest the follower waits to be collected, in seconds.
     type: int
     default: 7200
 extends_documentation_fragment:
@@ -62,11 +63,14 @@ EXAMPLES = r"""
 - name: Follow the event log while the run lasts
   sandbox.attest.engine_events:
     since: "2026-11-28T22:31:31Z"
-    follow_stop: /var/tmp/sandbox-attest/20261128T223131Z-0123abcd/events.stop
+    follow: start
     follow_dir: /var/tmp/sandbox-attest/20261128T223131Z-0123abcd
-  async: 7200
-  poll: 0
-  register: follower
+
+- name: Collect the followed event log when the window closes
+  sandbox.attest.engine_events:
+    follow: collect
+    follow_dir: /var/tmp/sandbox-attest/20261128T223131Z-0123abcd
+  register: events
 """
 
 RETURN = r"""
@@ -84,6 +88,14 @@ closes_at:
   returned: success
   type: str
   sample: "2026-11-28T22:31:41Z"
+started:
+  description: With O(follow=start), whether a follower was started (not in check mode).
+  returned: when O(follow=start)
+  type: bool
+pid:
+  description: With O(follow=start), the follower's process ID.
+  returned: when a follower was started
+  type: int
 replayed:
   description:
     - How many of the events the engine replayed from its log (at most its last 256) rather
@@ -111,8 +123,9 @@ from ansible_collections.sandbox.attest.plugins.module_utils._engine import (
     run_cli,
 )
 from ansible_collections.sandbox.attest.plugins.module_utils._event_follow import (
-    follow_events,
+    collect,
     ns_text,
+    start_follower,
 )
 from ansible_collections.sandbox.attest.plugins.module_utils._options import (
     ENGINE_CLI,
@@ -131,24 +144,34 @@ def main() -> None:
     module = AnsibleModule(
         argument_spec=argument_spec(
             ENGINE_CLI,
-            since=dict(type="str", required=True),
+            since=dict(type="str"),
             until=dict(type="str"),
-            follow_stop=dict(type="path"),
+            follow=dict(type="str", choices=["start", "collect"]),
             follow_dir=dict(type="path"),
             follow_for=dict(type="int", default=7200),
         ),
+        required_if=[("follow", "start", ("since", "follow_dir")),
+                     ("follow", "collect", ("follow_dir",))],
+        mutually_exclusive=[("follow", "until")],
         supports_check_mode=True,
     )
     params = module.params
-    if params["follow_stop"] and (params["until"] or not params["follow_dir"]):
-        module.fail_json(msg="follow_stop needs follow_dir and no until")
+    if params["follow"] is None and not params["since"]:
+        module.fail_json(msg="since is required unless follow=collect")
+    if params["follow"] == "start":
+        if module.check_mode:
+            module.exit_json(changed=False, started=False)
+        try:
+            pid = start_follower(params["engine_cli"], params["since"], params["follow_dir"],
+                                 time.time_ns() + params["follow_for"] * 1_000_000_000)
+        except (EngineError, OSError) as exc:
+            module.fail_json(msg="starting the event follower failed: %s" % exc)
+        module.exit_json(changed=False, started=True, pid=pid)
     closes_at = None
     until = params["until"]
     try:
-        if params["follow_stop"]:
-            lines, replayed, until_ns = follow_events(
-                params["engine_cli"], params["since"], params["follow_stop"],
-                params["follow_dir"], time.time_ns() + params["follow_for"] * 1_000_000_000)
+        if params["follow"] == "collect":
+            lines, replayed, until_ns = collect(params["follow_dir"])
             until, closes_at = ns_text(until_ns), window_closes_at(until_ns)
         else:
             if not until:
@@ -158,7 +181,7 @@ def main() -> None:
                              "--until", until, "--format", EVENT_TEMPLATE],
                             timeout=60).stdout.splitlines()
             replayed = None
-    except EngineError as exc:
+    except (EngineError, OSError, ValueError, KeyError) as exc:
         module.fail_json(msg="reading the event log failed: %s" % exc)
     events = []
     for line in lines:

@@ -41,8 +41,31 @@ def guard(decoys, decoy_image):
                    decoy_image)
     docker("start", decoy)
     state = {"decoy": decoy, "decoy_doc": inspect(decoy), "objects": engine_objects(),
-             "dirs": run_dirs(), "runs": set(run_containers())}
+             "dirs": run_dirs(), "runs": set(run_containers()), "followers": followers(),
+             "jobs": async_jobs()}
     yield state
+
+
+def followers() -> set[str]:
+    """Event followers (module_utils/_event_follow.py) running on this host: `docker events`
+    without --until."""
+    found = set()
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as handle:
+                argv = handle.read().split(b"\0")
+        except OSError:
+            continue
+        if argv[1:3] == [b"events", b"--since"] and b"--until" not in argv:
+            found.add("follower pid %s" % pid)
+    return found
+
+
+def async_jobs() -> set[str]:
+    """Ansible's async job records of the user the local target runs as."""
+    folder = os.path.expanduser("~/.ansible_async")
+    return {"async job %s" % name for name in os.listdir(folder)} if os.path.isdir(folder) \
+        else set()
 
 
 def left_and_changed(guard: dict) -> tuple[str, str]:
@@ -54,7 +77,8 @@ def left_and_changed(guard: dict) -> tuple[str, str]:
     strays = [ref for kind in ("containers", "networks", "volumes")
               for ref in sorted(after[kind] - guard["objects"][kind])
               if not harness_object(kind, ref)]
-    left = sorted(set(new_dirs + new_runs + strays))
+    left = sorted(set(new_dirs + new_runs + strays) | (followers() - guard["followers"])
+                  | (async_jobs() - guard["jobs"]))
     changed = [] if inspect(guard["decoy"]) == guard["decoy_doc"] else ["decoy changed"]
     return (", ".join(left) or "nothing"), (", ".join(changed) or "nothing")
 

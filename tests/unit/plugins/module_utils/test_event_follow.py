@@ -137,3 +137,52 @@ def test_ns_text_is_what_the_cli_reads():
     assert _event_follow.ns_text(1795987309000000001) == "1795987309.000000001"
     assert _event_follow.time_nano('{"time_nano": 7}\tcmd') == 7
     assert _event_follow.time_nano("not json") is None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open("/proc/%d/stat" % pid, encoding="utf-8") as handle:
+            return handle.read().split(") ", 1)[1][0] != "Z"
+    except OSError:
+        return False
+
+
+def test_a_detached_follower_is_collected_from_its_run_directory(fake_cli, tmp_path):
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    pid = _event_follow.start_follower(fake_cli, "0", str(run_dir), time.time_ns() + 30 * 10**9)
+    assert pid > 0 and _alive(pid)
+    time.sleep(0.5)
+    lines, replayed, until_ns = _event_follow.collect(str(run_dir))
+    assert len(lines) > REPLAYED + 10 and replayed >= REPLAYED and until_ns > 0
+    for dummy in range(50):
+        if not _alive(pid):
+            break
+        time.sleep(0.1)
+    assert not _alive(pid)
+    # A second follower in the same directory is refused: its files are there.
+    with pytest.raises(EngineError, match="already holds"):
+        _event_follow.start_follower(fake_cli, "0", str(run_dir), time.time_ns() + 10**9)
+
+
+def test_a_detached_follower_ends_when_its_run_directory_is_removed(fake_cli, tmp_path):
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    pid = _event_follow.start_follower(fake_cli, "0", str(run_dir), time.time_ns() + 30 * 10**9)
+    time.sleep(0.3)
+    os.rmdir(run_dir)
+    for dummy in range(50):
+        if not _alive(pid):
+            break
+        time.sleep(0.1)
+    assert not _alive(pid)
+    assert not run_dir.exists()
+
+
+def test_collect_names_a_follower_that_failed(fake_cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("FAKE_EVENTS_MODE", "dies")
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    _event_follow.start_follower(fake_cli, "0", str(run_dir), time.time_ns() + 30 * 10**9)
+    with pytest.raises(EngineError, match="follower failed: the engine's event stream ended"):
+        _event_follow.collect(str(run_dir), wait_s=10)

@@ -46,8 +46,8 @@ def test_a_verifier_error_is_insufficient() -> None:
     assert verdict.reasons[0].startswith("evidence not judged: verifier error")
 
 
-def test_a_network_probe_line_missing_is_insufficient_not_network(model, write_bundle,
-                                                                 verify) -> None:
+def test_a_network_probe_line_missing_is_insufficient_not_network(
+        model, write_bundle, verify) -> None:
     """A row failed because its probe left no line is missing evidence: the network was not
     shown to be undeniable."""
     model.drop_probe("workload", "PR-NET-2")
@@ -57,8 +57,8 @@ def test_a_network_probe_line_missing_is_insufficient_not_network(model, write_b
     assert vl.NETWORK_CANNOT_BE_DENIED not in classes and vl.INSUFFICIENT in classes
 
 
-def test_a_network_probe_that_reached_out_is_network_cannot_be_denied(model, write_bundle,
-                                                                     verify) -> None:
+def test_a_network_probe_that_reached_out_is_network_cannot_be_denied(
+        model, write_bundle, verify) -> None:
     model.observation("workload", "PR-SOCK-1", "socket", "AF_PACKET/SOCK_RAW")["ret"] = 0
     verdict = verify(write_bundle(model))
     assert verdict.status == STATUS_FAILED
