@@ -37,16 +37,12 @@ from ansible_collections.sandbox.attest.plugins.module_utils._engine import (
 from ansible_collections.sandbox.attest.plugins.module_utils._snapshot import (
     EVENT_TEMPLATE,
     events_until_ns,
+    ns_text,
 )
 
 POLL_S = 0.1
 STOP_NAME = "events.stop"
 RESULT_NAME = "events.result.json"
-
-
-def ns_text(ns: int) -> str:
-    """ns since the epoch as the CLI's --since/--until read it: seconds.nanoseconds."""
-    return "%d.%09d" % (ns // 1_000_000_000, ns % 1_000_000_000)
 
 
 def time_nano(line: str) -> int | None:
@@ -121,20 +117,23 @@ def follow_events(engine_cli: str, since: str, stop_path: str, watch_dir: str,
             stream.read(POLL_S)
     finally:
         stream.close()
-    streamed = [line for line in stream.lines if (time_nano(line) or 0) <= until_ns]
-    last_ns = max((time_nano(line) or 0 for line in streamed), default=0)
+    # Each line's time, parsed once (an unreadable line counts as 0: kept, and the module's
+    # scrubbing then fails it).
+    times = {line: time_nano(line) or 0 for line in stream.lines}
+    streamed = [line for line in stream.lines if times[line] <= until_ns]
+    last_ns = max((times[line] for line in streamed), default=0)
     # The tail: what the engine logged up to the close that the stream had not delivered when
     # it was stopped. Its first event may be the stream's last one again: lines are exact.
     tail_since = ns_text(last_ns) if last_ns else since
     tail = run_cli([engine_cli, "events", "--since", tail_since, "--until", ns_text(until_ns),
                     "--format", EVENT_TEMPLATE], timeout=60).stdout.splitlines()
-    seen = set(streamed)
-    added = [line for line in tail if line.strip() and line not in seen]
+    added = [line for line in tail if line.strip() and line not in times]
+    times.update((line, time_nano(line) or 0) for line in added)
     # Every event logged before the first output may have come from the replay: counted so,
     # which can only make the count larger than what the engine replayed.
     subscribed_by = stream.first_output_ns or until_ns
-    replayed = sum(1 for line in streamed if (time_nano(line) or 0) <= subscribed_by)
-    lines = sorted(streamed + added, key=lambda line: time_nano(line) or 0)
+    replayed = sum(1 for line in streamed if times[line] <= subscribed_by)
+    lines = sorted(streamed + added, key=times.__getitem__)
     return lines, replayed + len(added), until_ns
 
 

@@ -81,10 +81,14 @@ def events_until_ns(now_ns: int) -> int:
     return now_ns + EVENTS_CLOSE_MARGIN_NS
 
 
+def ns_text(ns: int) -> str:
+    """ns since the epoch as the CLI's --since/--until read it: seconds.nanoseconds."""
+    return "%d.%09d" % (ns // 1_000_000_000, ns % 1_000_000_000)
+
+
 def events_until(now_ns: int) -> str:
     """The --until of a window closing now: seconds and nanoseconds, as the CLI reads them."""
-    until = events_until_ns(now_ns)
-    return "%d.%09d" % (until // 1_000_000_000, until % 1_000_000_000)
+    return ns_text(events_until_ns(now_ns))
 
 
 def window_closes_at(until_ns: int) -> str:

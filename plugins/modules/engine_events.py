@@ -124,7 +124,6 @@ from ansible_collections.sandbox.attest.plugins.module_utils._engine import (
 )
 from ansible_collections.sandbox.attest.plugins.module_utils._event_follow import (
     collect,
-    ns_text,
     start_follower,
 )
 from ansible_collections.sandbox.attest.plugins.module_utils._options import (
@@ -135,6 +134,7 @@ from ansible_collections.sandbox.attest.plugins.module_utils._snapshot import (
     EVENT_TEMPLATE,
     events_until,
     events_until_ns,
+    ns_text,
     scrub_event_line,
     window_closes_at,
 )
