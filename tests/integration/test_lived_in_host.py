@@ -26,16 +26,18 @@ def _documents(state: dict) -> dict[str, dict]:
             for obj in state["objects"]}
 
 
-def _sh_snapshot(tmp_path) -> dict:
-    """The operator packet's snapshot function, run on this engine."""
+def _sh_snapshot(tmp_path, batch: int | None = None) -> dict:
+    """The operator packet's snapshot function, run on this engine (with INSPECT_BATCH set to
+    batch when given)."""
     packet = _render.render_packet(b"\x7fELF stand-in\n", _render.PacketSettings(
         host="local", collection_version="0.1.0"))
     body = packet.files[_render.SCRIPT_NAME].decode().rstrip("\n").rsplit("\n", 1)[0]
     definitions = tmp_path / "definitions.sh"
     definitions.write_text(body + "\n")
     out = tmp_path / "snapshot.json"
-    proc = subprocess.run(["sh", "-c", '. "$0"; WORK=$(mktemp -d); snapshot "$1"; '
-                           'rm -rf -- "$WORK"', str(definitions), str(out)],
+    batch_setting = "INSPECT_BATCH=%d; " % batch if batch else ""
+    proc = subprocess.run(["sh", "-c", '. "$0"; %sWORK=$(mktemp -d); snapshot "$1"; '
+                           'rm -rf -- "$WORK"' % batch_setting, str(definitions), str(out)],
                           capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr
     return json.loads(out.read_text())
@@ -71,6 +73,33 @@ def test_both_paths_snapshot_every_object_with_the_same_digests(lived_in_host, t
     assert len(digests) == 1
     mounts = json.loads(docker("inspect", binds))[0]["Mounts"]
     assert len(mounts) >= 6, "the fixture's many-mount container"
+
+
+STABLE_FIELDS = ("config_sha256", "health_cmd_sha256", "tags", "probe_image", "driver", "name")
+
+
+def _stable(snapshot: dict) -> dict:
+    """Every object's fields that no engine lifecycle changes (the crash loop's restart count
+    and a network's members may change between two snapshots), and what vanished."""
+    stable = {key: {field: obj.get(field) for field in STABLE_FIELDS}
+              for key, obj in _by_key(snapshot).items()}
+    return {"objects": stable, "vanished": snapshot["vanished"]}
+
+
+def test_a_snapshot_read_in_batches_is_the_snapshot_read_at_once(lived_in_host, tmp_path,
+                                                                 monkeypatch) -> None:
+    """A host with many objects is inspected in several calls at the same time
+    (_snapshot.batches): with batches of 3 objects (the fixture's ~14 containers in four calls)
+    both paths give what one call per kind gives."""
+    monkeypatch.setattr(_snapshot, "INSPECT_BATCH", 100_000)
+    at_once = _stable(_snapshot.take_snapshot("docker", "2026-11-29T00:00:00Z"))
+    monkeypatch.setattr(_snapshot, "INSPECT_BATCH", 3)
+    containers = [o for o in lived_in_host["objects"] if o["kind"] == "container"]
+    assert len(_snapshot.batches([o["id"] for o in containers])) == _snapshot.INSPECT_CALLS_MAX
+    batched = _stable(_snapshot.take_snapshot("docker", "2026-11-29T00:00:00Z"))
+    assert batched == at_once
+    assert _stable(_sh_snapshot(tmp_path, batch=3)) == at_once
+    assert _stable(_sh_snapshot(tmp_path, batch=100_000)) == at_once
 
 
 def _verify_rehearsal(tmp_path, bundle: str) -> dict:

@@ -217,6 +217,8 @@ def render_script(settings: PacketSettings, image: ProbeImage) -> tuple[str, dic
     values.update(_format_values())
     values["SNAPSHOT_FORMAT"] = str(_snapshot.SNAPSHOT_FORMAT)
     values["EVENTS_CLOSE_MARGIN_NS"] = str(_snapshot.EVENTS_CLOSE_MARGIN_NS)
+    values["INSPECT_BATCH"] = str(_snapshot.INSPECT_BATCH)
+    values["INSPECT_CALLS_MAX"] = str(_snapshot.INSPECT_CALLS_MAX)
     for kind in _snapshot.KINDS:
         values["LIST_" + kind.upper()] = _command(_snapshot.LIST_COMMANDS[kind])
     for kind in _snapshot.INSPECTED_KINDS:

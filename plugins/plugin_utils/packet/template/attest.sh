@@ -52,6 +52,10 @@ SNAP_NETWORK=@@SNAP_NETWORK@@
 SNAP_VOLUME=@@SNAP_VOLUME@@
 TAB=$(printf '\t')
 EVENTS_CLOSE_MARGIN_NS=@@EVENTS_CLOSE_MARGIN_NS@@
+# A kind with many objects is inspected in up to INSPECT_CALLS_MAX calls at the same time, each
+# of at least INSPECT_BATCH objects (module_utils/_snapshot.py batches).
+INSPECT_BATCH=@@INSPECT_BATCH@@
+INSPECT_CALLS_MAX=@@INSPECT_CALLS_MAX@@
 
 list_container() { @@LIST_CONTAINER@@; }
 list_network() { @@LIST_NETWORK@@; }
@@ -308,8 +312,7 @@ snapshot_kind() {
     set +f
     [ "$#" -gt 0 ] || { rm -rf -- "$_sk_dir"; return 0; }
     printf '%s\n' "$@" > "$_sk_dir/refs"
-    "inspect_$_sk_kind" --format "$_sk_t" "$@" > "$_sk_dir/raw" 2>"$_sk_err" \
-        || only_vanished "$_sk_err" || die "inspecting the ${_sk_kind}s failed: $(cat "$_sk_err")"
+    inspect_batches "$_sk_kind" "$_sk_t" "$_sk_dir" "$#"
     # Blank lines (what the CLI prints for an object it did not find) are dropped by sorting
     # them first and skipping them: `sort` puts them at the top.
     sort -o "$_sk_dir/sorted" "$_sk_dir/raw"
@@ -387,6 +390,39 @@ snapshot_kind() {
     fi
     SK_ITEMS=$(paste -s -d ',' "$_sk_dir/items")
     rm -rf -- "$_sk_dir"
+}
+
+# Inspect the $4 refs listed in $3/refs (kind $1, template $2) into $3/raw: in batches read at
+# the same time (module_utils/_snapshot.py batches), each in a background subshell with files
+# of its own. A batch whose errors all name vanished objects succeeded.
+inspect_batches() {
+    _ib_kind=$1
+    _ib_t=$2
+    _ib_dir=$3
+    _ib_calls=$(($4 / INSPECT_BATCH))
+    [ "$_ib_calls" -ge 1 ] || _ib_calls=1
+    [ "$_ib_calls" -le "$INSPECT_CALLS_MAX" ] || _ib_calls=$INSPECT_CALLS_MAX
+    (cd -- "$_ib_dir" && split -l "$((($4 + _ib_calls - 1) / _ib_calls))" -a 1 refs batch.) \
+        || die "split failed"
+    _ib_pids=''
+    for _ib_batch in "$_ib_dir"/batch.?; do
+        (
+            set -f
+            # shellcheck disable=SC2046 # split on purpose: one engine id or name per word
+            set -- $(cat -- "$_ib_batch")
+            "inspect_$_ib_kind" --format "$_ib_t" "$@" > "$_ib_batch.raw" 2> "$_ib_batch.err" \
+                || only_vanished "$_ib_batch.err"
+        ) &
+        _ib_pids="$_ib_pids $!"
+    done
+    _ib_failed=''
+    for _ib_pid in $_ib_pids; do
+        wait "$_ib_pid" || _ib_failed=1
+    done
+    [ -z "$_ib_failed" ] \
+        || die "inspecting the ${_ib_kind}s failed: $(cat -- "$_ib_dir"/batch.?.err)"
+    cat -- "$_ib_dir"/batch.?.raw > "$_ib_dir/raw"
+    rm -f -- "$_ib_dir"/batch.*
 }
 
 # The images into SK_ITEMS from two list calls, as module_utils/_snapshot.py reads them

@@ -107,3 +107,17 @@ def test_window_closes_at_holds_every_event_read():
     assert _snapshot.window_closes_at(1795987309000000001) == "2026-11-29T21:21:50Z"
     assert _snapshot.window_closes_at(_snapshot.events_until_ns(1795987309900000000)) == \
         "2026-11-29T21:21:51Z"
+
+
+@pytest.mark.parametrize("count", [0, 1, 99, 100, 199, 200, 401, 1000, 5003])
+def test_batches_cover_every_ref_once_in_order(count: int) -> None:
+    refs = ["%064x" % number for number in range(count)]
+    parts = _snapshot.batches(refs)
+    assert [ref for part in parts for ref in part] == refs
+    assert 1 <= len(parts) <= _snapshot.INSPECT_CALLS_MAX
+    if count >= _snapshot.INSPECT_BATCH:
+        assert min(len(part) for part in parts) >= _snapshot.INSPECT_BATCH
+        assert max(len(part) for part in parts) - min(len(part) for part in parts) <= 1
+        assert len(parts) == min(_snapshot.INSPECT_CALLS_MAX, count // _snapshot.INSPECT_BATCH)
+    else:
+        assert len(parts) == 1
