@@ -11,7 +11,10 @@
  *   container in measurements, and a namespace entered by PID 1 would change what every
  *   later probe sees;
  * - every child has a deadline and is SIGKILLed and reaped after it; forks are bounded;
- * - it refuses to run outside a container, where its write and fork probes would touch a host.
+ * - it refuses to run outside a container, where its write and fork probes would touch a host;
+ * - a file opened by handle (PR-FS-ESC-2, the known escape when CAP_DAC_READ_SEARCH is granted)
+ *   is the bind's own root, opened O_PATH, only fstat-ed and closed: never read, written or
+ *   walked.
  *
  * musl ships no kernel headers, so the few kernel constants not in libc are defined here.
  */
@@ -34,13 +37,14 @@
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#define PROBE_VERSION "1.0.0"
+#define PROBE_VERSION "1.1.0"
 #define FORMAT_VERSION 1
 #define PROBE_COUNT 18
 
@@ -1084,6 +1088,160 @@ static void probe_open_write(const char *id, const char *path)
 	line_end(&l);
 }
 
+/* PR-FS-ESC-2: what "no path escape" means for a bind-mount sandbox. Each attempt is recorded
+ * raw; the verifier decides. Device and inode are printed as "major:minor:inode" so the
+ * verifier can compare where a path ended with the container's root ("/"). */
+#define PROBE_LINK "/out/.probe-link"
+#define PROBE_LINK_TARGET "../../.."
+
+static void dev_ino_text(const struct stat *st, char *out, size_t len)
+{
+	snprintf(out, len, "%u:%u:%llu", major(st->st_dev), minor(st->st_dev),
+		 (unsigned long long)st->st_ino);
+}
+
+/* stat of `path` as dev_ino text, or NULL (the key is then null) */
+static const char *stat_text(const char *path, char *out, size_t len)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return NULL;
+	dev_ino_text(&st, out, len);
+	return out;
+}
+
+/* Opens `path` as a path only (O_PATH: nothing can be read or written through it), notes
+ * where it ended in `where` (*at is NULL when fstat failed) and closes it; returns open's
+ * result, its errno in *err. */
+static long open_dev_ino(const char *path, char *where, size_t len, const char **at, int *err)
+{
+	struct stat st;
+	int fd;
+
+	*at = NULL;
+	fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	*err = errno;
+	if (fd >= 0) {
+		if (fstat(fd, &st) == 0) {
+			dev_ino_text(&st, where, len);
+			*at = where;
+		}
+		close(fd);
+	}
+	return fd;
+}
+
+static void obs_where(struct line *l, const char *op, const char *path, long ret, int err,
+		      const char *detail, const char *at, const char *root)
+{
+	obs_begin(l, op, path, ret, err, detail);
+	key_str(l, "dev_ino", at);
+	key_str(l, "root_dev_ino", root);
+	obs_end(l);
+}
+
+/* The handle-based open on a handle of the bind's own root. With CAP_DAC_READ_SEARCH (and a
+ * seccomp profile that lets the call through) this is the known container escape: a handle
+ * names an inode without any path, so the mount namespace does not hold it. The probe asks for
+ * /out's own handle, and whatever opens is only fstat-ed and closed: never read, written or
+ * walked. When no handle can be had (the engine's default seccomp profile denies
+ * name_to_handle_at but allows open_by_handle_at to a process holding CAP_DAC_READ_SEARCH),
+ * the call is asked with a handle that names nothing: FILEID_INO32_GEN, inode 0, generation 0
+ * (no filesystem has an inode 0), so a permitted call fails decoding it (ESTALE) and opens
+ * nothing. An empty handle would not do: kernel 6.18 rejects it (EINVAL) before the
+ * permission check, and the answer would say nothing about the permission. */
+#define FILEID_INO32_GEN 1
+#define NOTHING_HANDLE_BYTES 8
+
+static void handle_open(struct line *l)
+{
+	struct {
+		struct file_handle fh;
+		unsigned char bytes[MAX_HANDLE_SZ];
+	} h;
+	char where[64], bind[64], detail[96] = "";
+	const char *at = NULL, *bind_at;
+	struct stat st;
+	int mount_id = 0, rc, err, mount_fd, fd;
+
+	bind_at = stat_text("/out", bind, sizeof bind);
+	memset(&h, 0, sizeof h);
+	h.fh.handle_bytes = MAX_HANDLE_SZ;
+	rc = name_to_handle_at(AT_FDCWD, "/out", &h.fh, &mount_id, 0);
+	err = errno;
+	if (rc == 0) {
+		snprintf(detail, sizeof detail, "handle type %d, %u bytes", h.fh.handle_type,
+			 h.fh.handle_bytes);
+	} else {
+		memset(&h, 0, sizeof h);
+		h.fh.handle_bytes = NOTHING_HANDLE_BYTES;
+		h.fh.handle_type = FILEID_INO32_GEN;
+	}
+	obs(l, "name_to_handle_at", "/out", rc, err, detail);
+
+	/* The mount fd names the filesystem the handle is decoded on: /out itself, the bind's own
+	 * root, opened read-only and never read. */
+	mount_fd = open("/out", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (mount_fd < 0) {
+		obs_begin(l, "open_by_handle_at", "/out", -1, 0,
+			  "not attempted: /out could not be opened as the mount fd");
+	} else {
+		fd = open_by_handle_at(mount_fd, &h.fh, O_PATH | O_CLOEXEC);
+		err = errno;
+		detail[0] = 0;
+		if (fd >= 0) {
+			if (fstat(fd, &st) == 0) {
+				dev_ino_text(&st, where, sizeof where);
+				at = where;
+			}
+			close(fd);
+			snprintf(detail, sizeof detail, "opened; fstat and closed only");
+		} else if (rc != 0) {
+			snprintf(detail, sizeof detail,
+				 "no handle was had: asked with one naming inode 0");
+		}
+		close(mount_fd);
+		obs_begin(l, "open_by_handle_at", "/out", fd, err, detail);
+	}
+	key_str(l, "dev_ino", at);
+	key_str(l, "bind_dev_ino", bind_at);
+	obs_end(l);
+}
+
+static void probe_path_escape(void)
+{
+	struct line l;
+	char root[64], where[64], detail[96] = "";
+	const char *root_at, *at;
+	const char *const dotdot[] = {"/in/..", "/out/.."};
+	long ret;
+	size_t i;
+	int rc, err;
+
+	line_begin(&l, "PR-FS-ESC-2");
+	root_at = stat_text("/", root, sizeof root);
+	/* ".." from each bind's root: the kernel resolves it in the container's mount namespace,
+	 * so it must end at the container's root, never at the host directory above the bind. */
+	for (i = 0; i < sizeof dotdot / sizeof dotdot[0]; i++) {
+		ret = open_dev_ino(dotdot[i], where, sizeof where, &at, &err);
+		obs_where(&l, "open_dotdot", dotdot[i], ret, err, "", at, root_at);
+	}
+
+	/* A relative link planted in /out climbing out of it, opened back from inside: on the
+	 * host the same link would point above the run directory. It is unlinked afterwards. */
+	rc = symlink(PROBE_LINK_TARGET, PROBE_LINK);
+	err = errno;
+	obs(&l, "symlink", PROBE_LINK " -> " PROBE_LINK_TARGET, rc, err, "");
+	ret = open_dev_ino(PROBE_LINK, where, sizeof where, &at, &err);
+	if (rc == 0)
+		snprintf(detail, sizeof detail, "%s", unlink(PROBE_LINK) == 0
+			 ? "link unlinked again" : "link could not be unlinked");
+	obs_where(&l, "open_link", PROBE_LINK, ret, err, detail, at, root_at);
+	handle_open(&l);
+	line_end(&l);
+}
+
 static void probe_out_ok(void)
 {
 	struct line l;
@@ -1572,7 +1730,7 @@ int main(int argc, char **argv)
 	probe_env1();
 	probe_open_write("PR-FS-RO-IN", "/in/.probe-write");
 	probe_open_write("PR-FS-ESC-1", "/.probe-write");
-	probe_open_write("PR-FS-ESC-2", "/out/../etc/.probe-escape");
+	probe_path_escape();
 	probe_out_ok();
 	probe_exec1();
 	probe_mount1();

@@ -106,9 +106,12 @@ def _rewrite(text: str, identity: str, cid: str, image_id: str, run_id: str,
     return text.replace(CAPTURED_PROBE_SHA, probe_sha)
 
 
-def probe_lines(identity: str, cid: str, probe_sha: str) -> list[dict[str, Any]]:
-    """The real probe's output under the hardened profile, rewritten for this bundle."""
-    with open(os.path.join(DATA, "probe-%s.jsonl" % identity), encoding="utf-8") as handle:
+def probe_lines(identity: str, cid: str, probe_sha: str,
+                directory: str = "") -> list[dict[str, Any]]:
+    """The real probe's output under the hardened profile, rewritten for this bundle
+    (`directory`: an earlier probe's capture, e.g. probe-1.0.0)."""
+    path = os.path.join(DATA, directory, "probe-%s.jsonl" % identity)
+    with open(path, encoding="utf-8") as handle:
         text = _rewrite(handle.read(), identity, cid, "", "", probe_sha)
     lines = [json.loads(line) for line in text.splitlines()]
     out_ok = ("sandbox-attest ok %s\n" % cid).encode()

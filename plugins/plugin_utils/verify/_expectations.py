@@ -25,6 +25,7 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._util import
 )
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_DEV_INO = re.compile(r"^[0-9]+:[0-9]+:[0-9]+$")
 
 # What every observation carries (docs/probe-output.md); any other key must be one the
 # expectation names (`fields`, or the environment's keys and values), else it is unexplained.
@@ -152,6 +153,10 @@ def predicate(pred: dict[str, Any], present: bool, value: Any, ctx: Context) -> 
                 zero = False
             if not zero:
                 return "%s, expected 0" % short(value)
+        elif name == "dev_ino_text":
+            # "major:minor:inode", as the probe prints where a path ended (PR-FS-ESC-2)
+            if not isinstance(value, str) or not _DEV_INO.match(value):
+                return "%s, expected major:minor:inode" % short(value)
         elif name == "hex_digest":
             if not isinstance(value, str) or not _HEX64.match(value):
                 return "%s, expected a sha256 hex digest" % short(value)
@@ -200,6 +205,21 @@ def _environment_problems(observation: dict[str, Any], ctx: Context) -> list[str
     return problems
 
 
+def _equals_field_problem(pred: dict[str, Any], observation: dict[str, Any],
+                          value: Any) -> str | None:
+    """`equals_field: KEY`: the value equals another key of the same observation, which must
+    be present and not null (PR-FS-ESC-2: where `..` ended is the container's root)."""
+    if "equals_field" not in pred:
+        return None
+    other_key = str(pred["equals_field"])
+    present, other = _field(observation, other_key)
+    if not present or other is None:
+        return "no %s to compare with" % other_key
+    if value != other:
+        return "%s, expected %s (%s)" % (short(value), short(other), other_key)
+    return None
+
+
 def expectation_problems(expect: dict[str, Any], observation: dict[str, Any],
                          ctx: Context) -> list[str]:
     """Why `observation` does not meet one `expect` shape (empty list: it does)."""
@@ -226,7 +246,9 @@ def expectation_problems(expect: dict[str, Any], observation: dict[str, Any],
                                                     short(observation.get(str(expect["ret_is"])))))
     for dotted, pred in as_dict(expect.get("fields")).items():
         present, value = _field(observation, dotted)
-        why = predicate(as_dict(pred), present, value, ctx)
+        why = _equals_field_problem(as_dict(pred), observation, value) or predicate(
+            {name: arg for name, arg in as_dict(pred).items() if name != "equals_field"},
+            present, value, ctx)
         if why:
             problems.append("%s %s" % (dotted, why))
     if expect.get("environment") == "injected":

@@ -184,7 +184,8 @@ def _judge(bundle_dir: str, options: Options, data: PolicyData, verified_at: str
         _guard("schema", lambda: check_schema(evidence, schema.document, schema.sha256)),
         _guard("integrity", lambda: check_integrity(evidence)),
         _guard("provenance", lambda: check_provenance(
-            evidence, identities, probe_outputs, shipped, shipped_problem)),
+            evidence, identities, probe_outputs, shipped, shipped_problem,
+            expectations.document)),
         _guard("venue", lambda: check_venue(evidence, options.venues, options.host)),
         _guard("profile", lambda: check_profile(evidence, expectations.document, identities)),
         _guard("inspect_fields", lambda: _inspect_fields.check_inspect_fields(

@@ -27,6 +27,7 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._expectation
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model import (
     FAIL,
     MISSING,
+    PARTIAL,
     PASS,
     Check,
     Finding,
@@ -40,6 +41,10 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._util import
     is_loopback,
     short,
     target_host,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._old_probes import (
+    refusal,
+    refused_by_version,
 )
 
 RESOLV_CONF = "/etc/resolv.conf"
@@ -304,6 +309,20 @@ def _output_check(identity: str, output: ProbeOutput, result: Any,
                  % (identity, len(output.lines)), identity=identity, refs=(where,))
 
 
+def _refused_checks(identity: str, output: ProbeOutput, entry: dict[str, Any],
+                    expectations: dict[str, Any]) -> list[Check]:
+    """An earlier probe's output: refused with the reason, and no probe line judged."""
+    where = identity_path(identity, "probe.jsonl")
+    why = refusal(entry, expectations)
+    checks = [Check("probe_output", PARTIAL, "%s's probe output %s" % (identity, why),
+                    identity=identity, refs=(where + "#META",))]
+    checks.extend(Check(probe, MISSING, "%s as %s: not judged (%s)" % (
+        probe, identity, "made with sandbox-probe %s" % short(entry.get("version"), 20)),
+        identity=identity, observed=NO_LINE if output.observations(probe) is None
+        else "(not judged)", refs=(where + "#" + probe,)) for probe in PROBE_ORDER)
+    return checks
+
+
 def check_probes(evidence: Evidence, expectations: dict[str, Any], identities: list[str],
                  parsed: dict[str, ProbeOutput] | None = None) -> Finding:
     finding = Finding("probes")
@@ -315,6 +334,11 @@ def check_probes(evidence: Evidence, expectations: dict[str, Any], identities: l
     parsed = parsed if parsed is not None else outputs(evidence, identities)
     for identity in identities:
         output = parsed[identity]
+        earlier = refused_by_version(expectations, dig(output.meta, "probe_version"))
+        if earlier is not None:
+            for check in _refused_checks(identity, output, earlier, expectations):
+                finding.add(check)
+            continue
         finding.add(_output_check(identity, output,
                                   evidence.identity_doc(identity, "result.json"),
                                   as_dict(expectations.get("probe"))))

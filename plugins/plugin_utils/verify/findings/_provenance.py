@@ -39,6 +39,10 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._util import
     inspect_doc,
     short,
 )
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._old_probes import (
+    refusal,
+    refused_by_digest,
+)
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._probes import (
     ProbeOutput,
 )
@@ -94,9 +98,32 @@ def _agree(check_id: str, what: str, values: dict[str, Any], identity: str | Non
                  identity, observed=observed, refs=refs)
 
 
+def _shipped_checks(image_id: Any, probe_sha: Any, shipped: Shipped,
+                    expectations: dict[str, Any]) -> list[Check]:
+    """The bundle's image ID and probe sha256 against the shipped ones. An earlier probe's
+    (data/expectations.yml, probe.refused) is refused with its version named, not failed."""
+    checks = []
+    for check_id, what, key, bundle_value, shipped_value in (
+            ("image_shipped", "image ID", "image_id", image_id, shipped.image_id),
+            ("probe_shipped", "probe sha256", "sha256", probe_sha, shipped.probe_sha256)):
+        ref = ("run.json#/" + ("image_id" if key == "image_id" else "probe_sha256"),)
+        earlier = refused_by_digest(expectations, key, bundle_value)
+        if bundle_value != shipped_value and earlier is not None:
+            checks.append(Check(check_id, PARTIAL, "%s %s" % (what, refusal(earlier, expectations)),
+                                expected=shipped_value, observed=short(bundle_value), refs=ref))
+            continue
+        ok = bundle_value == shipped_value
+        checks.append(Check(
+            check_id, PASS if ok else FAIL,
+            "%s %s the one this collection ships" % (what, "is" if ok else "is not"),
+            expected=shipped_value, observed=short(bundle_value), refs=ref))
+    return checks
+
+
 def check_provenance(evidence: Evidence, identities: list[str],
                      probe_outputs: dict[str, ProbeOutput], shipped: Shipped | None,
-                     shipped_problem: str | None) -> Finding:
+                     shipped_problem: str | None,
+                     expectations: dict[str, Any] | None = None) -> Finding:
     finding = Finding("provenance")
     run = evidence.doc("run.json")
     run_id = dig(run, "run_id")
@@ -166,16 +193,14 @@ def check_provenance(evidence: Evidence, identities: list[str],
         finding.add(Check("shipped", MISSING, "shipped image ID and probe sha256 unknown: %s"
                           % (shipped_problem or "not computed"), refs=("run.json",)))
     else:
-        for check_id, what, bundle_value, shipped_value in (
-                ("image_shipped", "image ID", image_id, shipped.image_id),
-                ("probe_shipped", "probe sha256", probe_sha, shipped.probe_sha256)):
-            ok = bundle_value == shipped_value
-            finding.add(Check(
-                check_id, PASS if ok else FAIL,
-                "%s %s the one this collection ships" % (what, "is" if ok else "is not"),
-                expected=shipped_value, observed=short(bundle_value),
-                refs=("run.json#/" + ("image_id" if check_id == "image_shipped"
-                                      else "probe_sha256"),)))
+        for check in _shipped_checks(image_id, probe_sha, shipped, expectations or {}):
+            finding.add(check)
+    earlier = refused_by_digest(expectations or {}, "sha256", probe_sha)
+    if earlier is not None:
+        # A packet renders the probe into its bytes: one made with an earlier probe cannot be
+        # re-rendered here, and is refused above already.
+        shipped, shipped_problem = None, "made with sandbox-probe %s" % short(
+            earlier.get("version"), 20)
     for check in producer_checks(evidence, identities, shipped, shipped_problem):
         finding.add(check)
     return finding
