@@ -41,7 +41,12 @@ options:
         trailing C(/)), each component of letters, digits, C(.), C(_) and C(-).
     type: raw
   evidence_root:
-    description: Where bundles land on the controller.
+    description:
+      - Where bundles land on the controller, an absolute directory.
+      - Empty - under ansible-runner (AWX), C(evidence/) in the job's artifact directory
+        (C(AWX_ISOLATED_DATA_DIR)), inside its private data directory; otherwise C(evidence/)
+        in the controller process's working directory (never the C(PWD) variable, which a
+        launcher passes on unchanged).
     type: raw
   names_only:
     description: Check only the variable names (old names, unknown C(sandbox_attest_*) names),
@@ -58,7 +63,7 @@ EXAMPLES = r"""
   sandbox.attest.settings_check:
     seccomp_profile: "{{ sandbox_attest_seccomp_profile | default('') }}"
     limits: "{{ sandbox_attest_limits | default({}) }}"
-    evidence_root: "{{ playbook_dir }}/../evidence"
+    evidence_root: "{{ sandbox_attest_evidence_root | default('') }}"
   register: settings
 
 - name: Refuse old and unknown variable names (a playbook that reads no other setting)

@@ -90,6 +90,25 @@ def _explain(name: str) -> str:
     return "%s is not a setting of sandbox.attest (settings: %s)" % (name, ", ".join(SETTINGS))
 
 
+# ansible-runner (AWX's engine) points this at the job's artifact directory, inside its private
+# data directory: `ansible-runner worker` streams that directory back to `ansible-runner
+# process`, and in an execution-environment container it is the mounted /runner/artifacts/<id>.
+RUNNER_ARTIFACTS = "AWX_ISOLATED_DATA_DIR"
+
+
+def default_evidence_root(environ: dict | None = None, cwd: str | None = None) -> str:
+    """Where bundles land when sandbox_attest_evidence_root is not set: under an ansible-runner
+    job, `<artifact dir>/evidence` (kept with the job's artifacts); otherwise `evidence/` in
+    the directory ansible-playbook runs in - its real working directory, never the `PWD`
+    variable, which a launcher passes on unchanged when it starts the job elsewhere (runner
+    does: the bundle would follow the launcher's directory, or `/evidence` without `PWD`)."""
+    environ = os.environ if environ is None else environ
+    artifacts = environ.get(RUNNER_ARTIFACTS)
+    if artifacts and os.path.isabs(artifacts):
+        return os.path.join(artifacts, "evidence")
+    return os.path.join(os.getcwd() if cwd is None else cwd, "evidence")
+
+
 def check_settings(given: dict, variable_names: list[str]) -> Settings:
     """Raise SettingsError naming every problem; return the normalised settings."""
     problems = name_problems(variable_names)
@@ -118,6 +137,8 @@ def check_settings(given: dict, variable_names: list[str]) -> Settings:
     except ProfileError as exc:
         problems.append(str(exc))
     evidence_root = given.get("evidence_root")
+    if evidence_root is None or evidence_root == "":
+        evidence_root = default_evidence_root()
     problems += _evidence_root_problems(evidence_root)
     if problems:
         raise SettingsError("; ".join(problems))
@@ -126,9 +147,9 @@ def check_settings(given: dict, variable_names: list[str]) -> Settings:
 
 
 def _evidence_root_problems(path: object) -> list[str]:
-    if not isinstance(path, str) or not path:
-        return ["the evidence root is missing: set sandbox_attest_evidence_root to an absolute "
-                "directory on the controller"]
+    if not isinstance(path, str):
+        return ["the evidence root must be a path (an absolute directory on the controller), "
+                "got %r" % (path,)]
     if not os.path.isabs(path):
         return ["the evidence root %r is relative: give an absolute directory" % path]
     probe = path

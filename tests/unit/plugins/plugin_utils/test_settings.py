@@ -42,7 +42,7 @@ def test_defaults_are_filled_in(tmp_path) -> None:
     ({"run_root": "var/lib/x"}, [], "run root 'var/lib/x' is relative"),
     ({"run_root": "/"}, [], "run root '/' is / itself"),
     ({"evidence_root": "evidence"}, [], "is relative"),
-    ({"evidence_root": ""}, [], "the evidence root is missing"),
+    ({"evidence_root": 7}, [], "the evidence root must be a path"),
     ({"evidence_root": "/dev/null/evidence"}, [], "/dev/null is not a directory"),
     ({}, ["sandbox_attest_network"], "the network, capabilities"),
     ({}, ["sandbox_attest_cap_add"], "cannot be loosened"),
@@ -125,3 +125,20 @@ def _conditions(node: object) -> list[str]:
             else:
                 found += _conditions(value)
     return found
+
+
+def test_the_evidence_root_defaults_to_the_runner_jobs_artifacts_else_the_real_cwd(
+        tmp_path, monkeypatch) -> None:
+    # A launcher's PWD (what ansible-runner passes on unchanged) is never the default.
+    monkeypatch.setenv("PWD", "/somewhere/else")
+    monkeypatch.delenv("AWX_ISOLATED_DATA_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert check_settings(good(tmp_path, evidence_root=""), []).evidence_root == str(
+        tmp_path / "evidence")
+    artifacts = tmp_path / "private" / "artifacts" / "job-1"
+    artifacts.mkdir(parents=True)
+    monkeypatch.setenv("AWX_ISOLATED_DATA_DIR", str(artifacts))
+    assert check_settings(good(tmp_path, evidence_root=""), []).evidence_root == str(
+        artifacts / "evidence")
+    # An explicit root wins over both.
+    assert check_settings(good(tmp_path), []).evidence_root == str(tmp_path / "evidence")
