@@ -19,9 +19,9 @@ import tarfile
 from harness import ROOT, bundles_under
 
 # What the tarball may hold at its top level: the collection, and nothing of the clone's tooling.
-SHIPPED = {"CHANGELOG.md", "FILES.json", "LICENSE", "MANIFEST.json", "README.md", "bindep.txt",
-           "changelogs", "data", "docs", "files", "meta", "playbooks", "plugins",
-           "requirements.txt", "roles", "src"}
+SHIPPED = {"CHANGELOG.md", "CHANGELOG.rst", "FILES.json", "LICENSE", "MANIFEST.json",
+           "README.md", "bindep.txt", "changelogs", "data", "docs", "files", "meta", "playbooks",
+           "plugins", "requirements.txt", "roles", "src"}
 
 
 def _clean_env(project: str, venv_bin: str, home: str) -> dict[str, str]:
