@@ -10,7 +10,7 @@ COLLECTION_LINK := collections/ansible_collections/sandbox/attest
 export ANSIBLE_HOME := $(CURDIR)/.cache/ansible
 export ANSIBLE_LOCAL_TEMP := $(CURDIR)/.cache/ansible/tmp
 
-.PHONY: setup venv probe link tools test unit integration lint sanity molecule clean
+.PHONY: setup venv probe link tools build test unit integration lint sanity molecule clean
 
 setup: venv probe link tools
 
@@ -36,6 +36,22 @@ $(PROBE): $(PROBE_SRC)
 	@if command -v musl-gcc >/dev/null 2>&1; then CC="musl-gcc"; else CC="gcc"; echo "musl-gcc not found: falling back to gcc -static"; fi; \
 	  $$CC -static -Os -Wall -Wextra -Werror -o $@.tmp $< && strip $@.tmp && mv $@.tmp $@
 	@sha256sum $@
+
+# The collection tarball, with the probe inside: built here, checked in the tarball (a static
+# ELF, the same bytes as files/), and deleted again if it is not there. A plain
+# `ansible-galaxy collection build` would pack files/ without the probe. Where it lands:
+# make build BUILD_DIR=DIR (default build/).
+BUILD_DIR ?= build
+VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
+TARBALL := $(BUILD_DIR)/sandbox-attest-$(VERSION).tar.gz
+build: probe
+	@[ "$$(head -c 4 $(PROBE) | od -An -c | tr -d ' ')" = '177ELF' ] || { \
+	  echo "make build: $(PROBE) is not an ELF binary: refusing to build a tarball without the probe" >&2; exit 1; }
+	@mkdir -p $(BUILD_DIR) && rm -f $(TARBALL)
+	$(BIN)/ansible-galaxy collection build --output-path $(BUILD_DIR) .
+	@if [ "$$(tar -xOzf $(TARBALL) files/sandbox-probe 2>/dev/null | sha256sum)" != "$$(sha256sum < $(PROBE))" ]; then \
+	  rm -f $(TARBALL); echo "make build: the tarball does not hold $(PROBE): removed it" >&2; exit 1; fi
+	@echo "$(TARBALL): $$(tar -tzf $(TARBALL) | grep -vc '/$$') files, $$(stat -c %s $(TARBALL)) bytes, probe sha256 $$(sha256sum < $(PROBE) | cut -c1-64)"
 
 link:
 	@mkdir -p $(dir $(COLLECTION_LINK))

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run Molecule for this collection with every home it writes inside the repository's .cache/ or
-# /tmp, never in ~ (ANSIBLE_HOME also holds Molecule's ephemeral directories), and with the
+# /tmp (the SSH control sockets: below), never in ~ (ANSIBLE_HOME also holds Molecule's ephemeral directories), and with the
 # shared base config:
 #   molecule/run.sh test --all
 #   molecule/run.sh test --scenario-name preflight
@@ -15,7 +15,13 @@ cache="$root/.cache/molecule"
 export HOME="$cache/home"
 mkdir -p "$HOME"
 export ANSIBLE_HOME="$cache/ansible-home"
-export ANSIBLE_SSH_CONTROL_PATH_DIR="$ANSIBLE_HOME/cp"
+# SSH control sockets live under /tmp, in a directory named after a short hash of this clone's
+# path: a Unix socket's path has at most 107 bytes, and OpenSSH adds a 17-byte suffix to the
+# 40-character %C while it makes the master. Under .cache/ a clone path of 21 characters was
+# already too long ("unix_listener: ... too long for Unix domain socket").
+sockets="/tmp/sandbox-attest-$(printf %s "$root" | sha256sum | cut -c1-8)"
+[ -d "$sockets" ] || mkdir -m 0700 "$sockets"
+export ANSIBLE_SSH_CONTROL_PATH_DIR="$sockets/cp"
 export ANSIBLE_LOCAL_TEMP="$cache/ansible-local-tmp"
 # Used on the runner (local tasks) and inside the test hosts: a temporary directory on both.
 export ANSIBLE_REMOTE_TMP="/tmp/sandbox-attest-molecule/ansible-remote-tmp"

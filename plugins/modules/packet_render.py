@@ -57,8 +57,8 @@ options:
   probe_path:
     description:
       - Another probe binary, for tests only (a probe that hangs). By default the one
-        C(make setup) built into the collection; the verifier pins that one, so a packet made
-        with another probe never verifies READY.
+        shipped in the collection (C(files/sandbox-probe)); the verifier pins that one, so a
+        packet made with another probe never verifies READY.
     type: path
 extends_documentation_fragment:
   - sandbox.attest.attributes

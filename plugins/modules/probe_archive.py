@@ -23,8 +23,8 @@ author:
   - sandbox.attest contributors (@sandbox-attest)
 options:
   probe_path:
-    description: The static probe binary; by default the one C(make setup) built into the
-      collection's C(files/).
+    description: The static probe binary; by default the one shipped in the collection's
+      C(files/).
     type: path
   dest:
     description: A controller directory to write the archive into; nothing is written without it.

@@ -24,6 +24,7 @@ from ansible_collections.sandbox.attest.plugins.module_utils._profile import (
     WORKLOAD_IDENTITY,
     probe_image_tag,
 )
+from ansible_collections.sandbox.attest.plugins.plugin_utils._collection import missing_probe
 
 PROBE_PATH_IN_IMAGE = "sandbox-probe"
 EPOCH = "1970-01-01T00:00:00Z"
@@ -131,9 +132,7 @@ def read_probe(probe_path: str) -> bytes:
         with open(probe_path, "rb") as handle:
             return handle.read()
     except OSError as exc:
-        raise FileNotFoundError(
-            "the probe %s is missing (%s): run `make setup`, which builds it" % (
-                probe_path, exc.strerror)) from exc
+        raise FileNotFoundError(missing_probe(probe_path, exc.strerror or str(exc))) from exc
 
 
 def probe_sha256(probe_path: str) -> str:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ansible_collections.sandbox.attest.plugins.module_utils import _profile
+from ansible_collections.sandbox.attest.plugins.plugin_utils._collection import missing_probe
 from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._format import identity_path
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._data import collection_version
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._evidence import Evidence
@@ -65,7 +66,7 @@ class Shipped:
 def shipped_artifacts(probe_path: str) -> tuple[Shipped | None, str | None]:
     """Compute the shipped values from the probe binary (the one I/O step of this module)."""
     if not os.path.isfile(probe_path):
-        return None, "the shipped probe %s is not built (make probe)" % probe_path
+        return None, missing_probe(probe_path, "no such file")
     try:
         module = importlib.import_module(PROBE_IMAGE_MODULE)
         image_id = module.probe_image_id(probe_path)

@@ -27,7 +27,7 @@ def test_unbuilt_probe_makes_provenance_missing(bundle, verify, tmp_path) -> Non
     verdict = verify(bundle, probe_path=str(tmp_path / "no-such-probe"))
     assert verdict.status == STATUS_PARTIAL
     assert verdict.finding("provenance").outcome == "missing"
-    assert any("not built" in reason for reason in verdict.reasons)
+    assert any("cannot be read" in reason for reason in verdict.reasons)
 
 
 def test_an_image_not_shipped_is_failed(bundle, verify) -> None:
