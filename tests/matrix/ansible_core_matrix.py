@@ -89,8 +89,8 @@ def one_release(release: str, work: str) -> tuple[bool, str]:
         reasons = verdict["reasons"] if verdict else None
         rows = {row["result"] for row in verdict["rows"]} if verdict else set()
         if result.returncode == 0 and reasons == EXPECTED_REASONS and rows == {"PASS"}:
-            notes.append("%s, %s, %.0f s%s" % (verdict["status"], reasons[0], seconds,
-                                              " (retried)" if attempt == 2 else ""))
+            retried = " (retried)" if attempt == 2 else ""
+            notes.append("%s, %s, %.0f s%s" % (verdict["status"], reasons[0], seconds, retried))
             break
         if attempt == 2:
             return False, "rc %d, reasons %s: %s" % (result.returncode, reasons,
