@@ -77,6 +77,30 @@ def run_playbook(playbook: str | Path, *args: str, inventory: str | Path = INVEN
                           timeout=timeout, check=False)
 
 
+def approved_venue(host: dict, key: str | Path, known_hosts: str | Path, *,
+                   host_key_checking: bool = True) -> dict:
+    """The inventory variables of a pinned test host as an approved venue, as
+    inventories/approved_host sets them: over SSH on loopback with key and known_hosts files
+    given, strict host-key checking, root through sudo, the pin read by create.yml."""
+    venue = {
+        "ansible_host": "127.0.0.1",
+        "ansible_port": host["port"],
+        "ansible_user": "attest",
+        "ansible_ssh_private_key_file": str(key),
+        "ansible_python_interpreter": "/usr/bin/python3",
+        "ansible_become": True,
+        "ansible_become_method": "ansible.builtin.sudo",
+        "ansible_ssh_common_args": ("-o StrictHostKeyChecking=yes -o UserKnownHostsFile=%s "
+                                    "-o GlobalKnownHostsFile=/dev/null -o IdentitiesOnly=yes"
+                                    % known_hosts),
+        "sandbox_attest_venue_fingerprint": host["fingerprint"],
+        "sandbox_attest_venue_engine_id": host["engine_id"],
+    }
+    if host_key_checking:
+        venue["ansible_host_key_checking"] = True
+    return venue
+
+
 def record(**facts) -> None:
     """Keep figures for the humans reading a run (the ephemeral directory is pruned at
     destroy): .cache/molecule/reports/<scenario>.json, merged key by key."""

@@ -17,6 +17,7 @@ import yaml
 from conftest import (
     PROJECT,
     STATE,
+    approved_venue,
     assert_decoys_unchanged,
     assert_nothing_of_a_run_left,
     record,
@@ -35,21 +36,7 @@ def _inventory(team: Path, host: dict) -> Path:
     key.chmod(0o600)
     known_hosts = team / "known_hosts"
     shutil.copyfile(STATE / "known_hosts", known_hosts)
-    venue = {
-        "ansible_host": "127.0.0.1",
-        "ansible_port": host["port"],
-        "ansible_user": "attest",
-        "ansible_ssh_private_key_file": str(key),
-        "ansible_python_interpreter": "/usr/bin/python3",
-        "ansible_become": True,
-        "ansible_become_method": "ansible.builtin.sudo",
-        "ansible_host_key_checking": True,
-        "ansible_ssh_common_args": ("-o StrictHostKeyChecking=yes -o UserKnownHostsFile=%s "
-                                    "-o GlobalKnownHostsFile=/dev/null -o IdentitiesOnly=yes"
-                                    % known_hosts),
-        "sandbox_attest_venue_fingerprint": host["fingerprint"],
-        "sandbox_attest_venue_engine_id": host["engine_id"],
-    }
+    venue = approved_venue(host, key, known_hosts)
     inventory = team / "hosts.yml"
     inventory.write_text(yaml.safe_dump({"approved_venues": {"hosts": {host["name"]: venue}}}))
     return inventory

@@ -26,6 +26,7 @@ from conftest import (
     RUN_ID_LABEL,
     RUN_ROOT,
     STATE,
+    approved_venue,
     assert_decoys_unchanged,
     assert_nothing_of_a_run_left,
     inner,
@@ -60,23 +61,9 @@ def private_data_dir(name: str, host: dict, *, host_key_checking: bool = True,
     (root / "project" / ("%s.yml" % playbook)).write_text("---\n" + PLAYBOOK % playbook)
     pinned = root / "known_hosts"
     pinned.write_text((STATE / "known_hosts").read_text() if known_hosts is None else known_hosts)
-    venue = {
-        "ansible_host": "127.0.0.1",
-        "ansible_port": host["port"],
-        "ansible_user": "attest",
-        "ansible_ssh_private_key_file": str(STATE / "id_ed25519"),
-        "ansible_python_interpreter": "/usr/bin/python3",
-        "ansible_become": True,
-        "ansible_become_method": "ansible.builtin.sudo",
-        # As inventories/approved_host.
-        "ansible_ssh_common_args": ("-o StrictHostKeyChecking=yes -o UserKnownHostsFile=%s "
-                                    "-o GlobalKnownHostsFile=/dev/null -o IdentitiesOnly=yes"
-                                    % pinned),
-        "sandbox_attest_venue_fingerprint": host["fingerprint"],
-        "sandbox_attest_venue_engine_id": host["engine_id"],
-    }
-    if host_key_checking:
-        venue["ansible_host_key_checking"] = True
+    # As inventories/approved_host.
+    venue = approved_venue(host, STATE / "id_ed25519", pinned,
+                           host_key_checking=host_key_checking)
     inventory = {"approved_venues": {"hosts": {host["name"]: venue}}}
     (root / "inventory" / "hosts.yml").write_text(yaml.safe_dump(inventory))
     envvars = {
