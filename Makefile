@@ -40,11 +40,11 @@ $(PROBE): $(PROBE_SRC)
 # The collection tarball, with the probe inside: built here, checked in the tarball (a static
 # ELF, the same bytes as files/), and deleted again if it is not there. A plain
 # `ansible-galaxy collection build` would pack files/ without the probe. Where it lands:
-# make build BUILD_DIR=DIR (default build/).
+# make build BUILD_DIR=DIR (default build/). On a fresh clone it makes the venv first (ansible-galaxy).
 BUILD_DIR ?= build
 VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 TARBALL := $(BUILD_DIR)/sandbox-attest-$(VERSION).tar.gz
-build: probe
+build: venv probe
 	@[ "$$(head -c 4 $(PROBE) | od -An -c | tr -d ' ')" = '177ELF' ] || { \
 	  echo "make build: $(PROBE) is not an ELF binary: refusing to build a tarball without the probe" >&2; exit 1; }
 	@mkdir -p $(BUILD_DIR) && rm -f $(TARBALL)
