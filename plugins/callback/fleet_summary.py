@@ -48,23 +48,11 @@ from ansible.plugins.callback import CallbackBase
 from ansible_collections.sandbox.attest.plugins.plugin_utils import _fleet
 from ansible_collections.sandbox.attest.plugins.plugin_utils._settings import default_evidence_root
 
-# Set by the attestation playbook's first task (controller side, so even an unreachable host
-# records it): the marker that this playbook is an attestation, with the host's pin.
+# Set by the attestation playbook's task after the settings check (controller side, so even an
+# unreachable host records it): the marker that this playbook is an attestation, with the pin.
 VENUE_FACT = "attest_fleet_venue"
-MATRIX = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "..", "data",
-                                       "matrix.yml"))
-
-
-def matrix_rows(path: str = MATRIX) -> list[int]:
-    """The row numbers of the shipped matrix (the JUnit rows of a host without a verdict)."""
-    import yaml  # ansible-core requires PyYAML; imported here so the module imports alone
-
-    try:
-        with open(path, encoding="utf-8") as handle:
-            document = yaml.safe_load(handle)
-        return [int(row["row"]) for row in document["rows"]]
-    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError):
-        return []
+# The attestation's settings check (verify.yml's runs with names_only and is not one).
+SETTINGS_CHECK = ("sandbox.attest.settings_check", "settings_check")
 
 
 class CallbackModule(CallbackBase):
@@ -76,7 +64,7 @@ class CallbackModule(CallbackBase):
     def __init__(self) -> None:
         super().__init__()
         self._records: dict[str, dict] = {}
-        self._evidence_root = ""
+        self._evidence_roots: dict[str, str] = {}
         self.written: dict[str, str] = {}
 
     def _record(self, result) -> dict:
@@ -88,7 +76,7 @@ class CallbackModule(CallbackBase):
         if isinstance(venue, dict):
             self._record(result)["pin"] = str(venue.get("pin") or "")
         if isinstance(facts.get("attest_evidence_root"), str):
-            self._evidence_root = self._evidence_root or facts["attest_evidence_root"]
+            self._evidence_roots[result._host.get_name()] = facts["attest_evidence_root"]
         if isinstance(facts.get("preflight_venue_kind"), str):
             self._record(result)["venue_kind"] = facts["preflight_venue_kind"].strip()
         published = facts.get("preflight_result")
@@ -103,6 +91,12 @@ class CallbackModule(CallbackBase):
     def v2_runner_on_failed(self, result, ignore_errors: bool = False) -> None:
         if ignore_errors:
             return
+        task = result._task
+        if (getattr(task, "action", "") in SETTINGS_CHECK
+                and not (getattr(task, "args", None) or {}).get("names_only")):
+            # The attestation's settings check runs before the host is recorded: a host it
+            # refuses is an attestation host all the same (its pin is not known here).
+            self._record(result).setdefault("pin", "")
         # The last failure is the one that ended the host: a rescued failure is followed by
         # the rescue's own "Fail with the original cause", which names it.
         self._record(result)["failure"] = "%s: %s" % (
@@ -120,7 +114,10 @@ class CallbackModule(CallbackBase):
             configured = None
         if configured:
             return str(configured)
-        return os.path.join(self._evidence_root or default_evidence_root(), "fleet")
+        # Hosts may set their own evidence roots: the first host's by name, so the place does
+        # not depend on which host answered first.
+        roots = self._evidence_roots
+        return os.path.join(roots[min(roots)] if roots else default_evidence_root(), "fleet")
 
     def v2_playbook_on_stats(self, stats) -> None:
         attested = {h: r for h, r in self._records.items() if "pin" in r}
@@ -132,7 +129,7 @@ class CallbackModule(CallbackBase):
         try:
             summary = _fleet.summarise(attested, verdicts, now)
             self.written = _fleet.write_outputs(
-                self._dest(), _fleet.render_outputs(summary, matrix_rows()))
+                self._dest(), _fleet.render_outputs(summary, _fleet.matrix_rows()))
         except _fleet.FleetError as exc:
             self._display.error("sandbox.attest fleet summary not written: %s" % exc)
             return

@@ -23,6 +23,8 @@ FLEET_FORMAT = 1
 OUTPUT_NAMES = ("fleet.json", "fleet.md", "junit.xml")
 READY = "SANDBOX_ATTESTED_READY"
 NOT_ATTESTED = "NOT_ATTESTED"
+MATRIX = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "..", "data",
+                                       "matrix.yml"))
 # A verdict.json is a few hundred kB at most (the verifier bounds its inputs); more is not ours.
 VERDICT_MAX_BYTES = 16 * 1024 * 1024
 
@@ -53,6 +55,19 @@ def read_verdict_rows(path: str) -> list[dict[str, Any]]:
                          % path)
     return [{"row": r["row"], "result": r["result"],
              "reasons": [str(x) for x in r.get("reasons") or []]} for r in rows]
+
+
+def matrix_rows(path: str = MATRIX) -> list[int]:
+    """The row numbers of the shipped matrix (the JUnit rows of a host without a verdict);
+    none when the file cannot be read (such a host then has no test case but its suite)."""
+    import yaml  # ansible-core requires PyYAML; imported here so the module imports alone
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            document = yaml.safe_load(handle)
+        return [int(row["row"]) for row in document["rows"]]
+    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError):
+        return []
 
 
 def _outcome(record: dict[str, Any], verdict: dict[str, Any] | None) -> str:
@@ -167,7 +182,7 @@ def render_markdown(summary: dict[str, Any]) -> str:
         where = host["evidence"] or "; ".join(host["reasons"])
         lines.append("| %s |" % " | ".join(_cell(v) for v in (
             host["host"], host["status"], host["outcome"], host["rows_not_pass"],
-            host["venue_kind"], host["pinned_fingerprint"] or "not pinned", where)))
+            host["venue_kind"], host["pinned_fingerprint"], where)))
     lines += ["", "## Reasons", ""]
     for host in summary["hosts"]:
         lines.append("- **%s**: %s" % (_cell(host["host"]),

@@ -8,10 +8,12 @@ import types
 from ansible_collections.sandbox.attest.plugins.callback import fleet_summary
 
 
-def _result(host: str, result: dict, task: str = "t", register: str | None = None):
+def _result(host: str, result: dict, task: str = "t", register: str | None = None,
+            action: str = "ansible.builtin.fail", args: dict | None = None):
     return types.SimpleNamespace(
         _result=result, _host=types.SimpleNamespace(get_name=lambda: host),
-        _task=types.SimpleNamespace(get_name=lambda: task, register=register))
+        _task=types.SimpleNamespace(get_name=lambda: task, register=register, action=action,
+                                    args=args or {}))
 
 
 def _facts(host: str, **facts):
@@ -66,6 +68,17 @@ def test_a_playbook_that_is_not_an_attestation_writes_nothing(tmp_path) -> None:
     assert not (tmp_path / "fleet").exists() and callback.written == {}
 
 
-def test_the_shipped_matrix_gives_the_junit_rows() -> None:
-    assert fleet_summary.matrix_rows() == list(range(24, 38))
-    assert fleet_summary.matrix_rows("/nonexistent/matrix.yml") == []
+def test_a_host_refused_by_the_settings_check_has_a_row(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("SANDBOX_ATTEST_FLEET_DIR", str(tmp_path / "unused"))
+    callback = fleet_summary.CallbackModule()
+    callback._dest = lambda: str(tmp_path / "fleet")  # type: ignore[method-assign]
+    callback.v2_runner_on_failed(_result("a", {"msg": "bad limits"}, "Refuse bad settings",
+                                         action="sandbox.attest.settings_check"))
+    # verify.yml's names-only check on localhost is not an attestation host.
+    callback.v2_runner_on_failed(_result("localhost", {"msg": "old name"}, "names",
+                                         action="sandbox.attest.settings_check",
+                                         args={"names_only": True}))
+    callback.v2_playbook_on_stats(types.SimpleNamespace(custom={}))
+    [host] = json.loads((tmp_path / "fleet" / "fleet.json").read_text())["hosts"]
+    assert host["host"] == "a" and host["outcome"] == "refused"
+    assert host["reasons"][0] == "Refuse bad settings: bad limits"

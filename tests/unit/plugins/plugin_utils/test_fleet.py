@@ -130,3 +130,8 @@ def test_outputs_are_written_atomically_under_an_absolute_dir(tmp_path) -> None:
     assert sorted(os.listdir(tmp_path / "fleet")) == sorted(_fleet.OUTPUT_NAMES)
     with pytest.raises(_fleet.FleetError, match="absolute path"):
         _fleet.write_outputs("fleet", {})
+
+
+def test_the_shipped_matrix_gives_the_junit_rows() -> None:
+    assert _fleet.matrix_rows() == list(range(24, 38))
+    assert _fleet.matrix_rows("/nonexistent/matrix.yml") == []
