@@ -23,7 +23,8 @@ description:
     exported by the verify role (C(sandbox_attest_verdicts), set_stats) and writes
     C(fleet.json), C(fleet.md) and C(junit.xml) (one test case per host and matrix row).
   - It writes even when every host failed or was unreachable. Playbooks that are not an
-    attestation (no host recorded C(attest_fleet_venue)) are left alone.
+    attestation (no host recorded C(attest_fleet_venue)) are left alone, and so is C(--check)
+    (which creates nothing, on the controller either).
 requirements:
   - enable it with C(callbacks_enabled = sandbox.attest.fleet_summary) in ansible.cfg (or
     C(ANSIBLE_CALLBACKS_ENABLED))
@@ -43,6 +44,7 @@ options:
 import datetime
 import os
 
+from ansible import context
 from ansible.plugins.callback import CallbackBase
 
 from ansible_collections.sandbox.attest.plugins.plugin_utils import _fleet
@@ -122,6 +124,10 @@ class CallbackModule(CallbackBase):
     def v2_playbook_on_stats(self, stats) -> None:
         attested = {h: r for h, r in self._records.items() if "pin" in r}
         if not attested:
+            return
+        if context.CLIARGS.get("check"):
+            # --check creates nothing, on the controller either (no bundle, no verdict).
+            self._display.display("sandbox.attest fleet: check mode, no summary written")
             return
         custom = getattr(stats, "custom", {}) or {}
         verdicts = (custom.get("_run") or {}).get("sandbox_attest_verdicts") or {}

@@ -82,3 +82,12 @@ def test_a_host_refused_by_the_settings_check_has_a_row(tmp_path, monkeypatch) -
     [host] = json.loads((tmp_path / "fleet" / "fleet.json").read_text())["hosts"]
     assert host["host"] == "a" and host["outcome"] == "refused"
     assert host["reasons"][0] == "Refuse bad settings: bad limits"
+
+
+def test_check_mode_writes_nothing(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(fleet_summary.context, "CLIARGS", {"check": True})
+    callback = fleet_summary.CallbackModule()
+    callback.v2_runner_on_ok(_facts("a", attest_fleet_venue={"pin": "p"},
+                                    attest_evidence_root=str(tmp_path)))
+    callback.v2_playbook_on_stats(types.SimpleNamespace(custom={}))
+    assert not (tmp_path / "fleet").exists() and callback.written == {}
