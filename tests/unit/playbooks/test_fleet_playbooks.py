@@ -1,5 +1,6 @@
 """The fleet summary through the real playbooks, on the controller only (no engine is used):
-attest.yml where every host is refused, and verify.yml over a directory of bundles."""
+attest.yml where every host is refused or unreachable, and verify.yml over a directory of
+bundles."""
 
 from __future__ import annotations
 
@@ -27,27 +28,37 @@ def _playbook(tmp_path, name: str, inventory: str, *args: str) -> subprocess.Com
          *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
 
 
-def test_attest_writes_the_summary_when_every_host_is_refused(tmp_path) -> None:
+def test_attest_writes_the_summary_when_every_host_is_refused_or_unreachable(tmp_path) -> None:
     # Hosts in no venue group are refused by the venue gate, on the controller, before any
-    # connection: every host fails and Ansible has no host left for a later play.
+    # connection; the rehearsal host's "ssh" is a script that fails as an unreachable host's
+    # does (exit 255), so no packet is sent. Every host fails or is unreachable and Ansible has
+    # no host left for a later play.
+    ssh = tmp_path / "ssh"
+    ssh.write_text("#!/bin/sh\necho 'ssh: connect to host gone port 22: Connection refused' >&2\n"
+                   "exit 255\n")
+    ssh.chmod(0o755)
     evidence = tmp_path / "evidence"
     proc = _playbook(tmp_path, "attest.yml",
-                     "[approved_venues]\n[others]\nstray1 %s\nstray2 %s "
-                     "sandbox_attest_venue_fingerprint=sha256:ab\n" % (LOCAL, LOCAL),
+                     "[approved_venues]\n[rehearsal_venues]\ngone ansible_connection=ssh "
+                     "ansible_ssh_executable=%s ansible_host=gone.invalid\n"
+                     "[others]\nstray1 %s\nstray2 %s "
+                     "sandbox_attest_venue_fingerprint=sha256:ab\n" % (ssh, LOCAL, LOCAL),
                      "-e", "sandbox_attest_evidence_root=%s" % evidence)
     assert proc.returncode != 0, proc.stdout[-3000:]
     # The play ended with the refusals: no later task (nor a later play) ran for any host.
     assert "sandbox.attest.verify" not in proc.stdout.split("Refuse a host that is neither")[1]
     fleet = json.loads((evidence / "fleet" / "fleet.json").read_text())
     hosts = {h["host"]: h for h in fleet["hosts"]}
-    assert sorted(hosts) == ["stray1", "stray2"]
-    assert all(h["outcome"] == "refused" and h["status"] == "NOT_ATTESTED"
-               and h["venue_kind"] == "unlisted" for h in hosts.values())
+    assert sorted(hosts) == ["gone", "stray1", "stray2"]
+    assert all(hosts[n]["outcome"] == "refused" and hosts[n]["status"] == "NOT_ATTESTED"
+               and hosts[n]["venue_kind"] == "unlisted" for n in ("stray1", "stray2"))
+    assert (hosts["gone"]["outcome"], hosts["gone"]["venue_kind"]) == ("unreachable", "rehearsal")
+    assert "Connection refused" in hosts["gone"]["reasons"][0]
     assert "neither" in hosts["stray1"]["reasons"][0]
     assert hosts["stray2"]["pinned_fingerprint"] == "sha256:ab"
     suites = ET.parse(evidence / "fleet" / "junit.xml").getroot()  # noqa: S314 - ours
-    assert [s.get("tests") for s in suites] == ["14", "14"]
-    assert "sandbox.attest fleet: 2 host(s), 0 READY" in proc.stdout
+    assert [s.get("tests") for s in suites] == ["14", "14", "14"]
+    assert "sandbox.attest fleet: 3 host(s), 0 READY" in proc.stdout
 
 
 def test_verify_summarises_a_directory_of_bundles(tmp_path, probe_path, digests) -> None:
