@@ -40,6 +40,8 @@ SETTINGS = {
     "sandbox_attest_verification_dest": "attest.yml, verify.yml: where the verification goes",
     "sandbox_attest_require_ready": "attest.yml, verify.yml: fail unless READY",
     "sandbox_attest_bundle": "verify.yml: the bundle to verify (an absolute path)",
+    "sandbox_attest_bundles": "verify.yml: a directory of returned bundles to verify and summarise",
+    "sandbox_attest_fleet_dest": "verify.yml: where the summary of sandbox_attest_bundles goes",
     "sandbox_attest_venue": "packet.yml: the venue the packet is for",
     "sandbox_attest_packet_dest": "packet.yml: where the packet is written",
 }
