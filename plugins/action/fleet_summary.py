@@ -6,10 +6,9 @@ collected (playbooks/verify.yml over a directory of returned bundles)."""
 
 from __future__ import annotations
 
-import datetime
-
 from ansible.errors import AnsibleActionFail
 
+from ansible_collections.sandbox.attest.plugins.module_utils._engine import utc_now
 from ansible_collections.sandbox.attest.plugins.plugin_utils import _fleet
 from ansible_collections.sandbox.attest.plugins.plugin_utils._controller_action import (
     ControllerAction,
@@ -30,9 +29,8 @@ class ActionModule(ControllerAction):
         bad = sorted(n for n, r in args["hosts"].items() if not isinstance(r, dict))
         if bad:
             raise AnsibleActionFail("hosts: the entry of %s is not a mapping" % ", ".join(bad))
-        now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         try:
-            summary = _fleet.summarise(args["hosts"], args["verdicts"], now)
+            summary = _fleet.summarise(args["hosts"], args["verdicts"], utc_now())
             written = {} if self._task.check_mode else _fleet.write_outputs(
                 args["dest"], _fleet.render_outputs(summary, _fleet.matrix_rows()))
         except _fleet.FleetError as exc:

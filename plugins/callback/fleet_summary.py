@@ -41,12 +41,12 @@ options:
         key: fleet_dir
 """
 
-import datetime
 import os
 
 from ansible import context
 from ansible.plugins.callback import CallbackBase
 
+from ansible_collections.sandbox.attest.plugins.module_utils._engine import utc_now
 from ansible_collections.sandbox.attest.plugins.plugin_utils import _fleet
 from ansible_collections.sandbox.attest.plugins.plugin_utils._settings import default_evidence_root
 
@@ -131,9 +131,8 @@ class CallbackModule(CallbackBase):
             return
         custom = getattr(stats, "custom", {}) or {}
         verdicts = (custom.get("_run") or {}).get("sandbox_attest_verdicts") or {}
-        now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         try:
-            summary = _fleet.summarise(attested, verdicts, now)
+            summary = _fleet.summarise(attested, verdicts, utc_now())
             self.written = _fleet.write_outputs(
                 self._dest(), _fleet.render_outputs(summary, _fleet.matrix_rows()))
         except _fleet.FleetError as exc:

@@ -14,17 +14,22 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from typing import Any
+
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._data import (
+    DataError,
+    load_matrix,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.outputs._write import (
+    write_file,
+)
 
 FLEET_FORMAT = 1
 OUTPUT_NAMES = ("fleet.json", "fleet.md", "junit.xml")
 READY = "SANDBOX_ATTESTED_READY"
 NOT_ATTESTED = "NOT_ATTESTED"
-MATRIX = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "..", "data",
-                                       "matrix.yml"))
 # A verdict.json is a few hundred kB at most (the verifier bounds its inputs); more is not ours.
 VERDICT_MAX_BYTES = 16 * 1024 * 1024
 
@@ -57,16 +62,12 @@ def read_verdict_rows(path: str) -> list[dict[str, Any]]:
              "reasons": [str(x) for x in r.get("reasons") or []]} for r in rows]
 
 
-def matrix_rows(path: str = MATRIX) -> list[int]:
+def matrix_rows(path: str | None = None) -> list[int]:
     """The row numbers of the shipped matrix (the JUnit rows of a host without a verdict);
-    none when the file cannot be read (such a host then has no test case but its suite)."""
-    import yaml  # ansible-core requires PyYAML; imported here so the module imports alone
-
+    none when it cannot be read (such a host then has no test case but its suite)."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            document = yaml.safe_load(handle)
-        return [int(row["row"]) for row in document["rows"]]
-    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError):
+        return [row["row"] for row in load_matrix(path).document["rows"]]
+    except DataError:
         return []
 
 
@@ -232,19 +233,7 @@ def write_outputs(dest: str, outputs: dict[str, bytes]) -> dict[str, str]:
         raise FleetError("the fleet summary directory must be an absolute path, not %r" % dest)
     try:
         os.makedirs(dest, mode=0o755, exist_ok=True)
-        written = {}
-        for name, data in outputs.items():
-            fd, temporary = tempfile.mkstemp(prefix=".%s." % name, dir=dest)
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(data)
-                os.chmod(temporary, 0o644)
-                os.replace(temporary, os.path.join(dest, name))
-            except BaseException:
-                if os.path.lexists(temporary):
-                    os.unlink(temporary)
-                raise
-            written[name] = os.path.join(dest, name)
+        written = {name: write_file(dest, name, data) for name, data in outputs.items()}
     except OSError as exc:
         raise FleetError("cannot write the fleet summary in %s: %s" % (dest, exc)) from exc
     return written

@@ -69,7 +69,9 @@ def render_outputs(verdict: Verdict) -> dict[str, bytes]:
                                      verdict.verified_at, exc))
 
 
-def _write(dest: str, name: str, data: bytes) -> str:
+def write_file(dest: str, name: str, data: bytes) -> str:
+    """dest/name written whole or not at all (renamed into place, mode 0644): a reader never
+    sees half a file, and a link planted at the name is replaced, never followed."""
     final = os.path.join(dest, name)
     fd, temporary = tempfile.mkstemp(prefix=".%s." % name, dir=dest)
     try:
@@ -112,5 +114,5 @@ def write_outputs(verdict: Verdict, bundle_dir: str, dest: str | None = None) ->
     target = _target(bundle_dir, dest)
     os.makedirs(target, mode=0o755, exist_ok=True)
     rendered = render_outputs(verdict)
-    written = {name: _write(target, name, rendered[name]) for name in _WRITE_ORDER}
+    written = {name: write_file(target, name, rendered[name]) for name in _WRITE_ORDER}
     return {name: written[name] for name in OUTPUT_NAMES}
