@@ -25,16 +25,8 @@ def refused_entries(expectations: dict[str, Any]) -> list[dict[str, Any]]:
         "refused"))]
 
 
-def refused_by_version(expectations: dict[str, Any], version: Any) -> dict[str, Any] | None:
-    for entry in refused_entries(expectations):
-        if isinstance(version, str) and entry.get("version") == version:
-            return entry
-    return None
-
-
-def refused_by_digest(expectations: dict[str, Any], key: str,
-                      value: Any) -> dict[str, Any] | None:
-    """The refused probe whose `key` (sha256 or image_id) is `value`, or None."""
+def refused_by(expectations: dict[str, Any], key: str, value: Any) -> dict[str, Any] | None:
+    """The refused probe whose `key` (version, sha256 or image_id) is `value`, or None."""
     for entry in refused_entries(expectations):
         if isinstance(value, str) and entry.get(key) == value:
             return entry

@@ -44,7 +44,7 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._util import
 )
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._old_probes import (
     refusal,
-    refused_by_version,
+    refused_by,
 )
 
 RESOLV_CONF = "/etc/resolv.conf"
@@ -334,7 +334,7 @@ def check_probes(evidence: Evidence, expectations: dict[str, Any], identities: l
     parsed = parsed if parsed is not None else outputs(evidence, identities)
     for identity in identities:
         output = parsed[identity]
-        earlier = refused_by_version(expectations, dig(output.meta, "probe_version"))
+        earlier = refused_by(expectations, "version", dig(output.meta, "probe_version"))
         if earlier is not None:
             for check in _refused_checks(identity, output, earlier, expectations):
                 finding.add(check)

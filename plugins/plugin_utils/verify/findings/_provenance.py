@@ -42,7 +42,7 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._util import
 )
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._old_probes import (
     refusal,
-    refused_by_digest,
+    refused_by,
 )
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._probes import (
     ProbeOutput,
@@ -108,7 +108,7 @@ def _shipped_checks(image_id: Any, probe_sha: Any, shipped: Shipped,
             ("image_shipped", "image ID", "image_id", image_id, shipped.image_id),
             ("probe_shipped", "probe sha256", "sha256", probe_sha, shipped.probe_sha256)):
         ref = ("run.json#/" + ("image_id" if key == "image_id" else "probe_sha256"),)
-        earlier = refused_by_digest(expectations, key, bundle_value)
+        earlier = refused_by(expectations, key, bundle_value)
         if bundle_value != shipped_value and earlier is not None:
             checks.append(Check(check_id, PARTIAL, "%s %s" % (what, refusal(earlier, expectations)),
                                 expected=shipped_value, observed=short(bundle_value), refs=ref))
@@ -196,7 +196,7 @@ def check_provenance(evidence: Evidence, identities: list[str],
     else:
         for check in _shipped_checks(image_id, probe_sha, shipped, expectations or {}):
             finding.add(check)
-    earlier = refused_by_digest(expectations or {}, "sha256", probe_sha)
+    earlier = refused_by(expectations or {}, "sha256", probe_sha)
     if earlier is not None:
         # A packet renders the probe into its bytes: one made with an earlier probe cannot be
         # re-rendered here, and is refused above already.
