@@ -49,9 +49,9 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle import _form
 # checkout): the golden packet digests (tests/unit/test_golden.py) catch the change, and the
 # verifier re-renders only packets of its own format (docs/evidence-bundle.md, run.json). The
 # script records it in the bundle's run.json (producer.packet_format); packets rendered before
-# it existed record none and are format 0. Format 1 landed at a37ac67; format 2 (the snapshot's
-# batched inspect calls) has not landed yet.
-PACKET_FORMAT = 2
+# it existed record none and are format 0. Format 1 landed at a37ac67, format 2 (the snapshot's
+# batched inspect calls) at 5e1e83f; format 3 (the snapshot's lines read by awk) has not landed yet.
+PACKET_FORMAT = 3
 
 SCRIPT_NAME = "attest.sh"
 README_NAME = "README.md"

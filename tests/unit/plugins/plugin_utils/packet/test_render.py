@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import os
+import random
 import shutil
 import stat
 import subprocess
@@ -177,6 +178,95 @@ def test_the_script_reads_images_from_their_list_as_the_module_does(tmp_path) ->
         {"id": IMAGE_A, "tags": ["localhost:5000/web:1", "web:2"], "probe_image": False,
          "config_sha256": "a" * 64},
         {"id": IMAGE_B, "tags": [], "probe_image": True, "config_sha256": "b" * 64}]
+
+
+# Payload text as the engine's JSON prints it: spaces, quotes, backslashes, non-ASCII (UTF-8,
+# so byte order and code point order agree), and the tab that separates an exec's command.
+_PAYLOAD_PIECES = ['{"a": 1}', '"x y"', "\\\"", "é", "日本", "\t", ":", "-", "null", "[]",
+                   "z" * 300]
+
+
+def _object_lines(rng: random.Random, kind: str, key: str) -> list[str]:
+    """One object's tagged lines as the snapshot template prints them (random payloads)."""
+    def payload() -> str:
+        return "".join(rng.choice(_PAYLOAD_PIECES) for _ in range(rng.randint(1, 6)))
+    lines = ["%s c %s" % (key, payload())]
+    lines += ["%s m %s" % (key, payload()) for _ in range(rng.randint(0, 4))]
+    if kind == "container" and rng.random() < 0.5:
+        lines.append("%s h %s" % (key, payload()))
+    lines.append('%s i {"id":%s,"name":%s' % (key, json.dumps(key), json.dumps(payload())))
+    return lines
+
+
+@pytest.mark.parametrize("kind", list(_snapshot.INSPECTED_KINDS))
+@pytest.mark.parametrize("seed", range(6))
+def test_the_script_digests_objects_as_the_module_does(tmp_path, kind, seed) -> None:
+    """Generated inspect outputs (0 to 450 objects: one batch or several, some listed but gone
+    before the inspect) through the script's snapshot_kind and through parse_batch: the same
+    items, digests and vanished refs."""
+    rng = random.Random("%s-%d" % (kind, seed))  # noqa: S311 - test cases, not secrets
+    count = rng.choice([0, 1, 7, 99, 230, 450])
+    keys = sorted({"%064x" % rng.getrandbits(256) for _ in range(count)})
+    gone = {key for key in keys if rng.random() < 0.05}
+    objects = tmp_path / "objects"
+    objects.mkdir()
+    printed = []
+    for key in keys:
+        if key not in gone:
+            lines = _object_lines(rng, kind, key)
+            (objects / key).write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+            printed += lines
+    # The fake CLI prints the lines of the refs it is given and names the others, as docker does.
+    fake = ("list_%s() { cat \"$FAKE/refs\"; }; "
+            "inspect_%s() { shift 2; _rc=0; for _r in \"$@\"; do cat \"$FAKE/objects/$_r\" "
+            "2>/dev/null || { echo \"Error: No such object: $_r\" >&2; _rc=1; }; done; "
+            "return $_rc; }; " % (kind, kind))
+    (tmp_path / "refs").write_text("".join(key + "\n" for key in keys))
+    packet = _render.render_packet(PROBE, settings())
+    out = sourced(packet, tmp_path, "FAKE=$1; " + fake + "WORK=$(mktemp -d); SNAP_VANISHED=''; "
+                  "snapshot_kind %s; rm -rf -- \"$WORK\"; "
+                  "printf '{\"items\":[%%s],\"vanished\":[%%s]}' \"$SK_ITEMS\" \"$SNAP_VANISHED\""
+                  % kind, str(tmp_path))
+    shell = json.loads(out)
+    found = _snapshot.parse_batch(kind, "\n".join(printed))
+    assert shell["items"] == [found[key] for key in keys if key in found]
+    assert shell["vanished"] == ["%s:%s" % (kind, key) for key in keys if key in gone]
+    assert len(shell["items"]) == count - len(gone)
+
+
+@pytest.mark.parametrize("lines, module_too", [
+    (["k1 c ok", "k1 i {", "k1 x unknown-tag"], True), (["k1 c", "k1 i {"], True),
+    (["k1\tc ok", "k1\ti {"], True), (["k1 c ok"], True), (["k1 i {"], True),
+    (["k1 c ok", "k1 i {", "k2 m mount-only"], True),
+    # The script only: its key names a file, and a second record of one object would mix two.
+    (["k/1 c ok", "k/1 i {"], False), (["k1 c ok", "k1 c ok", "k1 i {"], False)])
+def test_the_script_refuses_an_unreadable_snapshot_line(tmp_path, lines, module_too) -> None:
+    """Lines that are not `<key> <tag> <payload>`, or an object without its c or i line: the
+    snapshot fails rather than shift one object's digest onto another."""
+    if module_too:
+        with pytest.raises(_snapshot.EngineError):
+            _snapshot.parse_batch("network", "\n".join(lines) + "\n")
+    packet = _render.render_packet(PROBE, settings())
+    path = _definitions(packet, tmp_path)
+    proc = subprocess.run(["sh", "-c", '. "$0"; list_network() { echo k1; echo k2; }; '
+                           'inspect_network() { printf "%s" "$LINES"; }; WORK=$(mktemp -d); '
+                           "snapshot_kind network", path],
+                          env={**os.environ, "LINES": "\n".join(lines) + "\n"},
+                          capture_output=True, timeout=60, check=False)
+    assert proc.returncode != 0
+    assert b"unreadable line" in proc.stderr
+
+
+@pytest.mark.parametrize("ref", ['web:"1"', "web\\:1", "web :1", "web:\t1", "web", ""])
+def test_the_script_refuses_an_unreadable_image_line(tmp_path, ref) -> None:
+    packet = _render.render_packet(PROBE, settings())
+    path = _definitions(packet, tmp_path)
+    proc = subprocess.run(["sh", "-c", '. "$0"; list_image() { printf "%s %s\\n" "$ID" "$REF"; }; '
+                           "list_probe_image() { :; }; WORK=$(mktemp -d); snapshot_images", path],
+                          env={**os.environ, "ID": IMAGE_A, "REF": ref}, capture_output=True,
+                          timeout=60, check=False)
+    assert proc.returncode != 0
+    assert b"unreadable line" in proc.stderr
 
 
 @pytest.mark.parametrize("now_ns", [1795987309000000000, 1795987309999999999, 1795987309050000001])
