@@ -269,6 +269,31 @@ def test_the_script_refuses_an_unreadable_image_line(tmp_path, ref) -> None:
     assert b"unreadable line" in proc.stderr
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_the_script_scrubs_events_as_the_module_does(tmp_path, seed) -> None:
+    """Generated event lines (none or hundreds; execs whose commands hold tabs, quotes, UTF-8;
+    empty lines) through the script's scrub_events and through scrub_event_line."""
+    rng = random.Random(seed)  # noqa: S311 - test cases, not secrets
+    lines = []
+    for number in range(rng.choice([0, 1, 40, 300])):
+        head = json.dumps({"type": "container", "action": rng.choice(["start", "exec_start"]),
+                           "n": number, "name": rng.choice(["web", "é-日本", 'q"uote'])})
+        if rng.random() < 0.5:
+            pieces = [rng.choice(_PAYLOAD_PIECES) for _ in range(rng.randint(0, 4))]
+            lines.append(head + "\t" + "".join(pieces))
+        else:
+            lines.append(head)
+        if rng.random() < 0.05:
+            lines.append("")
+    (tmp_path / "events.raw").write_text("".join(line + "\n" for line in lines),
+                                         encoding="utf-8")
+    packet = _render.render_packet(PROBE, settings())
+    out = sourced(packet, tmp_path, 'WORK=$(mktemp -d); scrub_events "$1/events.raw" '
+                  '"$1/events.jsonl"; rm -rf -- "$WORK"; cat -- "$1/events.jsonl"', str(tmp_path))
+    shell = [json.loads(line) for line in out.decode().splitlines()]
+    assert shell == [_snapshot.scrub_event_line(line) for line in lines if line]
+
+
 @pytest.mark.parametrize("now_ns", [1795987309000000000, 1795987309999999999, 1795987309050000001])
 def test_the_event_window_closes_as_the_module_closes_it(tmp_path, now_ns) -> None:
     packet = _render.render_packet(PROBE, settings())
