@@ -99,6 +99,8 @@ notes:
   - "Trust model (docs/architecture.md): integrity catches corruption and naive edits and the
     cross-checks catch a weakened run; a packet operator can still forge a consistent bundle.
     The report states which path produced the bundle."
+  - "With I(vsa_signing_key), C(vsa.dsse.json) proves the verdict is this verifier's and
+    unedited, not that the evidence it judged is genuine (docs/signed-verdict.md)."
 seealso:
   - name: Evidence bundle format
     description: docs/evidence-bundle.md in this collection.
