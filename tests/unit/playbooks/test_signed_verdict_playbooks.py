@@ -61,10 +61,18 @@ def test_every_bundle_of_a_directory_gets_a_signed_verdict(tmp_path, probe_path,
                                                            digests) -> None:
     bundles = _bundles(tmp_path, probe_path, digests, 2)
     key_path, key = _key(tmp_path, PASSPHRASE)
-    proc = _playbook(tmp_path, "verify.yml", INVENTORY, "-v",
-                     "-e", "sandbox_attest_bundles=%s" % (tmp_path / "returned"),
-                     "-e", "sandbox_attest_vsa_signing_key=%s" % key_path,
-                     "-e", "sandbox_attest_vsa_signing_key_passphrase=%s" % PASSPHRASE)
+    # Given as a vault would give it (a vars file, not the command line, which -vvvv prints),
+    # at -vvvv with every task's arguments shown: the passphrase still appears nowhere.
+    secrets = tmp_path / "secrets.yml"
+    secrets.write_text("sandbox_attest_vsa_signing_key_passphrase: %s\n" % PASSPHRASE)
+    os.environ["ANSIBLE_DISPLAY_ARGS_TO_STDOUT"] = "1"
+    try:
+        proc = _playbook(tmp_path, "verify.yml", INVENTORY, "-vvvv",
+                         "-e", "sandbox_attest_bundles=%s" % (tmp_path / "returned"),
+                         "-e", "sandbox_attest_vsa_signing_key=%s" % key_path,
+                         "-e", "@%s" % secrets)
+    finally:
+        del os.environ["ANSIBLE_DISPLAY_ARGS_TO_STDOUT"]
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     for bundle in bundles:
         statement = json.loads(_accepted(bundle, key))
