@@ -168,7 +168,8 @@ def _signing_key_problems(path: object, passphrase: object) -> list[str]:
         return ["the VSA signing key's passphrase must be a string, got a %s"
                 % type(passphrase).__name__]
     try:
-        load_vsa_signing_key(path, passphrase or None)
+        # Expanded as the verify action's `path` option expands it, so both read the same file.
+        load_vsa_signing_key(os.path.expanduser(os.path.expandvars(path)), passphrase or None)
     except SigningKeyError as exc:
         return [str(exc)]
     return []

@@ -60,7 +60,7 @@ _WRITE_ORDER = ("report.md", "statement.intoto.json", "vsa.intoto.json", ENVELOP
 
 def output_names(signed: bool) -> tuple[str, ...]:
     """The outputs a verification writes: the five, and the envelope when signed."""
-    return (*OUTPUT_NAMES, ENVELOPE_NAME) if signed else OUTPUT_NAMES
+    return _ALL_NAMES if signed else OUTPUT_NAMES
 
 
 def default_dest(bundle_dir: str) -> str:

@@ -156,10 +156,13 @@ def _ed25519_key(tmp_path, mode: int = 0o600) -> str:
     return str(path)
 
 
-def test_a_usable_vsa_signing_key_passes(tmp_path) -> None:
-    check_settings(good(tmp_path, vsa_signing_key=_ed25519_key(tmp_path)),
-                   ["sandbox_attest_vsa_signing_key"])
+def test_a_usable_vsa_signing_key_passes(tmp_path, monkeypatch) -> None:
+    path = _ed25519_key(tmp_path)
+    check_settings(good(tmp_path, vsa_signing_key=path), ["sandbox_attest_vsa_signing_key"])
     check_settings(good(tmp_path, vsa_signing_key="", vsa_signing_key_passphrase=""), [])
+    # `~` and variables, as the verify action's path option expands them.
+    monkeypatch.setenv("HOME", str(tmp_path))
+    check_settings(good(tmp_path, vsa_signing_key="~/vsa-key.pem"), [])
 
 
 @pytest.mark.parametrize("key, passphrase, message", [
