@@ -24,6 +24,8 @@ ARGUMENT_SPEC = dict(
     limits=dict(type="raw"),
     run_root=dict(type="raw"),
     evidence_root=dict(type="raw"),
+    vsa_signing_key=dict(type="raw"),
+    vsa_signing_key_passphrase=dict(type="raw", no_log=True),
     names_only=dict(type="bool", default=False),
 )
 

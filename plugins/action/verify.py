@@ -4,7 +4,8 @@
 """Action plugin for sandbox.attest.verify (documented in plugins/modules/verify.py).
 
 Runs on the controller only: it never opens a connection to the host, reads the bundle, and
-writes only the five outputs. `failed` means misuse (no bundle directory, malformed venues,
+writes only the five outputs (and the signed VSA, vsa.dsse.json, when vsa_signing_key is
+given). `failed` means misuse (no bundle directory, malformed venues, an unusable signing key,
 unusable data files, an unwritable dest); a status short of READY is a result, not a failure:
 the playbook decides what to do with it.
 """
@@ -33,10 +34,14 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._ve
     VenueError,
     parse_venues,
 )
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.outputs._signing_key import (
+    SigningKeyError,
+    load_vsa_signing_key,
+)
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.outputs._write import (
-    OUTPUT_NAMES,
     clear_outputs,
     default_dest,
+    output_names,
     write_outputs,
 )
 
@@ -60,6 +65,15 @@ class ActionModule(ControllerAction):
         except VenueError as exc:
             result.update(failed=True, msg=str(exc))
             return result
+        signing_key = None
+        if args["vsa_signing_key"]:
+            # Checked before the previous outputs go: a bad key leaves them as they were.
+            try:
+                signing_key = load_vsa_signing_key(args["vsa_signing_key"],
+                                                   args["vsa_signing_key_passphrase"])
+            except SigningKeyError as exc:
+                result.update(failed=True, msg=str(exc))
+                return result
 
         options = Options(
             venues=venues,
@@ -85,11 +99,12 @@ class ActionModule(ControllerAction):
 
         if self._task.check_mode:
             # --check previews the verdict; the outputs are not written.
-            outputs = {name: os.path.join(dest, name) for name in OUTPUT_NAMES}
+            outputs = {name: os.path.join(dest, name)
+                       for name in output_names(signing_key is not None)}
             written = False
         else:
             try:
-                outputs = write_outputs(verdict, bundle, dest)
+                outputs = write_outputs(verdict, bundle, dest, signing_key)
             except OSError as exc:
                 result.update(failed=True, msg="cannot write the outputs into %s: %s"
                               % (dest, exc.strerror or exc))
@@ -112,4 +127,6 @@ class ActionModule(ControllerAction):
             written=written,
             msg="%s (%s %s)" % (verdict.status, GATE_NAME, verdict.gate),
         )
+        if signing_key is not None:
+            result["vsa_keyid"] = signing_key.keyid
         return result

@@ -48,6 +48,16 @@ options:
         in the controller process's working directory (never the C(PWD) variable, which a
         launcher passes on unchanged).
     type: raw
+  vsa_signing_key:
+    description:
+      - The controller's Ed25519 key that will sign the verification summary
+        (M(sandbox.attest.verify) I(vsa_signing_key)); empty means none.
+      - Loaded here, so a missing, unprotected, encrypted or non-Ed25519 key is refused before
+        the run rather than after it.
+    type: raw
+  vsa_signing_key_passphrase:
+    description: The passphrase of an encrypted I(vsa_signing_key). Never logged nor returned.
+    type: raw
   names_only:
     description: Check only the variable names (old names, unknown C(sandbox_attest_*) names),
       for the playbooks that read no other setting; RV(settings) is then empty.
@@ -64,6 +74,7 @@ EXAMPLES = r"""
     seccomp_profile: "{{ sandbox_attest_seccomp_profile | default('') }}"
     limits: "{{ sandbox_attest_limits | default({}) }}"
     evidence_root: "{{ sandbox_attest_evidence_root | default('') }}"
+    vsa_signing_key: "{{ sandbox_attest_vsa_signing_key | default('') }}"
   register: settings
 
 - name: Refuse old and unknown variable names (a playbook that reads no other setting)

@@ -25,7 +25,8 @@ description:
   - Statuses are C(SANDBOX_ATTESTED_READY) (gate UNBLOCKED), C(SANDBOX_ATTESTATION_FAILED) and
     C(SANDBOX_ATTESTATION_PARTIAL) (gate BLOCKED), with every reason listed.
   - Writes C(verdict.json), C(report.md), C(statement.intoto.json), C(vsa.intoto.json) and
-    C(junit.xml) into I(dest), and nothing else.
+    C(junit.xml) into I(dest), and nothing else; with I(vsa_signing_key), also C(vsa.dsse.json),
+    the verification summary signed as a DSSE envelope (docs/signed-verdict.md).
   - Never connects to the inventory host. Fails only on misuse; a status short of READY is
     returned, not failed, so the playbook decides.
 author:
@@ -74,6 +75,21 @@ options:
     description:
       - An expectations data file instead of the collection's C(data/expectations.yml).
     type: path
+  vsa_signing_key:
+    description:
+      - An Ed25519 private key on the controller (absolute path, mode 0600 or stricter) that
+        signs the verification summary. When given, C(vsa.dsse.json) is written beside
+        C(vsa.intoto.json), a DSSE envelope whose payload is that file's exact bytes.
+      - PEM PKCS#8 (C(openssl genpkey -algorithm ed25519)) or OpenSSH (C(ssh-keygen -t ed25519)).
+      - The key is checked before the previous outputs are removed; a missing, unreadable,
+        unprotected, encrypted (without I(vsa_signing_key_passphrase)) or non-Ed25519 key fails
+        the task, naming the cause.
+      - Without it nothing changes; the outputs are byte for byte those of an unsigned run.
+    type: path
+  vsa_signing_key_passphrase:
+    description:
+      - The passphrase of an encrypted I(vsa_signing_key). Never logged nor returned.
+    type: str
 extends_documentation_fragment:
   - sandbox.attest.attributes
   - sandbox.attest.attributes.actiongroup_controller
@@ -83,6 +99,8 @@ notes:
   - "Trust model (docs/architecture.md): integrity catches corruption and naive edits and the
     cross-checks catch a weakened run; a packet operator can still forge a consistent bundle.
     The report states which path produced the bundle."
+  - "With I(vsa_signing_key), C(vsa.dsse.json) proves the verdict is this verifier's and
+    unedited, not that the evidence it judged is genuine (docs/signed-verdict.md)."
 seealso:
   - name: Evidence bundle format
     description: docs/evidence-bundle.md in this collection.
@@ -101,6 +119,13 @@ EXAMPLES = r"""
   ansible.builtin.assert:
     that: verify_result.gate == 'UNBLOCKED'
     fail_msg: "{{ verify_result.status }}: {{ verify_result.reasons | join('; ') }}"
+
+- name: Verify and sign the verification summary (vsa.dsse.json) with the controller's key
+  sandbox.attest.verify:
+    bundle: /srv/evidence/vps1/20261128T223131Z-1a2b3c4d
+    approved_venues: "{{ sandbox_attest_approved_venues }}"
+    vsa_signing_key: /etc/sandbox-attest/vsa-signing-key
+  register: verify_result
 
 - name: Verify a read-only bundle, writing the outputs elsewhere
   sandbox.attest.verify:
@@ -179,10 +204,20 @@ host:
   returned: success
   type: str
 outputs:
-  description: Output name to path (the paths that would be written, in check mode).
+  description:
+    - Output name to path (the paths that would be written, in check mode).
+    - C(vsa.dsse.json), the signed verification summary, is among them when I(vsa_signing_key)
+      is given.
   returned: success
   type: dict
   sample: {"verdict.json": "/evidence/vps1/20261128T223131Z-1a2b3c4d/verification/verdict.json"}
+vsa_keyid:
+  description:
+    - The keyid in C(vsa.dsse.json)'s signature, the lower-case hex sha256 of the signing key's
+      raw 32-byte Ed25519 public key.
+  returned: success, when I(vsa_signing_key) is given
+  type: str
+  sample: 8f2b0b0c6a3b1e6f4f3f1f9f7c0f0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b
 written:
   description: Whether the outputs were written (false in check mode).
   returned: success

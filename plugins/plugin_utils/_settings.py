@@ -25,6 +25,10 @@ from ansible_collections.sandbox.attest.plugins.module_utils._profile import (
     check_run_root,
     resolve_limits,
 )
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.outputs._signing_key import (
+    SigningKeyError,
+    load_vsa_signing_key,
+)
 
 PREFIX = "sandbox_attest_"
 SETTINGS = {
@@ -42,6 +46,8 @@ SETTINGS = {
     "sandbox_attest_bundle": "verify.yml: the bundle to verify (an absolute path)",
     "sandbox_attest_bundles": "verify.yml: a directory of returned bundles to verify and summarise",
     "sandbox_attest_fleet_dest": "verify.yml: where the summary of sandbox_attest_bundles goes",
+    "sandbox_attest_vsa_signing_key": "attest.yml, verify.yml: an Ed25519 key that signs the VSA",
+    "sandbox_attest_vsa_signing_key_passphrase": "attest.yml, verify.yml: its passphrase",
     "sandbox_attest_venue": "packet.yml: the venue the packet is for",
     "sandbox_attest_packet_dest": "packet.yml: where the packet is written",
 }
@@ -142,10 +148,31 @@ def check_settings(given: dict, variable_names: list[str]) -> Settings:
     if evidence_root is None or evidence_root == "":
         evidence_root = default_evidence_root()
     problems += _evidence_root_problems(evidence_root)
+    problems += _signing_key_problems(given.get("vsa_signing_key"),
+                                      given.get("vsa_signing_key_passphrase"))
     if problems:
         raise SettingsError("; ".join(problems))
     return Settings(seccomp, runtime, limits, run_root,
                     os.path.normpath(str(evidence_root)))
+
+
+def _signing_key_problems(path: object, passphrase: object) -> list[str]:
+    """A VSA signing key that will not load is refused now, not after the run on the target."""
+    if path is None or path == "":
+        return []
+    if not isinstance(path, str):
+        return ["the VSA signing key must be a path (an absolute file on the controller), "
+                "got a %s" % type(path).__name__]
+    if passphrase is not None and not isinstance(passphrase, str):
+        # Its type only: the value is a secret.
+        return ["the VSA signing key's passphrase must be a string, got a %s"
+                % type(passphrase).__name__]
+    try:
+        # Expanded as the verify action's `path` option expands it, so both read the same file.
+        load_vsa_signing_key(os.path.expanduser(os.path.expandvars(path)), passphrase or None)
+    except SigningKeyError as exc:
+        return [str(exc)]
+    return []
 
 
 def _evidence_root_problems(path: object) -> list[str]:

@@ -17,4 +17,6 @@ ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
     "probe_path": {"type": "path"},
     "matrix_file": {"type": "path"},
     "expectations_file": {"type": "path"},
+    "vsa_signing_key": {"type": "path"},
+    "vsa_signing_key_passphrase": {"type": "str", "no_log": True},
 }

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) sandbox.attest contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Writing the five outputs, and nothing else.
+"""Writing the five outputs (six with a signing key), and nothing else.
 
 Default destination: <bundle>/verification/ (excluded from integrity by name, replaced on each
 verification); a read-only bundle takes a dest directory instead. The previous outputs are
@@ -9,8 +9,11 @@ removed before a verification starts (clear_outputs), so no earlier verdict outl
 that crashed or could not be written. Each output is written to a temporary file beside it and
 renamed into place, so a planted link at an output's name is replaced, never followed, and a
 reader never sees half a report; verdict.json goes last, so its presence means the others are
-this verification's. Every output is valid for its format whatever the evidence held
-(outputs/_text); one that cannot be rendered at all gives the verifier-error verdict instead.
+this verification's. With a signing key (outputs/_signing_key), vsa.dsse.json, the DSSE
+envelope of vsa.intoto.json's exact bytes (outputs/_dsse), is written too; without one the
+five outputs are byte for byte what they were. Every output is valid for its format whatever
+the evidence held (outputs/_text); one that cannot be rendered at all gives the verifier-error
+verdict instead.
 """
 
 from __future__ import annotations
@@ -30,8 +33,14 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.outputs._doc
     verdict_document,
     vsa,
 )
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.outputs._dsse import (
+    envelope_bytes,
+)
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.outputs._report import (
     render_report,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.outputs._signing_key import (
+    VsaSigningKey,
 )
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.outputs._text import (
     json_safe,
@@ -40,9 +49,18 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.outputs._tex
 
 OUTPUT_NAMES = ("verdict.json", "report.md", "statement.intoto.json", "vsa.intoto.json",
                 "junit.xml")
-# verdict.json last: a reader who finds it finds the other four of the same verification.
-_WRITE_ORDER = ("report.md", "statement.intoto.json", "vsa.intoto.json", "junit.xml",
-                "verdict.json")
+ENVELOPE_NAME = "vsa.dsse.json"
+# Every name a verification may leave: cleared before each one, key or not, so an envelope of
+# an earlier verdict never sits beside a later, unsigned one.
+_ALL_NAMES = (*OUTPUT_NAMES, ENVELOPE_NAME)
+# verdict.json last: a reader who finds it finds the others of the same verification.
+_WRITE_ORDER = ("report.md", "statement.intoto.json", "vsa.intoto.json", ENVELOPE_NAME,
+                "junit.xml", "verdict.json")
+
+
+def output_names(signed: bool) -> tuple[str, ...]:
+    """The outputs a verification writes: the five, and the envelope when signed."""
+    return _ALL_NAMES if signed else OUTPUT_NAMES
 
 
 def default_dest(bundle_dir: str) -> str:
@@ -101,18 +119,24 @@ def clear_outputs(bundle_dir: str, dest: str | None = None) -> None:
     target = _target(bundle_dir, dest)
     if not os.path.isdir(target):
         return
-    temporaries = tuple(".%s." % name for name in OUTPUT_NAMES)
+    temporaries = tuple(".%s." % name for name in _ALL_NAMES)
     for name in os.listdir(target):
-        if name in OUTPUT_NAMES or name.startswith(temporaries):
+        if name in _ALL_NAMES or name.startswith(temporaries):
             path = os.path.join(target, name)
             if os.path.lexists(path):
                 os.unlink(path)
 
 
-def write_outputs(verdict: Verdict, bundle_dir: str, dest: str | None = None) -> dict[str, str]:
+def write_outputs(verdict: Verdict, bundle_dir: str, dest: str | None = None,
+                  signing_key: VsaSigningKey | None = None) -> dict[str, str]:
     """Write the outputs; returns name -> path. OSError propagates (the caller reports it)."""
     target = _target(bundle_dir, dest)
     os.makedirs(target, mode=0o755, exist_ok=True)
     rendered = render_outputs(verdict)
-    written = {name: write_file(target, name, rendered[name]) for name in _WRITE_ORDER}
-    return {name: written[name] for name in OUTPUT_NAMES}
+    if signing_key is not None:
+        # The payload is the very bytes written as vsa.intoto.json: the file and the envelope's
+        # payload are one document, comparable byte for byte.
+        rendered[ENVELOPE_NAME] = envelope_bytes(rendered["vsa.intoto.json"], signing_key)
+    written = {name: write_file(target, name, rendered[name]) for name in _WRITE_ORDER
+               if name in rendered}
+    return {name: written[name] for name in output_names(signing_key is not None)}

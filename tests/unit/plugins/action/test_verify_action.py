@@ -126,3 +126,67 @@ def test_unknown_option_is_rejected(bundle, probe_path) -> None:
     action, dummy = _action(_args(bundle, probe_path, bogus=1))
     with pytest.raises(AnsibleActionFail):
         action.run(task_vars={})
+
+
+def _encrypted_key(tmp_path, passphrase: str) -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    path = tmp_path / "vsa-key.pem"
+    path.write_bytes(Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(passphrase.encode())))
+    path.chmod(0o600)
+    return str(path)
+
+
+def test_a_signing_key_adds_the_envelope(bundle, probe_path, probe_image_module,
+                                         tmp_path) -> None:
+    passphrase = "pass-%s" % os.urandom(8).hex()
+    key = _encrypted_key(tmp_path, passphrase)
+    action, dummy = _action(_args(bundle, probe_path, vsa_signing_key=key,
+                                  vsa_signing_key_passphrase=passphrase))
+    result = action.run(task_vars={})
+    assert not result.get("failed"), result.get("msg")
+    assert os.path.isfile(result["outputs"]["vsa.dsse.json"])
+    assert len(result["vsa_keyid"]) == 64
+    with open(result["outputs"]["vsa.dsse.json"], encoding="utf-8") as handle:
+        assert result["vsa_keyid"] in handle.read()
+    # Neither the passphrase nor the key file's path is in what the task returns.
+    assert passphrase not in repr(result) and key not in repr(result)
+
+
+def test_without_a_key_there_is_no_envelope_nor_keyid(bundle, probe_path,
+                                                      probe_image_module) -> None:
+    action, dummy = _action(_args(bundle, probe_path))
+    result = action.run(task_vars={})
+    assert "vsa.dsse.json" not in result["outputs"] and "vsa_keyid" not in result
+    assert not os.path.exists(os.path.join(bundle, "verification", "vsa.dsse.json"))
+
+
+def test_check_mode_names_the_envelope_and_writes_nothing(bundle, probe_path, probe_image_module,
+                                                          tmp_path) -> None:
+    passphrase = os.urandom(8).hex()
+    key = _encrypted_key(tmp_path, passphrase)
+    action, dummy = _action(_args(bundle, probe_path, vsa_signing_key=key,
+                                  vsa_signing_key_passphrase=passphrase), check_mode=True)
+    result = action.run(task_vars={})
+    assert result["written"] is False and "vsa.dsse.json" in result["outputs"]
+    assert not os.path.exists(os.path.join(bundle, "verification"))
+
+
+@pytest.mark.parametrize("passphrase, message", [
+    (None, "is encrypted: set sandbox_attest_vsa_signing_key_passphrase"),
+    ("wrong-one", "cannot be loaded: a wrong passphrase"),
+])
+def test_an_unusable_key_is_misuse_and_leaves_the_earlier_outputs(
+        bundle, probe_path, probe_image_module, tmp_path, passphrase, message) -> None:
+    action, dummy = _action(_args(bundle, probe_path))
+    earlier = action.run(task_vars={})["outputs"]
+    key = _encrypted_key(tmp_path, "right-one")
+    action, dummy = _action(_args(bundle, probe_path, vsa_signing_key=key,
+                                  vsa_signing_key_passphrase=passphrase))
+    result = action.run(task_vars={})
+    assert result["failed"] is True and message in result["msg"]
+    assert "wrong-one" not in result["msg"]
+    assert all(os.path.isfile(path) for path in earlier.values())

@@ -142,3 +142,42 @@ def test_the_evidence_root_defaults_to_the_runner_jobs_artifacts_else_the_real_c
         artifacts / "evidence")
     # An explicit root wins over both.
     assert check_settings(good(tmp_path), []).evidence_root == str(tmp_path / "evidence")
+
+
+def _ed25519_key(tmp_path, mode: int = 0o600) -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    path = tmp_path / "vsa-key.pem"
+    path.write_bytes(Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    path.chmod(mode)
+    return str(path)
+
+
+def test_a_usable_vsa_signing_key_passes(tmp_path, monkeypatch) -> None:
+    path = _ed25519_key(tmp_path)
+    check_settings(good(tmp_path, vsa_signing_key=path), ["sandbox_attest_vsa_signing_key"])
+    check_settings(good(tmp_path, vsa_signing_key="", vsa_signing_key_passphrase=""), [])
+    # `~` and variables, as the verify action's path option expands them.
+    monkeypatch.setenv("HOME", str(tmp_path))
+    check_settings(good(tmp_path, vsa_signing_key="~/vsa-key.pem"), [])
+
+
+@pytest.mark.parametrize("key, passphrase, message", [
+    ("missing", None, "does not exist"),
+    ("open", None, "readable by others"),
+    ("relative", None, "is relative"),
+    (7, None, "must be a path"),
+    ("good", 1234, "passphrase must be a string, got a int"),
+    ("good", "x", "is not encrypted"),
+])
+def test_an_unusable_vsa_signing_key_is_refused_before_anything(tmp_path, key, passphrase,
+                                                                message) -> None:
+    path = {"missing": str(tmp_path / "missing"), "relative": "key.pem",
+            "open": _ed25519_key(tmp_path, 0o644) if key == "open" else "",
+            "good": _ed25519_key(tmp_path) if key == "good" else ""}.get(key, key)
+    with pytest.raises(SettingsError, match=message):
+        check_settings(good(tmp_path, vsa_signing_key=path, vsa_signing_key_passphrase=passphrase),
+                       [])
