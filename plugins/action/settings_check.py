@@ -24,6 +24,7 @@ ARGUMENT_SPEC = dict(
     limits=dict(type="raw"),
     run_root=dict(type="raw"),
     evidence_root=dict(type="raw"),
+    venue_host_key=dict(type="raw"),
     names_only=dict(type="bool", default=False),
 )
 

@@ -25,6 +25,10 @@ from ansible_collections.sandbox.attest.plugins.module_utils._profile import (
     check_run_root,
     resolve_limits,
 )
+from ansible_collections.sandbox.attest.plugins.module_utils._venue_signature import (
+    PinError,
+    parse_pin,
+)
 
 PREFIX = "sandbox_attest_"
 SETTINGS = {
@@ -35,6 +39,7 @@ SETTINGS = {
     "sandbox_attest_evidence_root": "where bundles land on the controller",
     "sandbox_attest_venue_fingerprint": "the pinned venue fingerprint (inventory)",
     "sandbox_attest_venue_engine_id": "the pinned engine ID of the venue (inventory)",
+    "sandbox_attest_venue_host_key": "the pinned public SSH host key of the venue (inventory)",
     "sandbox_attest_remove_image": "cleanup.yml: remove the cached probe image",
     "sandbox_attest_cleanup_run_ids": "cleanup.yml: the runs to remove",
     "sandbox_attest_verification_dest": "attest.yml, verify.yml: where the verification goes",
@@ -69,6 +74,7 @@ class Settings:
     limits: dict[str, int]
     run_root: str
     evidence_root: str
+    venue_host_key: str = ""
 
 
 def unknown_names(names: list[str]) -> list[str]:
@@ -142,10 +148,15 @@ def check_settings(given: dict, variable_names: list[str]) -> Settings:
     if evidence_root is None or evidence_root == "":
         evidence_root = default_evidence_root()
     problems += _evidence_root_problems(evidence_root)
+    host_key = given.get("venue_host_key") or ""
+    try:
+        host_key = parse_pin(host_key) if host_key else ""
+    except PinError as exc:
+        problems.append("sandbox_attest_venue_host_key: %s" % exc)
     if problems:
         raise SettingsError("; ".join(problems))
     return Settings(seccomp, runtime, limits, run_root,
-                    os.path.normpath(str(evidence_root)))
+                    os.path.normpath(str(evidence_root)), host_key)
 
 
 def _evidence_root_problems(path: object) -> list[str]:

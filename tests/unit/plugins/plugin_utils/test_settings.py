@@ -142,3 +142,20 @@ def test_the_evidence_root_defaults_to_the_runner_jobs_artifacts_else_the_real_c
         artifacts / "evidence")
     # An explicit root wins over both.
     assert check_settings(good(tmp_path), []).evidence_root == str(tmp_path / "evidence")
+
+
+PIN = ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEjjjoGq+kFpwU8W8sBEcNMC76ujhtsebdl5MqgaND9K")
+
+
+def test_the_pinned_host_key_is_kept_as_type_and_key(tmp_path) -> None:
+    settings = check_settings(good(tmp_path, venue_host_key=PIN + " root@vps1\n"), [])
+    assert settings.venue_host_key == PIN
+    assert check_settings(good(tmp_path), []).venue_host_key == ""
+
+
+@pytest.mark.parametrize("value", [
+    "ssh-ed25519", "AAAAC3NzaC1lZDI1NTE5AAAAIEjjjoGq", "ssh-dss AAAAB3NzaC1kc3MAAACBA",
+    "ssh-ed25519 AAAA!!!!", "ssh-rsa " + PIN.split()[1], "[127.0.0.1]:2222 " + PIN, 7])
+def test_a_malformed_pinned_host_key_is_refused_before_anything(tmp_path, value) -> None:
+    with pytest.raises(SettingsError, match="sandbox_attest_venue_host_key"):
+        check_settings(good(tmp_path, venue_host_key=value), ["sandbox_attest_venue_host_key"])
