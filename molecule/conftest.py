@@ -95,6 +95,7 @@ def approved_venue(host: dict, key: str | Path, known_hosts: str | Path, *,
                                     % known_hosts),
         "sandbox_attest_venue_fingerprint": host["fingerprint"],
         "sandbox_attest_venue_engine_id": host["engine_id"],
+        "sandbox_attest_venue_host_key": host["host_key"],
     }
     if host_key_checking:
         venue["ansible_host_key_checking"] = True

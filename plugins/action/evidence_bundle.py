@@ -1,27 +1,30 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) sandbox.attest contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Controller side of sandbox.attest.evidence_bundle: lay out and write the bundle."""
+"""Controller side of sandbox.attest.evidence_bundle: have the venue render and sign the bundle
+(the module sandbox.attest.evidence_seal, run on the target with the task's become), then write
+the bytes it returns, unchanged, and the manifest over them."""
 
 from __future__ import annotations
 
-import json
+import base64
+import binascii
 
 from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
 
 from ansible_collections.sandbox.attest.plugins.plugin_utils._collection import (
     collection_version,
 )
-from ansible_collections.sandbox.attest.plugins.plugin_utils._controller_action import (
-    ControllerAction,
-)
-from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._layout import layout
 from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._write import (
     BundleWriteError,
     check_relpath,
     write_bundle,
 )
 
+# What the venue needs to render and sign the files (evidence_seal's options but the version).
+SEAL_ARGS = ("run", "venue", "facts", "snapshot_before", "snapshot_after", "events",
+             "identities", "host_key")
 ARGUMENT_SPEC = dict(
     dest=dict(type="path", required=True),
     run=dict(type="dict", required=True),
@@ -31,42 +34,52 @@ ARGUMENT_SPEC = dict(
     snapshot_after=dict(type="raw", required=True),
     events=dict(type="list", elements="dict", required=True),
     identities=dict(type="list", elements="dict", required=True),
+    host_key=dict(type="str", default="", no_log=False),
 )
 
 
-def snapshot_document(name: str, value: object) -> dict:
-    """A snapshot as engine_snapshot's snapshot_json (text) or already parsed."""
-    if isinstance(value, str):
+def decoded(files: object) -> dict[str, bytes]:
+    """evidence_seal's files (path -> base64) as bytes; no path outside the bundle."""
+    if not isinstance(files, dict) or not files:
+        raise BundleWriteError("the venue returned no files")
+    out: dict[str, bytes] = {}
+    for path, text in files.items():
+        check_relpath(path)
+        if not isinstance(text, str):
+            raise BundleWriteError("%s: not base64 text" % path)
         try:
-            value = json.loads(value)
-        except ValueError as exc:
-            raise AnsibleActionFail("%s is not JSON text: %s" % (name, exc)) from exc
-    if not isinstance(value, dict):
-        raise AnsibleActionFail("%s is not a snapshot (a JSON object): %s" % (
-            name, type(value).__name__))
-    return value
+            out[path] = base64.b64decode(text, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise BundleWriteError("%s: not base64: %s" % (path, exc)) from exc
+    return out
 
 
-class ActionModule(ControllerAction):
-    ARGUMENT_SPEC = ARGUMENT_SPEC
+class ActionModule(ActionBase):
+    _supports_check_mode = True
 
     def run(self, tmp=None, task_vars=None):
-        result, args = self.start(tmp, task_vars)
-        producer = {"path": "automated", "collection": "sandbox.attest",
-                    "collection_version": collection_version(), "packet_sha256": None}
+        result = super().run(tmp, task_vars)
+        del tmp
+        dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        result.update(dest=args["dest"])
+        if self._task.check_mode:
+            result.update(changed=False, written=False)
+            return result
+        module_args = {name: args[name] for name in SEAL_ARGS}
+        module_args["collection_version"] = collection_version()
+        sealed = self._execute_module(module_name="sandbox.attest.evidence_seal",
+                                      module_args=module_args, task_vars=task_vars)
+        if sealed.get("failed"):
+            result.update(failed=True, msg="the venue could not seal the evidence: %s"
+                          % sealed.get("msg", sealed))
+            return result
         try:
-            files = layout(args["run"], args["venue"], args["facts"],
-                           snapshot_document("snapshot_before", args["snapshot_before"]),
-                           snapshot_document("snapshot_after", args["snapshot_after"]),
-                           args["events"], args["identities"], producer)
-            for path in files:
-                check_relpath(path)
-            result.update(dest=args["dest"], paths=sorted(files), changed=True)
-            if self._task.check_mode:
-                result["files"] = len(files)
-                return result
+            files = decoded(sealed.get("files"))
             result.update(write_bundle(args["dest"], files))
-        except (BundleWriteError, KeyError, IndexError, TypeError, ValueError, OSError) as exc:
+        except (BundleWriteError, ValueError, OSError) as exc:
             raise AnsibleActionFail("writing the evidence bundle failed: %s: %s" % (
                 type(exc).__name__, exc)) from exc
+        result.update(changed=True, written=True, paths=sorted(files),
+                      signed=sealed.get("signed"), unsigned_reason=sealed.get("unsigned_reason"),
+                      statement_sha256=sealed.get("statement_sha256"))
         return result

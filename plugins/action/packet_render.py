@@ -38,6 +38,7 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.packet._render impo
 ARGUMENT_SPEC = dict(
     dest=dict(type="path", required=True),
     host=dict(type="str", required=True),
+    host_key=dict(type="str", default="", no_log=False),
     seccomp_profile=dict(type="str", default=_profile.DEFAULT_SECCOMP_PROFILE,
                          choices=list(_profile.SECCOMP_PROFILES)),
     limits=dict(type="dict", default={}),
@@ -107,7 +108,7 @@ class ActionModule(ControllerAction):
             settings = PacketSettings(
                 host=args["host"], collection_version=collection_version(),
                 seccomp_profile=args["seccomp_profile"], limits=args["limits"] or {},
-                run_root=args["run_root"])
+                run_root=args["run_root"], host_key=args["host_key"])
             packet = render_packet(read_probe(probe_path), settings)
         except (PacketError, FileNotFoundError, ValueError) as exc:
             raise AnsibleActionFail("cannot render the packet: %s" % exc) from exc

@@ -26,6 +26,7 @@ ARGUMENT_SPEC = dict(
     evidence_root=dict(type="raw"),
     vsa_signing_key=dict(type="raw"),
     vsa_signing_key_passphrase=dict(type="raw", no_log=True),
+    venue_host_key=dict(type="raw"),
     names_only=dict(type="bool", default=False),
 )
 

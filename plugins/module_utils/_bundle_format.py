@@ -3,8 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The facts of the evidence bundle format that the target modules need too.
 
-Output caps (sandbox_run), fetch bounds (run_output) and the run-id format (every module that
-takes a run id) live here because target modules can import module_utils only. The controller
+Output caps (sandbox_run), fetch bounds (run_output), the run-id format (every module that
+takes a run id) and the bundle's file names and numbers (evidence_seal renders the files the
+venue signs) live here because target modules can import module_utils only. The controller
 imports them from here too (plugin_utils/bundle/ holds the rest of the format); the operator
 packet renders them into its script and README. Typed once, here.
 """
@@ -54,3 +55,45 @@ RUN_ID_LENGTH = sum(int(value) if kind == "digits" else 1
 RUN_ID_PATTERN = re.compile("^%s-[0-9a-f]{%d}$" % ("".join(
     "[0-9]{%d}" % value if kind == "digits" else re.escape(str(value))
     for kind, value in run_id_time_parts()), RUN_ID_HEX_DIGITS))
+
+
+# The "format" of run.json, venue.json and each identity's result.json and fetch.json.
+BUNDLE_FORMAT = 1
+# 2: the venue's signed statement (signature/) is in the bundle and the manifest (issue 17).
+# A format 1 manifest is of a bundle made before the venue signed: never READY, "unsigned".
+MANIFEST_FORMAT = 2
+
+MANIFEST = "manifest.json"
+# Written by the verifier inside the bundle; not part of the evidence.
+VERIFICATION_DIR = "verification"
+
+# venue.json's "method": how its fingerprint is computed.
+VENUE_METHOD = "sha256(sha256(machine-id) LF engine-id LF)"
+
+RUN = "run.json"
+VENUE = "venue.json"
+ENGINE_FACTS = "engine/facts.json"
+ENGINE_EVENTS = "engine/events.jsonl"
+PROFILE = "profile/profile.json"
+SECCOMP = "profile/seccomp.json"
+SNAPSHOT_BEFORE = "snapshots/before.json"
+SNAPSHOT_AFTER = "snapshots/after.json"
+TOP_FILES = (RUN, VENUE, ENGINE_FACTS, ENGINE_EVENTS, PROFILE, SECCOMP, SNAPSHOT_BEFORE,
+             SNAPSHOT_AFTER)
+
+# Per identity, relative to identities/<identity>/.
+IDENTITIES_DIR = "identities"
+ARGV = "argv.json"
+RESULT = "result.json"
+PROBE_OUTPUT = "probe.jsonl"
+PROBE_STDERR = "stderr.txt"
+INSPECT = "inspect.json"
+FETCH = "fetch.json"
+OUT_DIR = "out"
+FETCHED = OUT_DIR + "/" + FETCH_NAME
+IDENTITY_FILES = (ARGV, RESULT, PROBE_OUTPUT, PROBE_STDERR, INSPECT, FETCH, FETCHED)
+
+
+def identity_path(identity: str, name: str) -> str:
+    """The bundle path of one identity's file."""
+    return "%s/%s/%s" % (IDENTITIES_DIR, identity, name)

@@ -9,18 +9,24 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: evidence_bundle
-short_description: Write an evidence bundle and its manifest on the controller
+short_description: Have the venue sign its evidence, and write the bundle on the controller
 version_added: 0.1.0
 description:
-  - Lays the results of a run out as the files of the evidence bundle (format 1, see
-    C(docs/evidence-bundle.md)) and writes them into O(dest), a new (or empty) directory,
-    then C(manifest.json) with the sha256 of every file. Evidence is never overwritten.
-  - Runs on the controller only; in check mode it lists the paths and writes nothing.
+  - Runs M(sandbox.attest.evidence_seal) on the target (with the task's C(become), as the venue's
+    SSH host keys are root's), which lays the run's results out as the files of the evidence
+    bundle (C(docs/evidence-bundle.md)) and signs their digests with the host key whose public
+    half is O(host_key). Then writes the bytes it returned into O(dest), a new (or empty)
+    directory, unchanged, and C(manifest.json) (format 2) with the sha256 of every file, the
+    one file the controller makes. Evidence is never overwritten.
+  - Unsigned evidence (no key pinned, no host key matching it) is written all the same; the
+    statement says why, and the verifier says PARTIAL.
+  - In check mode it runs nothing on the target and writes nothing.
 author:
   - sandbox.attest contributors (@sandbox-attest)
 options:
   dest:
-    description: The bundle directory, absolute; it must not exist yet (or be empty).
+    description: The bundle directory on the controller, absolute; it must not exist yet (or
+      be empty).
     type: path
     required: true
   run:
@@ -59,13 +65,19 @@ options:
     type: list
     elements: dict
     required: true
+  host_key:
+    description:
+      - The venue's pinned public SSH host key, C(<type> <base64>) (the inventory's
+        C(sandbox_attest_venue_host_key)). Empty - the evidence is unsigned, never READY.
+    type: str
+    default: ""
 extends_documentation_fragment:
   - sandbox.attest.attributes
   - sandbox.attest.attributes.actiongroup_controller
 """
 
 EXAMPLES = r"""
-- name: Write the bundle
+- name: Have the venue sign the evidence, and write the bundle
   sandbox.attest.evidence_bundle:
     dest: "/srv/evidence/{{ inventory_hostname }}/{{ run_id }}"
     run: "{{ run }}"
@@ -75,6 +87,8 @@ EXAMPLES = r"""
     snapshot_after: "{{ after.snapshot_json }}"
     events: "{{ events.events }}"
     identities: "{{ identities }}"
+    host_key: "{{ sandbox_attest_venue_host_key | default('') }}"
+  become: true
 """
 
 RETURN = r"""
@@ -84,13 +98,29 @@ dest:
   type: str
 paths:
   description: The bundle paths written (manifest.json aside).
-  returned: success
+  returned: when written
   type: list
   elements: str
 files:
   description: How many files were written besides the manifest.
-  returned: success
+  returned: when written
   type: int
+written:
+  description: Whether the bundle was written (not in check mode).
+  returned: success
+  type: bool
+signed:
+  description: Whether the venue signed its statement.
+  returned: when written
+  type: bool
+unsigned_reason:
+  description: Why the venue did not sign, or null.
+  returned: when written
+  type: str
+statement_sha256:
+  description: The sha256 of C(signature/statement.json).
+  returned: when written
+  type: str
 manifest_sha256:
   description: The sha256 of manifest.json.
   returned: when written

@@ -40,6 +40,15 @@ options:
       - Letters, digits, C(.), C(_) and C(-) only.
     type: str
     required: true
+  host_key:
+    description:
+      - The venue's pinned public SSH host key, C(<type> <base64>) (the inventory's
+        C(sandbox_attest_venue_host_key)). The script signs the bundle's statement with
+        C(ssh-keygen -Y sign) and the host key whose public half it is (found among
+        C(/etc/ssh/ssh_host_*_key) with C(ssh-keygen -y)). Empty - the bundle is unsigned, and
+        never READY.
+    type: str
+    default: ""
   limits:
     description:
       - Resource ceilings, each within its bound (C(pids), C(memory_mb), C(cpus_milli),

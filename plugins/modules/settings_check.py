@@ -58,6 +58,12 @@ options:
   vsa_signing_key_passphrase:
     description: The passphrase of an encrypted I(vsa_signing_key). Never logged nor returned.
     type: raw
+  venue_host_key:
+    description:
+      - The venue's pinned public SSH host key (C(sandbox_attest_venue_host_key)), one line
+        C(<type> <base64>) as in the host key's C(.pub) file. Empty - not pinned (the evidence
+        is unsigned, never READY). A malformed key is refused.
+    type: raw
   names_only:
     description: Check only the variable names (old names, unknown C(sandbox_attest_*) names),
       for the playbooks that read no other setting; RV(settings) is then empty.
@@ -75,6 +81,7 @@ EXAMPLES = r"""
     limits: "{{ sandbox_attest_limits | default({}) }}"
     evidence_root: "{{ sandbox_attest_evidence_root | default('') }}"
     vsa_signing_key: "{{ sandbox_attest_vsa_signing_key | default('') }}"
+    venue_host_key: "{{ sandbox_attest_venue_host_key | default('') }}"
   register: settings
 
 - name: Refuse old and unknown variable names (a playbook that reads no other setting)
@@ -85,7 +92,8 @@ EXAMPLES = r"""
 RETURN = r"""
 settings:
   description: The normalised settings, C(seccomp_profile), C(runtime), C(limits) (every limit,
-    defaults filled in), C(run_root) and C(evidence_root); empty with O(names_only).
+    defaults filled in), C(run_root), C(evidence_root) and C(venue_host_key) (C(<type>
+    <base64>), or empty); empty with O(names_only).
   returned: success
   type: dict
 """

@@ -44,6 +44,10 @@ options:
         host not pinned yet (never READY)."
       - "It may also pin C(engine_id), the engine's ID: a bundle naming another one is never
         READY (the fingerprint alone cannot show an engine ID changed consistently)."
+      - "And C(host_key), the venue's public SSH host key C(<type> <base64>): READY needs the
+        venue's signature by that key over digests that match the files (unsigned or no key
+        pinned - PARTIAL; another key, a bad signature or other digests - FAILED). Checked with
+        C(ssh-keygen -Y verify) on the controller."
     type: dict
     default: {}
   rehearsal_venues:

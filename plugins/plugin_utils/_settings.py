@@ -25,6 +25,10 @@ from ansible_collections.sandbox.attest.plugins.module_utils._profile import (
     check_run_root,
     resolve_limits,
 )
+from ansible_collections.sandbox.attest.plugins.module_utils._venue_signature import (
+    PinError,
+    parse_pin,
+)
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.outputs._signing_key import (
     SigningKeyError,
     load_vsa_signing_key,
@@ -39,6 +43,7 @@ SETTINGS = {
     "sandbox_attest_evidence_root": "where bundles land on the controller",
     "sandbox_attest_venue_fingerprint": "the pinned venue fingerprint (inventory)",
     "sandbox_attest_venue_engine_id": "the pinned engine ID of the venue (inventory)",
+    "sandbox_attest_venue_host_key": "the pinned public SSH host key of the venue (inventory)",
     "sandbox_attest_remove_image": "cleanup.yml: remove the cached probe image",
     "sandbox_attest_cleanup_run_ids": "cleanup.yml: the runs to remove",
     "sandbox_attest_verification_dest": "attest.yml, verify.yml: where the verification goes",
@@ -75,6 +80,7 @@ class Settings:
     limits: dict[str, int]
     run_root: str
     evidence_root: str
+    venue_host_key: str = ""
 
 
 def unknown_names(names: list[str]) -> list[str]:
@@ -150,10 +156,15 @@ def check_settings(given: dict, variable_names: list[str]) -> Settings:
     problems += _evidence_root_problems(evidence_root)
     problems += _signing_key_problems(given.get("vsa_signing_key"),
                                       given.get("vsa_signing_key_passphrase"))
+    host_key = given.get("venue_host_key") or ""
+    try:
+        host_key = parse_pin(host_key) if host_key else ""
+    except PinError as exc:
+        problems.append("sandbox_attest_venue_host_key: %s" % exc)
     if problems:
         raise SettingsError("; ".join(problems))
     return Settings(seccomp, runtime, limits, run_root,
-                    os.path.normpath(str(evidence_root)))
+                    os.path.normpath(str(evidence_root)), host_key)
 
 
 def _signing_key_problems(path: object, passphrase: object) -> list[str]:

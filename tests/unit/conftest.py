@@ -81,7 +81,8 @@ def bundle(model: evidence_builder.EvidenceModel,
 
 @pytest.fixture
 def approved() -> dict[str, Any]:
-    return {evidence_builder.HOST: {"fingerprint": evidence_builder.FINGERPRINT}}
+    return {evidence_builder.HOST: {"fingerprint": evidence_builder.FINGERPRINT,
+                                    "host_key": evidence_builder.host_key()[1]}}
 
 
 @pytest.fixture

@@ -14,14 +14,20 @@ integrity must catch it, unless it calls write_manifest again).
 
 from __future__ import annotations
 
+import atexit
 import copy
+import functools
 import hashlib
 import json
 import os
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
 from ansible_collections.sandbox.attest.plugins.module_utils import _json, _profile, _seccomp
+from ansible_collections.sandbox.attest.plugins.module_utils import _venue_signature as signing
+from ansible_collections.sandbox.attest.plugins.module_utils._bundle_format import MANIFEST_FORMAT
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 RUN_ID = "20261128T223131Z-1a2b3c4d"
@@ -175,8 +181,9 @@ def run_commands(argv: list[str], cid: str) -> list[list[str]]:
 
 def packet_digest(probe_path: str, host: str = HOST, seccomp_name: str = "targeted-deny",
                   limits: dict[str, int] | None = None, run_root: str = RUN_ROOT,
-                  version: str = "0.1.0") -> str:
-    """The packet_sha256 a bundle of the packet rendered with these settings records."""
+                  version: str = "0.1.0", host_key_name: str | None = "venue") -> str:
+    """The packet_sha256 a bundle of the packet rendered with these settings (and the test
+    venue's pinned host key) records."""
     from ansible_collections.sandbox.attest.plugins.plugin_utils.packet._render import (
         PacketSettings,
         packet_sha256,
@@ -185,7 +192,8 @@ def packet_digest(probe_path: str, host: str = HOST, seccomp_name: str = "target
         probe = handle.read()
     return packet_sha256(probe, PacketSettings(
         host=host, collection_version=version, seccomp_profile=seccomp_name,
-        limits=limits or {}, run_root=run_root))
+        limits=limits or {}, run_root=run_root,
+        host_key=host_key(host_key_name)[1] if host_key_name else ""))
 
 
 def make_model(probe_path: str, image_id: str, probe_sha: str, *, run_id: str = RUN_ID,
@@ -314,6 +322,85 @@ def render(model: EvidenceModel) -> dict[str, bytes]:
     return files
 
 
+HOST_KEYS = os.path.join(DATA, "host-keys")
+
+
+@functools.cache
+def host_key(name: str = "venue") -> tuple[str, str]:
+    """(private key path, pin) of a test venue's SSH host key: tests/unit/data/host-keys/<name>,
+    ed25519 keys made by ssh-keygen for these tests only (fixed, so that signatures and the
+    golden digests do not change between runs; ed25519 signs deterministically). Copied 0600
+    into a directory of the process (ssh-keygen refuses a key others can read; this module may
+    be imported under two names, and both use the same copy)."""
+    directory = os.path.join(tempfile.gettempdir(), "sandbox-attest-test-host-keys-%d-%s"
+                             % (os.getpid(), name))
+    path = os.path.join(directory, "ssh_host_ed25519_key")
+    if not os.path.exists(path):
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        with open(os.path.join(HOST_KEYS, name), "rb") as handle:
+            key = handle.read()
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(key)
+        atexit.register(shutil.rmtree, directory, True)
+    with open(os.path.join(HOST_KEYS, name + ".pub"), encoding="ascii") as handle:
+        return path, signing.parse_pin(handle.read())
+
+
+def _evidence_files(root: str) -> dict[str, bytes]:
+    """Every regular file of the bundle but the manifest, the signature and verification/."""
+    files = {}
+    for directory, dirnames, filenames in os.walk(root):
+        rel_dir = os.path.relpath(directory, root)
+        if rel_dir.split(os.sep)[0] in ("verification", signing.SIGNATURE_DIR):
+            dirnames[:] = []
+            continue
+        for name in filenames:
+            path = os.path.join(directory, name)
+            rel = os.path.normpath(os.path.join(rel_dir, name)).replace(os.sep, "/")
+            if rel == "manifest.json" or os.path.islink(path):
+                continue
+            with open(path, "rb") as handle:
+                files[rel] = handle.read()
+    return files
+
+
+def sign_bundle(root: str, key: str | None = "venue", pin: str | None = None) -> None:
+    """(Re)write signature/ as the venue does (module_utils/_venue_signature.seal): the
+    statement over every evidence file, signed with the test host key `key` (None: unsigned).
+    Call write_manifest after it."""
+    files = _evidence_files(root)
+    run, venue = json.loads(files["run.json"]), json.loads(files["venue.json"])
+    key_dir = os.path.dirname(host_key(key)[0]) if key else None
+    sealed = signing.seal(files, run.get("run_id"), venue.get("fingerprint"),
+                          pin or (host_key(key)[1] if key else None),
+                          pattern=os.path.join(key_dir, "ssh_host_*_key") if key_dir
+                          else "/nonexistent/ssh_host_*_key")
+    directory = os.path.join(root, signing.SIGNATURE_DIR)
+    os.makedirs(directory, exist_ok=True)
+    for name in os.listdir(directory):
+        os.unlink(os.path.join(directory, name))
+    for path, data in sealed.items():
+        with open(os.path.join(root, *path.split("/")), "wb") as handle:
+            handle.write(data)
+
+
+def resealed(files: dict[str, bytes], key: str = "venue") -> dict[str, bytes]:
+    """The files (manifest.json aside) with the venue's statement made and signed again over
+    them with test host key `key`: a consistent forgery by whoever holds the venue's key."""
+    evidence = {path: data for path, data in files.items()
+                if path != "manifest.json" and not path.startswith(signing.SIGNATURE_DIR + "/")}
+    run, venue = json.loads(evidence["run.json"]), json.loads(evidence["venue.json"])
+    key_path, pin = host_key(key)
+    # As seal() signs when the pinned key is found (the key is known here: one ssh-keygen less
+    # for each of the mutation tests' thousands of bundles).
+    statement = _json.pretty(signing.statement_document(
+        run.get("run_id"), venue.get("fingerprint"), pin, evidence, None))
+    evidence[signing.STATEMENT] = statement
+    evidence[signing.STATEMENT_SIG] = signing.sign(statement, key_path)
+    return evidence
+
+
 def write_manifest(root: str) -> None:
     """(Re)compute manifest.json over every regular file, as the evidence role does."""
     files = {}
@@ -330,17 +417,21 @@ def write_manifest(root: str) -> None:
             with open(path, "rb") as handle:
                 files[rel] = sha256(handle.read())
     with open(os.path.join(root, "manifest.json"), "w", encoding="utf-8") as handle:
-        json.dump({"format": 1, "algorithm": "sha256", "files": dict(sorted(files.items()))},
+        json.dump({"format": MANIFEST_FORMAT, "algorithm": "sha256",
+                   "files": dict(sorted(files.items()))},
                   handle, indent=2)
         handle.write("\n")
 
 
-def write(model: EvidenceModel, root: str) -> str:
+def write(model: EvidenceModel, root: str, key: str | None = "venue") -> str:
+    """The bundle as the venue seals it (signed with test host key `key`; None: unsigned) and
+    the controller writes it (the manifest)."""
     for path, data in render(model).items():
         target = os.path.join(root, *path.split("/"))
         os.makedirs(os.path.dirname(target), exist_ok=True)
         with open(target, "wb") as handle:
             handle.write(data)
+    sign_bundle(root, key)
     write_manifest(root)
     return root
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._layout import layout
+from ansible_collections.sandbox.attest.plugins.module_utils._bundle_layout import layout
 from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._write import manifest_of
 from ansible_collections.sandbox.attest.plugins.plugin_utils.packet._render import (
     PacketSettings,

@@ -73,3 +73,16 @@ def test_the_event_log_is_scrubbed(bundle):
         assert ":" not in event["action"]
         digest = event.get("command_sha256")
         assert digest is None or (len(digest) == 64 and set(digest) <= set("0123456789abcdef"))
+
+
+def test_the_venue_signed_the_bundle_with_its_pinned_host_key(bundle, result, pinned):
+    """Issue 17: the role's default pin is the inventory's sandbox_attest_venue_host_key."""
+    evidence = result("evidence_result")
+    assert evidence["signed"] is True and not evidence["unsigned_reason"]
+    statement = read(bundle, "signature/statement.json")
+    assert statement["host_key"] == pinned["host_key"]
+    stated = {p.relative_to(bundle).as_posix() for p in bundle.rglob("*") if p.is_file()}
+    assert set(statement["files"]) == stated - {
+        "manifest.json", "signature/statement.json", "signature/statement.json.sig"}
+    for rel, digest in statement["files"].items():
+        assert hashlib.sha256((bundle / rel).read_bytes()).hexdigest() == digest, rel

@@ -9,8 +9,11 @@ which make test does not need to repeat.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
+import subprocess
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -44,6 +47,7 @@ def inventory() -> Path:
         venue = approved_venue(host, STATE / "id_ed25519", STATE / "known_hosts")
         if name == "stranger":  # listed in no venue group: nothing to pin
             del venue["sandbox_attest_venue_fingerprint"], venue["sandbox_attest_venue_engine_id"]
+            del venue["sandbox_attest_venue_host_key"]
         (root / "host_vars" / ("%s.yml" % name)).write_text(yaml.safe_dump(venue))
     return root
 
@@ -122,6 +126,39 @@ def test_verify_summarises_a_directory_of_returned_bundles(inventory) -> None:
     assert sorted(h["host"].split("/")[0] for h in fleet["hosts"]) == ["vps1", "vps2"]
     assert all(h["status"] == READY and h["venue_kind"] == "approved" for h in fleet["hosts"])
     assert "2 bundle(s), 2 READY" in proc.stdout
+
+
+def test_a_bundle_signed_by_another_test_hosts_key_is_not_ready(inventory, tmp_path) -> None:
+    """vps1's bundle with its statement signed by vps2's SSH host key (on vps2, through its
+    console), the manifest recomputed: FAILED against vps1's pin (issue 17)."""
+    hosts = _hosts()
+    [bundle] = sorted((WORK / "four" / "evidence" / "vps1").iterdir())
+    edited = tmp_path / "vps1" / bundle.name
+    shutil.copytree(bundle, edited, ignore=shutil.ignore_patterns("verification"))
+    statement = edited / "signature" / "statement.json"
+    console = hosts["vps2"]["container_id"]
+    subprocess.run(["docker", "cp", str(statement), "%s:/tmp/statement.json" % console],
+                   check=True, timeout=120)
+    signed = subprocess.run(
+        ["docker", "exec", console, "sh", "-c", "ssh-keygen -Y sign -q -f "
+         "/etc/ssh/ssh_host_ed25519_key -n sandbox-attest-evidence-v1@sandbox.attest "
+         "< /tmp/statement.json; rm -f /tmp/statement.json"],
+        capture_output=True, check=True, timeout=120).stdout
+    (edited / "signature" / "statement.json.sig").write_bytes(signed)
+    files = {p.relative_to(edited).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+             for p in sorted(edited.rglob("*")) if p.is_file() and p.name != "manifest.json"}
+    (edited / "manifest.json").write_text(json.dumps(
+        {"format": 2, "algorithm": "sha256", "files": files}, indent=2) + "\n")
+    dest = tmp_path / "verification"
+    proc = run_playbook("playbooks/verify.yml", "-e", json.dumps({
+        "sandbox_attest_bundle": str(edited), "sandbox_attest_verification_dest": str(dest)}),
+        inventory=inventory)
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    verdict = json.loads((dest / "verdict.json").read_text())
+    assert verdict["status"] == "SANDBOX_ATTESTATION_FAILED", verdict["reasons"]
+    assert "venue signature does not verify with the pinned host key" in verdict["reasons"]
+    record(fleet_other_hosts_key_status=verdict["status"],
+           fleet_other_hosts_key_reasons=verdict["reasons"])
 
 
 @pytest.mark.skipif(os.environ.get("SANDBOX_ATTEST_FLEET_TIMING") != "1",

@@ -4,58 +4,92 @@
 """The evidence bundle format (docs/evidence-bundle.md): its files, names and numbers, once.
 
 The automated path's layout and writer, the operator packet's script and the verifier's reader
-all take the format from here. What target modules need as well (output caps, fetch bounds, the
-run-id format) is in module_utils/_bundle_format.py, imported from there by everyone (one name,
-one place to import it from; a re-export here would be a second).
+all take the format from here. The file names and numbers are defined in
+module_utils/_bundle_format.py (and the signature's in module_utils/_venue_signature.py): the
+venue renders the bundle files it signs (M(sandbox.attest.evidence_seal)), and a target module
+can import module_utils only. They are imported here so that controller code reads the whole
+format through this one module; what only the target needs (output caps, fetch bounds, the
+run-id format) is imported from module_utils directly.
 """
 
 from __future__ import annotations
 
-from ansible_collections.sandbox.attest.plugins.module_utils._bundle_format import FETCH_NAME
+from ansible_collections.sandbox.attest.plugins.module_utils._bundle_format import (
+    ARGV,
+    BUNDLE_FORMAT,
+    ENGINE_EVENTS,
+    ENGINE_FACTS,
+    FETCH,
+    FETCH_NAME,
+    FETCHED,
+    IDENTITIES_DIR,
+    IDENTITY_FILES,
+    INSPECT,
+    MANIFEST,
+    MANIFEST_FORMAT,
+    OUT_DIR,
+    PROBE_OUTPUT,
+    PROBE_STDERR,
+    PROFILE,
+    RESULT,
+    RUN,
+    SECCOMP,
+    SNAPSHOT_AFTER,
+    SNAPSHOT_BEFORE,
+    TOP_FILES,
+    VENUE,
+    VENUE_METHOD,
+    VERIFICATION_DIR,
+    identity_path,
+)
+from ansible_collections.sandbox.attest.plugins.module_utils._venue_signature import (
+    SIGNATURE_DIR,
+    STATEMENT,
+    STATEMENT_SIG,
+)
 
-# The "format" of run.json, venue.json and each identity's result.json and fetch.json.
-BUNDLE_FORMAT = 1
-MANIFEST_FORMAT = 1
+SIGNATURE_FILES = (STATEMENT, STATEMENT_SIG)
 
-MANIFEST = "manifest.json"
-# Written by the verifier inside the bundle; not part of the evidence.
-VERIFICATION_DIR = "verification"
-
-# venue.json's "method": how its fingerprint is computed.
-VENUE_METHOD = "sha256(sha256(machine-id) LF engine-id LF)"
-
-RUN = "run.json"
-VENUE = "venue.json"
-ENGINE_FACTS = "engine/facts.json"
-ENGINE_EVENTS = "engine/events.jsonl"
-PROFILE = "profile/profile.json"
-SECCOMP = "profile/seccomp.json"
-SNAPSHOT_BEFORE = "snapshots/before.json"
-SNAPSHOT_AFTER = "snapshots/after.json"
-TOP_FILES = (RUN, VENUE, ENGINE_FACTS, ENGINE_EVENTS, PROFILE, SECCOMP, SNAPSHOT_BEFORE,
-             SNAPSHOT_AFTER)
-
-# Per identity, relative to identities/<identity>/.
-IDENTITIES_DIR = "identities"
-ARGV = "argv.json"
-RESULT = "result.json"
-PROBE_OUTPUT = "probe.jsonl"
-PROBE_STDERR = "stderr.txt"
-INSPECT = "inspect.json"
-FETCH = "fetch.json"
-OUT_DIR = "out"
-FETCHED = OUT_DIR + "/" + FETCH_NAME
-IDENTITY_FILES = (ARGV, RESULT, PROBE_OUTPUT, PROBE_STDERR, INSPECT, FETCH, FETCHED)
-
-
-def identity_path(identity: str, name: str) -> str:
-    """The bundle path of one identity's file."""
-    return "%s/%s/%s" % (IDENTITIES_DIR, identity, name)
+# Re-exported: the controller reads the whole format through this module.
+__all__ = [
+    "ARGV",
+    "BUNDLE_FORMAT",
+    "ENGINE_EVENTS",
+    "ENGINE_FACTS",
+    "FETCH",
+    "FETCHED",
+    "FETCH_NAME",
+    "IDENTITIES_DIR",
+    "IDENTITY_FILES",
+    "INSPECT",
+    "MANIFEST",
+    "MANIFEST_FORMAT",
+    "OUT_DIR",
+    "PROBE_OUTPUT",
+    "PROBE_STDERR",
+    "PROFILE",
+    "RESULT",
+    "RUN",
+    "SECCOMP",
+    "SIGNATURE_DIR",
+    "SIGNATURE_FILES",
+    "SNAPSHOT_AFTER",
+    "SNAPSHOT_BEFORE",
+    "STATEMENT",
+    "STATEMENT_SIG",
+    "TOP_FILES",
+    "VENUE",
+    "VENUE_METHOD",
+    "VERIFICATION_DIR",
+    "file_kind",
+    "identity_path",
+    "known_paths",
+]
 
 
 def known_paths(identities: list[str]) -> set[str]:
     """Every file path the format allows, for the given identity directories."""
-    paths = {MANIFEST, *TOP_FILES}
+    paths = {MANIFEST, *TOP_FILES, *SIGNATURE_FILES}
     for identity in identities:
         paths.update(identity_path(identity, name) for name in IDENTITY_FILES)
     return paths

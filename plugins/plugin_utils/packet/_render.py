@@ -31,6 +31,7 @@ from ansible_collections.sandbox.attest.plugins.module_utils import (
     _facts,
     _profile,
     _snapshot,
+    _venue_signature,
 )
 from ansible_collections.sandbox.attest.plugins.module_utils._json import canonical, pretty
 from ansible_collections.sandbox.attest.plugins.module_utils._seccomp import (
@@ -50,7 +51,8 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle import _form
 # verifier re-renders only packets of its own format (docs/evidence-bundle.md, run.json). The
 # script records it in the bundle's run.json (producer.packet_format); packets rendered before
 # it existed record none and are format 0. Format 1 landed at a37ac67, format 2 (the snapshot's
-# batched inspect calls) at 5e1e83f; format 3 (the snapshot's lines read by awk) has not landed yet.
+# batched inspect calls) at 5e1e83f; format 3 (the snapshot's lines read by awk, the venue's
+# signature) has not landed yet.
 PACKET_FORMAT = 3
 
 SCRIPT_NAME = "attest.sh"
@@ -94,6 +96,8 @@ class PacketSettings:
     seccomp_profile: str = _profile.DEFAULT_SECCOMP_PROFILE
     limits: dict[str, int] = field(default_factory=dict)
     run_root: str = _profile.DEFAULT_RUN_ROOT
+    # The venue's pinned public SSH host key, `<type> <base64>`, or "" (the bundle unsigned).
+    host_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -140,9 +144,13 @@ def check_settings(settings: PacketSettings) -> PacketSettings:
         limits = _profile.resolve_limits(settings.limits)
     except _profile.ProfileError as exc:
         raise PacketError(str(exc)) from exc
+    try:
+        host_key = _venue_signature.parse_pin(settings.host_key) if settings.host_key else ""
+    except _venue_signature.PinError as exc:
+        raise PacketError(str(exc)) from exc
     return PacketSettings(host=settings.host, collection_version=settings.collection_version,
                           seccomp_profile=settings.seccomp_profile, limits=limits,
-                          run_root=root)
+                          run_root=root, host_key=host_key)
 
 
 def sh_quote(text: str) -> str:
@@ -211,6 +219,7 @@ def render_script(settings: PacketSettings, image: ProbeImage) -> tuple[str, dic
         "EVENT_TEMPLATE": sh_quote(_snapshot.EVENT_TEMPLATE),
         "CREATE_FUNCTIONS": "\n\n".join(create_function(identity, words)
                                         for identity, words in argv.items()),
+        "HOST_KEY": sh_quote(settings.host_key),
         "IDENTITY_USERS": "\n".join("%s) printf '%%s' %s ;;" % (
             identity, sh_quote(_profile.identity_user(identity)))
             for identity in _profile.IDENTITIES),
@@ -249,6 +258,12 @@ def _format_values() -> dict[str, str | list[str]]:
         "IDENTITY_FILES": [fetched if name == bundle.FETCHED else _sh_list_word(name)
                            for name in bundle.IDENTITY_FILES],
         "VENUE_METHOD": sh_quote(bundle.VENUE_METHOD),
+        "SIGNATURE_FILES": [_sh_list_word(path) for path in bundle.SIGNATURE_FILES],
+        "SIGNATURE_DIR": bundle.SIGNATURE_DIR,
+        "STATEMENT": bundle.STATEMENT,
+        "STATEMENT_SIG": bundle.STATEMENT_SIG,
+        "STATEMENT_FORMAT": str(_venue_signature.STATEMENT_FORMAT),
+        "SIGNATURE_NAMESPACE": sh_quote(_venue_signature.NAMESPACE),
         "STDOUT_CAP": str(_bundle_format.STDOUT_CAP),
         "STDERR_CAP": str(_bundle_format.STDERR_CAP),
         "FETCH_NAME": _bundle_format.FETCH_NAME,
@@ -291,6 +306,8 @@ def render_readme(settings: PacketSettings, image: ProbeImage) -> str:
         "FETCHED": bundle.FETCHED,
         "FETCH_MAX_BYTES": str(_bundle_format.FETCH_MAX_BYTES),
         "MANIFEST": bundle.MANIFEST,
+        "HOST_KEY_WORDS": ("`%s`" % settings.host_key) if settings.host_key
+        else "none was pinned: the bundle will be unsigned, and never READY",
     })
 
 

@@ -20,6 +20,7 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._format impo
     IDENTITIES_DIR,
     IDENTITY_FILES,
     MANIFEST,
+    SIGNATURE_FILES,
     TOP_FILES,
     VERIFICATION_DIR,
     file_kind,
@@ -111,7 +112,7 @@ class Evidence:
 def _is_known(path: str) -> bool:
     """Whether the format names this path (its bytes are kept to be parsed); by shape, since the
     identity directories are not all known while the walk runs."""
-    if path == MANIFEST or path in TOP_FILES:
+    if path == MANIFEST or path in TOP_FILES or path in SIGNATURE_FILES:
         return True
     parts = path.split("/", 2)
     return len(parts) == 3 and parts[0] == IDENTITIES_DIR and parts[2] in IDENTITY_FILES
@@ -286,7 +287,7 @@ def _load(evidence: Evidence, path: str, kind: str) -> None:
 def load_evidence(bundle: Bundle) -> Evidence:
     """Parse every file the format knows; unknown files are left to the integrity check."""
     evidence = Evidence(bundle=bundle)
-    for path in (MANIFEST, *TOP_FILES):
+    for path in (MANIFEST, *TOP_FILES, *SIGNATURE_FILES):
         _load(evidence, path, file_kind(path))
     for identity in bundle.identity_dirs():
         for name in IDENTITY_FILES:

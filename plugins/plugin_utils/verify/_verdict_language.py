@@ -50,6 +50,10 @@ RULES: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
     ("bundle edited, malformed or oversized", "fail:integrity",
      (INSUFFICIENT, OWNER_OPERATOR_REQUIRED),
      "Operator: fetch the evidence again from the run (or re-run it); never edit a bundle."),
+    ("evidence not as the venue signed it", "fail:signature",
+     (INSUFFICIENT, OWNER_OPERATOR_REQUIRED),
+     "Operator: fetch the evidence again from the run (or re-run it) on the venue whose host "
+     "key is pinned; never edit a bundle."),
     ("bundle does not follow the format", "fail:schema", (INSUFFICIENT, OWNER_OPERATOR_REQUIRED),
      "Operator: re-produce the bundle with this collection's runner or packet, unedited."),
     ("runtime absent or not the shipped probe", "fail:provenance",
@@ -75,6 +79,9 @@ RULES: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
      "data (data/expectations.yml, data/inspect-fields.yml)."),
     ("venue not approved, unpinned or a rehearsal", "finding:venue", (OWNER_OPERATOR_REQUIRED,),
      "Operator: run the attestation on the approved venue, pinned in the inventory."),
+    ("evidence unsigned or no host key pinned", "finding:signature", (OWNER_OPERATOR_REQUIRED,),
+     "Operator: pin the venue's public SSH host key (sandbox_attest_venue_host_key) and re-run "
+     "the attestation, so that the venue signs its evidence."),
     ("evidence missing or rows not run", "row:not_run", (INSUFFICIENT,),
      "Operator: re-run the attestation on the approved venue and return the whole bundle."),
     ("host activity in the window", "finding:non_mutation", (INSUFFICIENT,),

@@ -94,6 +94,9 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._ru
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._schema import (
     check_schema,
 )
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._signature import (
+    check_signature,
+)
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._venue import (
     Venues,
     check_venue,
@@ -187,6 +190,7 @@ def _judge(bundle_dir: str, options: Options, data: PolicyData, verified_at: str
             evidence, identities, probe_outputs, shipped, shipped_problem,
             expectations.document)),
         _guard("venue", lambda: check_venue(evidence, options.venues, options.host)),
+        _guard("signature", lambda: check_signature(evidence, options.venues, options.host)),
         _guard("profile", lambda: check_profile(evidence, expectations.document, identities)),
         _guard("inspect_fields", lambda: _inspect_fields.check_inspect_fields(
             evidence, identities, inspect_fields.document)),

@@ -38,6 +38,10 @@ STDERR_CAP=@@STDERR_CAP@@
 FETCH_NAME=@@FETCH_NAME@@
 FETCH_MAX_BYTES=@@FETCH_MAX_BYTES@@
 FETCH_MAX_ENTRIES=@@FETCH_MAX_ENTRIES@@
+# The venue's pinned public SSH host key ('' when none was pinned): the script signs the
+# bundle's statement with the host key whose public half it is (docs/evidence-bundle.md).
+HOST_KEY=@@HOST_KEY@@
+SIGNATURE_NAMESPACE=@@SIGNATURE_NAMESPACE@@
 
 # The engine --format templates, verbatim from module_utils/_facts.py and _snapshot.py: the
 # automated path runs the same strings, so both paths give the same facts and digests.
@@ -713,25 +717,95 @@ identity_user() {
     esac
 }
 
-write_manifest() {
-    _wm_files=''
-    for _wm_path in @@TOP_FILES@@; do
-        _wm_files="$_wm_files$_wm_path$NL"
+# The evidence files of the bundle, sorted, one a line: what the venue states and signs.
+evidence_files() {
+    _ef_files=''
+    for _ef_path in @@TOP_FILES@@; do
+        _ef_files="$_ef_files$_ef_path$NL"
     done
-    for _wm_identity in $IDENTITIES; do
-        for _wm_name in @@IDENTITY_FILES@@; do
-            if [ -f "$STAGE/identities/$_wm_identity/$_wm_name" ]; then
-                _wm_files="${_wm_files}identities/$_wm_identity/$_wm_name$NL"
+    for _ef_identity in $IDENTITIES; do
+        for _ef_name in @@IDENTITY_FILES@@; do
+            if [ -f "$STAGE/identities/$_ef_identity/$_ef_name" ]; then
+                _ef_files="${_ef_files}identities/$_ef_identity/$_ef_name$NL"
             fi
         done
     done
-    _wm_entries=''
-    for _wm_path in $(printf '%s' "$_wm_files" | sort); do
-        _wm_sha=$(sha_of < "$STAGE/$_wm_path")
-        _wm_entries="$_wm_entries${_wm_entries:+,$NL}    \"$_wm_path\": \"$_wm_sha\""
+    printf '%s' "$_ef_files" | sort
+}
+
+# "path": "sha256", one a line, for the given sorted paths.
+digest_entries() {
+    _de_entries=''
+    for _de_path in "$@"; do
+        _de_sha=$(sha_of < "$STAGE/$_de_path")
+        _de_entries="$_de_entries${_de_entries:+,$NL}    \"$_de_path\": \"$_de_sha\""
     done
+    printf '%s' "$_de_entries"
+}
+
+write_manifest() {
+    _wm_files=$(evidence_files)
+    for _wm_path in @@SIGNATURE_FILES@@; do
+        [ ! -f "$STAGE/$_wm_path" ] || _wm_files="$_wm_files$NL$_wm_path"
+    done
+    # shellcheck disable=SC2046 # the paths are the format's plain words, split on purpose
+    _wm_entries=$(digest_entries $(printf '%s\n' "$_wm_files" | sort))
     printf '{\n  "format": @@MANIFEST_FORMAT@@,\n  "algorithm": "sha256",\n  "files": {\n%s\n  }\n}\n' \
         "$_wm_entries" > "$STAGE/@@MANIFEST@@"
+}
+
+# The statement (module_utils/_venue_signature.py statement_document, as pretty JSON): the run,
+# the fingerprint, the pin, why it is unsigned (or null) and every evidence file's sha256.
+write_statement() {
+    # shellcheck disable=SC2046 # the paths are the format's plain words, split on purpose
+    _ws_entries=$(digest_entries $(evidence_files))
+    _ws_key=null
+    [ -z "$HOST_KEY" ] || _ws_key=$(json_str "$HOST_KEY")
+    _ws_reason=null
+    [ -z "$1" ] || _ws_reason=$(json_str "$1")
+    printf '{\n  "algorithm": "sha256",\n  "files": {\n%s\n  },\n  "format": @@STATEMENT_FORMAT@@,\n  "host_key": %s,\n  "namespace": "%s",\n  "run_id": "%s",\n  "unsigned_reason": %s,\n  "venue_fingerprint": "sha256:%s"\n}\n' \
+        "$_ws_entries" "$_ws_key" "$SIGNATURE_NAMESPACE" "$RUN_ID" "$_ws_reason" "$FINGERPRINT" \
+        > "$STAGE/@@STATEMENT@@"
+}
+
+# The private host key whose public half is the pin: `ssh-keygen -y` derives it from the key
+# itself (a .pub file beside it could say anything).
+find_host_key() {
+    for _fk_path in /etc/ssh/ssh_host_*_key; do
+        [ -f "$_fk_path" ] || continue
+        _fk_pub=$(ssh-keygen -y -f "$_fk_path" 2>/dev/null) || continue
+        if [ "$(printf '%s\n' "$_fk_pub" | cut -d ' ' -f 1,2)" = "$HOST_KEY" ]; then
+            printf '%s' "$_fk_path"
+            return 0
+        fi
+    done
+    return 1
+}
+
+# Sign the statement with the pinned host key; without it the statement says why, and the run
+# completes (the verifier says PARTIAL, unsigned).
+sign_statement() {
+    mkdir -- "$STAGE/@@SIGNATURE_DIR@@"
+    _ss_reason=''
+    if [ -z "$HOST_KEY" ]; then
+        _ss_reason='no host key pinned for this venue'
+    elif ! command -v ssh-keygen > /dev/null 2>&1; then
+        _ss_reason='ssh-keygen is missing on this host'
+    elif ! _ss_key=$(find_host_key); then
+        _ss_reason='none of this host'"'"'s SSH host keys (/etc/ssh/ssh_host_*_key) is the pinned one'
+    fi
+    if [ -z "$_ss_reason" ]; then
+        write_statement ''
+        if ssh-keygen -Y sign -q -f "$_ss_key" -n "$SIGNATURE_NAMESPACE" \
+            < "$STAGE/@@STATEMENT@@" > "$STAGE/@@STATEMENT_SIG@@" 2> "$WORK/sign.err"; then
+            say "signed with the host key $_ss_key ($HOST_KEY)"
+            return 0
+        fi
+        _ss_reason="signing failed: $(head -c 300 "$WORK/sign.err" | tr -c '[:print:]' ' ')"
+        rm -f -- "$STAGE/@@STATEMENT_SIG@@"
+    fi
+    write_statement "$_ss_reason"
+    say "the evidence is not signed: $_ss_reason"
 }
 
 new_run_id() {
@@ -981,10 +1055,11 @@ main() {
     scrub_events "$WORK/events.raw" "$STAGE/engine/events.jsonl"
     rm -f -- "$WORK/events.raw"
 
-    step "write the bundle and its manifest"
+    step "write the bundle, sign its statement with the host key, write its manifest"
     cat -- "$PACKET_DIR/profile/profile.json" > "$STAGE/profile/profile.json"
     cat -- "$PACKET_DIR/profile/seccomp.json" > "$STAGE/profile/seccomp.json"
     write_run_json
+    sign_statement
     write_manifest
     mv -- "$STAGE" "$BUNDLE"
     COMPLETE=1

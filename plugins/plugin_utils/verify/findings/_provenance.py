@@ -22,6 +22,7 @@ from typing import Any
 
 from ansible_collections.sandbox.attest.plugins.module_utils import _profile
 from ansible_collections.sandbox.attest.plugins.plugin_utils._collection import missing_probe
+from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle import _format as bundle_format
 from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._format import identity_path
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._data import collection_version
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._evidence import Evidence
@@ -263,13 +264,21 @@ def _rendered_packet(evidence: Evidence, identities: list[str], shipped: Shipped
             host=host, collection_version=version, seccomp_profile=seccomp,
             limits={key: value for key, value in limits.items()
                     if key in _profile.LIMIT_BOUNDS},
-            run_root=run_root)
+            run_root=run_root,
+            # The pin the packet was rendered with, as its statement records it (the signature
+            # finding checks it against the inventory's).
+            host_key=_stated_host_key(evidence))
         return packet.packet_sha256(probe, settings), words, None
     except OSError as exc:
         return None, words, "cannot read the shipped probe %s: %s" % (shipped.source, exc)
     except ValueError as exc:
         # PacketError: no packet of this collection has these settings.
         return None, words, "FAIL:%s" % exc
+
+
+def _stated_host_key(evidence: Evidence) -> str:
+    key = dig(evidence.doc(bundle_format.STATEMENT), "host_key")
+    return key if isinstance(key, str) else ""
 
 
 def packet_format_check(producer: dict, mine: int) -> Check:

@@ -39,6 +39,7 @@ MAX_COLLECTED = 1000
 # Composed-document property (data/schemas) -> bundle file.
 TOP_LEVEL = {
     "manifest": bundle.MANIFEST,
+    "statement": bundle.STATEMENT,
     "run": bundle.RUN,
     "venue": bundle.VENUE,
     "engine_facts": bundle.ENGINE_FACTS,

@@ -18,6 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ansible_collections.sandbox.attest.plugins.module_utils import _facts
+from ansible_collections.sandbox.attest.plugins.module_utils._venue_signature import (
+    PinError,
+    parse_pin,
+)
 from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle import _format as bundle_format
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._evidence import Evidence
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model import (
@@ -51,6 +55,9 @@ class Venues:
     # The engine ID pinned with the fingerprint: the fingerprint cannot be recomputed without
     # the machine-id, so only this pin catches an engine ID changed in venue.json and the facts.
     engines: dict[str, str] = field(default_factory=dict)
+    # The venue's public SSH host key, `<type> <base64>`: the key its evidence must be signed
+    # with (finding "signature").
+    host_keys: dict[str, str] = field(default_factory=dict)
 
 
 class VenueError(ValueError):
@@ -58,8 +65,8 @@ class VenueError(ValueError):
 
 
 def parse_venues(approved: Any, rehearsal: Any) -> Venues:
-    """approved: {host: {fingerprint: "sha256:..." | null, engine_id: str (optional)} | null};
-    rehearsal: [host]."""
+    """approved: {host: {fingerprint: "sha256:..." | null, engine_id: str (optional),
+    host_key: "<type> <base64>" (optional)} | null}; rehearsal: [host]."""
     if approved is None:
         approved = {}
     if not isinstance(approved, dict):
@@ -68,7 +75,14 @@ def parse_venues(approved: Any, rehearsal: Any) -> Venues:
         raise VenueError("rehearsal_venues must be a list of hosts")
     pins: dict[str, str | None] = {}
     engines: dict[str, str] = {}
+    host_keys: dict[str, str] = {}
     for host, value in approved.items():
+        host_key = value.get("host_key") if isinstance(value, dict) else None
+        if host_key not in (None, ""):
+            try:
+                host_keys[str(host)] = parse_pin(host_key)
+            except PinError as exc:
+                raise VenueError("approved_venues[%s].host_key: %s" % (host, exc)) from exc
         engine = value.get("engine_id") if isinstance(value, dict) else None
         if engine not in (None, ""):
             if not isinstance(engine, str):
@@ -83,7 +97,7 @@ def parse_venues(approved: Any, rehearsal: Any) -> Venues:
         else:
             raise VenueError("approved_venues[%s].fingerprint must be sha256:<64 hex> or null, "
                              "got %r" % (host, pin))
-    return Venues(pins, frozenset(str(h) for h in (rehearsal or ())), engines)
+    return Venues(pins, frozenset(str(h) for h in (rehearsal or ())), engines, host_keys)
 
 
 def claimed_host(evidence: Evidence) -> str | None:

@@ -29,7 +29,8 @@ def _action(args: dict[str, Any], check_mode: bool = False) -> tuple[ActionModul
 
 def _args(bundle: str, probe_path: str, **extra: Any) -> dict[str, Any]:
     args = {"bundle": bundle, "probe_path": probe_path,
-            "approved_venues": {eb.HOST: {"fingerprint": eb.FINGERPRINT}}}
+            "approved_venues": {eb.HOST: {"fingerprint": eb.FINGERPRINT,
+                                          "host_key": eb.host_key()[1]}}}
     args.update(extra)
     return args
 

@@ -181,3 +181,20 @@ def test_an_unusable_vsa_signing_key_is_refused_before_anything(tmp_path, key, p
     with pytest.raises(SettingsError, match=message):
         check_settings(good(tmp_path, vsa_signing_key=path, vsa_signing_key_passphrase=passphrase),
                        [])
+
+
+PIN = ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEjjjoGq+kFpwU8W8sBEcNMC76ujhtsebdl5MqgaND9K")
+
+
+def test_the_pinned_host_key_is_kept_as_type_and_key(tmp_path) -> None:
+    settings = check_settings(good(tmp_path, venue_host_key=PIN + " root@vps1\n"), [])
+    assert settings.venue_host_key == PIN
+    assert check_settings(good(tmp_path), []).venue_host_key == ""
+
+
+@pytest.mark.parametrize("value", [
+    "ssh-ed25519", "AAAAC3NzaC1lZDI1NTE5AAAAIEjjjoGq", "ssh-dss AAAAB3NzaC1kc3MAAACBA",
+    "ssh-ed25519 AAAA!!!!", "ssh-rsa " + PIN.split()[1], "[127.0.0.1]:2222 " + PIN, 7])
+def test_a_malformed_pinned_host_key_is_refused_before_anything(tmp_path, value) -> None:
+    with pytest.raises(SettingsError, match="sandbox_attest_venue_host_key"):
+        check_settings(good(tmp_path, venue_host_key=value), ["sandbox_attest_venue_host_key"])

@@ -30,14 +30,15 @@ def test_every_file_of_the_format_is_in_the_documented_tree() -> None:
 
 def test_known_paths_and_how_each_file_is_read() -> None:
     paths = bundle.known_paths(["workload", "root"])
-    assert len(paths) == 1 + len(bundle.TOP_FILES) + 2 * len(bundle.IDENTITY_FILES)
+    assert len(paths) == 1 + len(bundle.TOP_FILES) + len(bundle.SIGNATURE_FILES) + 2 * len(
+        bundle.IDENTITY_FILES)
     assert "identities/root/out/%s" % _bundle_format.FETCH_NAME in paths
     kinds = {path: bundle.file_kind(path) for path in paths}
     assert {path for path, kind in kinds.items() if kind == "jsonl"} == {
         bundle.ENGINE_EVENTS, "identities/workload/probe.jsonl", "identities/root/probe.jsonl"}
     assert {path for path, kind in kinds.items() if kind == "bytes"} == {
         "identities/%s/%s" % (identity, name) for identity in ("workload", "root")
-        for name in ("stderr.txt", "out/%s" % _bundle_format.FETCH_NAME)}
+        for name in ("stderr.txt", "out/%s" % _bundle_format.FETCH_NAME)} | {bundle.STATEMENT_SIG}
 
 
 def test_the_documented_run_id_format_and_fetch_bound_are_the_module_utils_ones() -> None:

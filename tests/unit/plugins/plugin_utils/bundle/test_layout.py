@@ -6,8 +6,8 @@ import base64
 import json
 
 from ansible_collections.sandbox.attest.plugins.module_utils._bundle_format import FETCH_NAME
+from ansible_collections.sandbox.attest.plugins.module_utils._bundle_layout import layout
 from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle import _format as bundle
-from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._layout import layout
 
 
 def _identity(identity: str, copied: bool) -> dict:
@@ -28,8 +28,9 @@ def test_layout_writes_the_formats_files_and_numbers() -> None:
     files = layout(run, {"fingerprint": "sha256:" + "e" * 64, "machine_id_sha256": "d" * 64,
                          "engine_id": "E"}, {}, {}, {}, [],
                    [_identity("workload", True), _identity("root", False)], {})
+    # The venue's signature is added to these by module_utils/_venue_signature.seal.
     expected = bundle.known_paths(["workload", "root"]) - {
-        bundle.MANIFEST, bundle.identity_path("root", bundle.FETCHED)}
+        bundle.MANIFEST, bundle.identity_path("root", bundle.FETCHED), *bundle.SIGNATURE_FILES}
     assert set(files) == expected
     for path in (bundle.RUN, bundle.VENUE, bundle.identity_path("root", bundle.RESULT),
                  bundle.identity_path("root", bundle.FETCH)):

@@ -2,10 +2,12 @@
 
 The base is the builder's READY bundle (real captured probe and engine output, see
 tests/unit/data/README.md). Every leaf of every JSON evidence file and probe line is edited
-one at a time (tests/unit/evidence_mutations.py), the manifest recomputed by the collection's
-bundle writer, and the bundle verified in-process. None may be READY except the leaves
-data/mutation-allowed.yml names, each with its reason, and the inspect documents' fields the
-verifier's data/inspect-fields.yml names as not bearing on isolation (with theirs); together at
+one at a time (tests/unit/evidence_mutations.py), the venue's statement signed again with the
+venue's key (a consistent forgery by whoever holds it: only the semantic checks can catch it)
+and the manifest recomputed by the collection's bundle writer, and the bundle verified
+in-process. None may be READY except the leaves data/mutation-allowed.yml names, each with its
+reason, and the inspect documents' fields the verifier's data/inspect-fields.yml names as not
+bearing on isolation (with theirs); together at
 most 15 % of the leaves.
 
 A second base is a busy host's run window (tests/unit/churn_capture.py: real snapshots and
@@ -123,7 +125,7 @@ def test_no_single_leaf_edit_is_ready(model: Any, write_bundle: Any, verify: Any
         leaves.add(mutation.leaf)
         scratch = os.path.join(str(tmp_path), "m%d" % number)
         root = os.path.join(scratch, eb.HOST, eb.RUN_ID)
-        write_files(root, em.apply(base, mutation))
+        write_files(root, eb.resealed(em.apply(base, mutation)))
         status = verify(root, shipped=shipped).status
         shutil.rmtree(scratch)
         counts[status] += 1
@@ -164,7 +166,8 @@ def test_no_single_leaf_edit_of_a_busy_window_is_ready(churn_model, write_bundle
     for number, mutation in enumerate(m for m in em.mutations(base) if selected(m)):
         leaves.add(mutation.leaf)
         scratch = os.path.join(str(tmp_path), "b%d" % number)
-        write_files(os.path.join(scratch, eb.HOST, eb.RUN_ID), em.apply(base, mutation))
+        write_files(os.path.join(scratch, eb.HOST, eb.RUN_ID),
+                    eb.resealed(em.apply(base, mutation)))
         status = verify(os.path.join(scratch, eb.HOST, eb.RUN_ID), shipped=shipped).status
         shutil.rmtree(scratch)
         counts[status] += 1

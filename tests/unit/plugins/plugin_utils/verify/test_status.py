@@ -45,9 +45,14 @@ def test_rehearsal_wins_even_when_pinned_and_matching(bundle, verify) -> None:
 
 
 def test_unpinned_approved_venue_is_partial(bundle, verify) -> None:
-    verdict = verify(bundle, approved_venues={eb.HOST: {"fingerprint": None}})
+    verdict = verify(bundle, approved_venues={eb.HOST: {"fingerprint": None,
+                                                        "host_key": eb.host_key()[1]}})
     assert verdict.status == STATUS_PARTIAL
     assert verdict.reasons == ["unpinned venue"]
+    # Neither pin: each says so.
+    verdict = verify(bundle, approved_venues={eb.HOST: {"fingerprint": None}})
+    assert verdict.status == STATUS_PARTIAL
+    assert verdict.reasons == ["unpinned venue", "no venue host key pinned"]
 
 
 def test_unapproved_venue_is_partial(bundle, verify) -> None:

@@ -217,7 +217,8 @@ def test_a_file_added_and_manifested_is_not_of_the_format(bundle, verify) -> Non
     eb.write_manifest(bundle)
     verdict = verify(bundle)
     assert verdict.status == STATUS_FAILED
-    assert verdict.failed_finding_names() == ["schema"]
+    # Not of the format, and not a file the venue stated.
+    assert verdict.failed_finding_names() == ["schema", "signature"]
 
 
 def test_a_linked_file_is_never_read(bundle, verify) -> None:
@@ -230,7 +231,8 @@ def test_a_linked_file_is_never_read(bundle, verify) -> None:
 
 def test_venue_mismatch_is_partial(bundle, verify) -> None:
     other = "sha256:" + "ab" * 32
-    verdict = verify(bundle, approved_venues={eb.HOST: {"fingerprint": other}})
+    verdict = verify(bundle, approved_venues={eb.HOST: {"fingerprint": other,
+                                                        "host_key": eb.host_key()[1]}})
     assert verdict.status == STATUS_PARTIAL
     assert verdict.failed_finding_names() == ["venue"]
     assert verdict.reasons == ["venue fingerprint mismatch"]

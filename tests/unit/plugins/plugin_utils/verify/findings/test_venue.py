@@ -88,7 +88,8 @@ def test_an_engine_id_changed_with_its_fingerprint_recomputed_misses_the_pin(
 def test_an_engine_id_changed_consistently_is_caught_by_its_pin(
         model, write_bundle, verify) -> None:
     _other_engine(model)
-    pinned = {eb.HOST: {"fingerprint": eb.FINGERPRINT, "engine_id": eb.ENGINE_ID}}
+    pinned = {eb.HOST: {"fingerprint": eb.FINGERPRINT, "engine_id": eb.ENGINE_ID,
+                        "host_key": eb.host_key()[1]}}
     verdict = verify(write_bundle(model), approved_venues=pinned)
     assert verdict.status != STATUS_READY
     assert "venue engine ID mismatch" in verdict.reasons
@@ -104,5 +105,6 @@ def test_a_fingerprint_of_the_earlier_method_is_never_ready(model, write_bundle,
 
 
 def test_the_pinned_engine_id_of_the_bundle_is_ready(bundle, verify) -> None:
-    pinned = {eb.HOST: {"fingerprint": eb.FINGERPRINT, "engine_id": eb.ENGINE_ID}}
+    pinned = {eb.HOST: {"fingerprint": eb.FINGERPRINT, "engine_id": eb.ENGINE_ID,
+                        "host_key": eb.host_key()[1]}}
     assert verify(bundle, approved_venues=pinned).status == STATUS_READY

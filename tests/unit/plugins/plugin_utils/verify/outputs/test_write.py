@@ -36,7 +36,7 @@ def test_verdict_json(bundle, verify) -> None:
     assert {f["name"] for f in verdict["findings"]} == {
         "schema", "integrity", "provenance", "venue", "profile", "inspect_fields", "probes",
         "cross_checks", "non_mutation", "run_records", "run_times", "run_events",
-        "engine_facts"}
+        "engine_facts", "signature"}
 
 
 def test_statement_subjects_are_the_bundle_files(bundle, verify) -> None:

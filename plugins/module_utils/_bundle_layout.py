@@ -1,16 +1,37 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) sandbox.attest contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Lay the automated path's results out as the bundle files of docs/evidence-bundle.md."""
+"""Lay the automated path's results out as the bundle files of docs/evidence-bundle.md.
+
+On the target (M(sandbox.attest.evidence_seal)): the venue renders the bytes it signs, and the
+controller writes them unchanged.
+"""
 
 from __future__ import annotations
 
 import base64
 import json
 
+from ansible_collections.sandbox.attest.plugins.module_utils import _bundle_format as fmt
+from ansible_collections.sandbox.attest.plugins.module_utils._bundle_format import BUNDLE_FORMAT
 from ansible_collections.sandbox.attest.plugins.module_utils._json import pretty
-from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle import _format as fmt
-from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._format import BUNDLE_FORMAT
+
+
+class LayoutError(ValueError):
+    """The run's results cannot be laid out as a bundle."""
+
+
+def snapshot_document(name: str, value: object) -> dict:
+    """A snapshot as engine_snapshot's snapshot_json (text) or already parsed."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError as exc:
+            raise LayoutError("%s is not JSON text: %s" % (name, exc)) from exc
+    if not isinstance(value, dict):
+        raise LayoutError("%s is not a snapshot (a JSON object): %s" % (
+            name, type(value).__name__))
+    return value
 
 
 def _result_document(identity: str, run: dict) -> dict:
