@@ -21,9 +21,16 @@ import os
 import stat
 from dataclasses import dataclass
 
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+# cryptography comes with ansible-core on every controller, but the module is importable without
+# it (ansible-test's sanity environments lack it): a key is refused then, naming the package.
+try:
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+except ImportError as exc:  # pragma: no cover - present wherever ansible-core is installed
+    CRYPTOGRAPHY_IMPORT_ERROR: ImportError | None = exc
+else:
+    CRYPTOGRAPHY_IMPORT_ERROR = None
 
 # A key file is a few hundred bytes; anything far larger is not one (and is not read whole).
 _MAX_KEY_BYTES = 64 * 1024
@@ -123,6 +130,9 @@ def _parse(data: bytes, password: bytes | None, path: str) -> object:
 
 def load_vsa_signing_key(path: str, passphrase: str | None = None) -> VsaSigningKey:
     """The key at path, checked; SigningKeyError names what is wrong with it."""
+    if CRYPTOGRAPHY_IMPORT_ERROR is not None:
+        raise SigningKeyError("signing the VSA needs the Python package cryptography on the "
+                              "controller: %s" % CRYPTOGRAPHY_IMPORT_ERROR)
     password = passphrase.encode("utf-8") if passphrase else None
     key = _parse(_read(path), password, path)
     if not isinstance(key, Ed25519PrivateKey):

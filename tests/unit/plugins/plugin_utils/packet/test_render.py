@@ -189,9 +189,9 @@ _PAYLOAD_PIECES = ['{"a": 1}', '"x y"', "\\\"", "é", "日本", "\t", ":", "-", 
 def _object_lines(rng: random.Random, kind: str, key: str) -> list[str]:
     """One object's tagged lines as the snapshot template prints them (random payloads)."""
     def payload() -> str:
-        return "".join(rng.choice(_PAYLOAD_PIECES) for _ in range(rng.randint(1, 6)))
+        return "".join(rng.choice(_PAYLOAD_PIECES) for _piece in range(rng.randint(1, 6)))
     lines = ["%s c %s" % (key, payload())]
-    lines += ["%s m %s" % (key, payload()) for _ in range(rng.randint(0, 4))]
+    lines += ["%s m %s" % (key, payload()) for _mount in range(rng.randint(0, 4))]
     if kind == "container" and rng.random() < 0.5:
         lines.append("%s h %s" % (key, payload()))
     lines.append('%s i {"id":%s,"name":%s' % (key, json.dumps(key), json.dumps(payload())))
@@ -206,7 +206,7 @@ def test_the_script_digests_objects_as_the_module_does(tmp_path, kind, seed) -> 
     items, digests and vanished refs."""
     rng = random.Random("%s-%d" % (kind, seed))  # noqa: S311 - test cases, not secrets
     count = rng.choice([0, 1, 7, 99, 230, 450])
-    keys = sorted({"%064x" % rng.getrandbits(256) for _ in range(count)})
+    keys = sorted({"%064x" % rng.getrandbits(256) for _object in range(count)})
     gone = {key for key in keys if rng.random() < 0.05}
     objects = tmp_path / "objects"
     objects.mkdir()
@@ -279,7 +279,7 @@ def test_the_script_scrubs_events_as_the_module_does(tmp_path, seed) -> None:
         head = json.dumps({"type": "container", "action": rng.choice(["start", "exec_start"]),
                            "n": number, "name": rng.choice(["web", "é-日本", 'q"uote'])})
         if rng.random() < 0.5:
-            pieces = [rng.choice(_PAYLOAD_PIECES) for _ in range(rng.randint(0, 4))]
+            pieces = [rng.choice(_PAYLOAD_PIECES) for _piece in range(rng.randint(0, 4))]
             lines.append(head + "\t" + "".join(pieces))
         else:
             lines.append(head)

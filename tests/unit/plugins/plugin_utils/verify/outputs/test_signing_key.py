@@ -10,6 +10,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.outputs import _signing_key
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.outputs._signing_key import (
     SigningKeyError,
     keyid_of,
@@ -134,3 +135,12 @@ def test_the_key_is_never_in_its_repr(tmp_path) -> None:
                                 PLAIN)
     assert repr(key) == "VsaSigningKey(keyid=%r)" % key.keyid
     assert raw.hex() not in repr(key) and str(raw) not in str(key)
+
+
+def test_without_cryptography_a_key_is_refused_naming_the_package(tmp_path, monkeypatch) -> None:
+    """The module imports without cryptography (ansible-test's sanity environments lack it); a
+    key given then is refused before it is read, and the message names the package."""
+    monkeypatch.setattr(_signing_key, "CRYPTOGRAPHY_IMPORT_ERROR",
+                        ImportError("No module named 'cryptography'"))
+    with pytest.raises(SigningKeyError, match="needs the Python package cryptography"):
+        load_vsa_signing_key(str(tmp_path / "never-read"))
