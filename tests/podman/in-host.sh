@@ -29,4 +29,4 @@ podman inspect "$cid" >"$out_dir/inspect.json" 2>&1 || true
 # seccomp filter are there and not in `podman inspect` (measured).
 cp "$(podman inspect --format '{{.OCIConfigPath}}' "$cid")" "$out_dir/oci-config.json" 2>/dev/null || true
 podman rm --force --volumes "$cid" >/dev/null 2>&1 || true
-rm -rf "$run_dir/$identity"
+rm -rf "${run_dir:?}/${identity:?}"

@@ -19,12 +19,12 @@ trap 'rm -rf --one-file-system "$stage"' EXIT
 sed -e 's|^repository=sandbox-attest-test/vps$|repository=sandbox-attest-test/vps-podman|' \
   -e 's|=vps-image"|=vps-image-podman"|g' "$shared/build.sh" >"$stage/build.sh"
 # Each name must have been found (a changed build.sh must fail here, not build a clash).
-[ "$(grep -c '^repository=sandbox-attest-test/vps-podman$' "$stage/build.sh")" = 1 ] &&
-  [ "$(grep -c '=vps-image-podman"' "$stage/build.sh")" = 2 ] &&
-  [ "$(grep -c '=vps-image"' "$stage/build.sh")" = 0 ] || {
+if [ "$(grep -c '^repository=sandbox-attest-test/vps-podman$' "$stage/build.sh")" != 1 ] ||
+  [ "$(grep -c '=vps-image-podman"' "$stage/build.sh")" != 2 ] ||
+  [ "$(grep -c '=vps-image"' "$stage/build.sh")" != 0 ]; then
   printf 'vps-image-podman: %s no longer has the names this wrapper changes\n' "$shared/build.sh" >&2
   exit 1
-}
+fi
 chmod 0755 "$stage/build.sh"
 cp "$here/packages" "$stage/packages"
 cp -a "$here/rootfs" "$stage/rootfs"
