@@ -62,6 +62,19 @@ in_host sh -c 'podman load -i /measure/probe-image.tar' >"$facts/load" 2>&1
 in_host podman image inspect "$("$python" -c 'import json,sys;print(json.load(open(sys.argv[1]))["image_id"])' "$work/plan.json")" \
   >"$facts/image-inspect.json" 2>&1 || true
 
+# Decoys: one object of each kind Podman has, made before the runs, so the snapshots show
+# their JSON shapes and that the runs leave them as they were.
+in_host sh -c "podman volume create decoy-volume && podman network create decoy-net &&
+  podman pod create --infra=false --name decoy-pod &&
+  podman create --name decoy-container --network none $(printf %q "$("$python" -c 'import json,sys;print(json.load(open(sys.argv[1]))["image_id"])' "$work/plan.json")")" \
+  >"$facts/decoys" 2>&1 || true
+snapshot() {
+  # shellcheck disable=SC2016  # expanded by the host's sh
+  in_host sh -c 'for what in "ps -a" images "volume ls" "network ls" "pod ps"; do
+    printf "## podman %s --format json\n" "$what"; podman $what --format json 2>/dev/null; done'
+}
+snapshot >"$facts/snapshot-before"
+
 run_case() {  # case identity variant (probe_podman.py translate's words)
   local case=$1 identity=$2 uid gid run_dir
   "$python" "$tool" translate "$work" "$identity" "$3" >"$work/argv.$case"
@@ -88,6 +101,8 @@ for identity in workload root; do
   run_case "$identity.ro-tmpfs" "$identity" ro-tmpfs
   run_case "$identity.ulimits" "$identity" ulimits
 done
+# The profile's --network none runs made no firewall rule (before any weakening below).
+in_host sh -c 'iptables-save' >"$facts/iptables-after-profile-runs" 2>&1 || true
 run_case workload.keep-dns workload keep-dns
 
 # The single weakenings of tests/integration/test_probe_observations.py, under Podman.
@@ -101,10 +116,10 @@ run_case root.w-dac-podman-seccomp root seccomp=podman-default,add=--cap-add=DAC
 run_case root.w-dac-unconfined root seccomp=unconfined,add=--cap-add=DAC_READ_SEARCH
 run_case root.w-dac-shipped root add=--cap-add=DAC_READ_SEARCH
 
-# What a bridge network leaves behind (netavark's chains), the profile's --network none none.
-in_host sh -c 'iptables-save' >"$facts/iptables-after-none" 2>&1 || true
+# What a bridge network leaves behind (netavark's chains; the w-bridge cases made some already).
 in_host sh -c "podman run --rm --network podman $(printf %q "$("$python" -c 'import json,sys;print(json.load(open(sys.argv[1]))["image_id"])' "$work/plan.json")") >/dev/null 2>&1; iptables-save" \
   >"$facts/iptables-after-bridge" 2>&1 || true
+snapshot >"$facts/snapshot-after"
 in_host cat /run/libpod/events/events.log >"$facts/events.log" 2>&1 || true
 in_host sh -c 'podman ps -a --format json; podman volume ls -q; podman network ls; podman pod ls' \
   >"$facts/left-after-rm" 2>&1 || true
