@@ -13,6 +13,7 @@ import binascii
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.sandbox.attest.plugins.module_utils._venue_signature import SEAL_OPTIONS
 from ansible_collections.sandbox.attest.plugins.plugin_utils._collection import (
     collection_version,
 )
@@ -22,20 +23,7 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._write impor
     write_bundle,
 )
 
-# What the venue needs to render and sign the files (evidence_seal's options but the version).
-SEAL_ARGS = ("run", "venue", "facts", "snapshot_before", "snapshot_after", "events",
-             "identities", "host_key")
-ARGUMENT_SPEC = dict(
-    dest=dict(type="path", required=True),
-    run=dict(type="dict", required=True),
-    venue=dict(type="dict", required=True),
-    facts=dict(type="dict", required=True),
-    snapshot_before=dict(type="raw", required=True),
-    snapshot_after=dict(type="raw", required=True),
-    events=dict(type="list", elements="dict", required=True),
-    identities=dict(type="list", elements="dict", required=True),
-    host_key=dict(type="str", default="", no_log=False),
-)
+ARGUMENT_SPEC = dict(SEAL_OPTIONS, dest=dict(type="path", required=True))
 
 
 def decoded(files: object) -> dict[str, bytes]:
@@ -65,7 +53,7 @@ class ActionModule(ActionBase):
         if self._task.check_mode:
             result.update(changed=False, written=False)
             return result
-        module_args = {name: args[name] for name in SEAL_ARGS}
+        module_args = {name: args[name] for name in SEAL_OPTIONS}
         module_args["collection_version"] = collection_version()
         sealed = self._execute_module(module_name="sandbox.attest.evidence_seal",
                                       module_args=module_args, task_vars=task_vars)

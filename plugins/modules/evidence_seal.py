@@ -126,6 +126,7 @@ from ansible_collections.sandbox.attest.plugins.module_utils._bundle_layout impo
     snapshot_document,
 )
 from ansible_collections.sandbox.attest.plugins.module_utils._venue_signature import (
+    SEAL_OPTIONS,
     STATEMENT,
     STATEMENT_SIG,
     PinError,
@@ -133,18 +134,7 @@ from ansible_collections.sandbox.attest.plugins.module_utils._venue_signature im
     seal,
 )
 
-ARGUMENT_SPEC = dict(
-    run=dict(type="dict", required=True),
-    venue=dict(type="dict", required=True),
-    facts=dict(type="dict", required=True),
-    snapshot_before=dict(type="raw", required=True),
-    snapshot_after=dict(type="raw", required=True),
-    events=dict(type="list", elements="dict", required=True),
-    identities=dict(type="list", elements="dict", required=True),
-    # A public key: nothing secret (validate-modules asks).
-    host_key=dict(type="str", default="", no_log=False),
-    collection_version=dict(type="str", default=""),
-)
+ARGUMENT_SPEC = dict(SEAL_OPTIONS, collection_version=dict(type="str", default=""))
 
 
 def main() -> None:
