@@ -13,7 +13,7 @@ import binascii
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.sandbox.attest.plugins.module_utils._venue_signature import SEAL_OPTIONS
+from ansible_collections.sandbox.attest.plugins.module_utils._options import SEAL, argument_spec
 from ansible_collections.sandbox.attest.plugins.plugin_utils._collection import (
     collection_version,
 )
@@ -23,7 +23,7 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._write impor
     write_bundle,
 )
 
-ARGUMENT_SPEC = dict(SEAL_OPTIONS, dest=dict(type="path", required=True))
+ARGUMENT_SPEC = argument_spec(SEAL, dest=dict(type="path", required=True))
 
 
 def decoded(files: object) -> dict[str, bytes]:
@@ -53,7 +53,7 @@ class ActionModule(ActionBase):
         if self._task.check_mode:
             result.update(changed=False, written=False)
             return result
-        module_args = {name: args[name] for name in SEAL_OPTIONS}
+        module_args = {name: args[name] for name in SEAL}
         module_args["collection_version"] = collection_version()
         sealed = self._execute_module(module_name="sandbox.attest.evidence_seal",
                                       module_args=module_args, task_vars=task_vars)

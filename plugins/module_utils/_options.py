@@ -27,6 +27,18 @@ SECCOMP_PROFILE = {"seccomp_profile": dict(type="str", default=DEFAULT_SECCOMP_P
                                            choices=list(SECCOMP_PROFILES))}
 LIMITS = {"limits": dict(type="dict", default={},
                          options={name: dict(type="int") for name in LIMIT_BOUNDS})}
+# What the venue lays out and signs (evidence_seal), as the evidence_bundle action takes it.
+SEAL = {
+    "run": dict(type="dict", required=True),
+    "venue": dict(type="dict", required=True),
+    "facts": dict(type="dict", required=True),
+    "snapshot_before": dict(type="raw", required=True),
+    "snapshot_after": dict(type="raw", required=True),
+    "events": dict(type="list", elements="dict", required=True),
+    "identities": dict(type="list", elements="dict", required=True),
+    # A public key: nothing secret (validate-modules asks).
+    "host_key": dict(type="str", default="", no_log=False),
+}
 
 
 def argument_spec(*pieces: dict, **own: dict) -> dict:

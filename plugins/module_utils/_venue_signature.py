@@ -39,21 +39,6 @@ KEY_TYPES = ("ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa
 _PIN = re.compile(r"^(%s) ([A-Za-z0-9+/]+={0,2})$" % "|".join(re.escape(t) for t in KEY_TYPES))
 
 
-# The options of the seal (module evidence_seal): the run's results as the evidence_bundle action
-# received them, and the pin. The action's spec adds its dest, the module's the collection version.
-SEAL_OPTIONS = dict(
-    run=dict(type="dict", required=True),
-    venue=dict(type="dict", required=True),
-    facts=dict(type="dict", required=True),
-    snapshot_before=dict(type="raw", required=True),
-    snapshot_after=dict(type="raw", required=True),
-    events=dict(type="list", elements="dict", required=True),
-    identities=dict(type="list", elements="dict", required=True),
-    # A public key: nothing secret (validate-modules asks).
-    host_key=dict(type="str", default="", no_log=False),
-)
-
-
 class PinError(ValueError):
     """A pinned host key that is not one OpenSSH public key."""
 

@@ -29,49 +29,8 @@ options:
       be empty).
     type: path
     required: true
-  run:
-    description: C(run_id), C(inventory_hostname), C(started_at), C(finished_at),
-      C(seccomp_profile), C(image_id) and C(probe_sha256) of the run, and optionally
-      C(events_replayed) (M(sandbox.attest.engine_events)' C(replayed)).
-    type: dict
-    required: true
-  venue:
-    description: C(fingerprint), C(machine_id_sha256) and C(engine_id), from
-      M(sandbox.attest.engine_facts).
-    type: dict
-    required: true
-  facts:
-    description: The engine facts, from M(sandbox.attest.engine_facts).
-    type: dict
-    required: true
-  snapshot_before:
-    description:
-      - The snapshot taken before the run, M(sandbox.attest.engine_snapshot)'s C(snapshot_json)
-        (JSON text), or the parsed object.
-    type: raw
-    required: true
-  snapshot_after:
-    description: The snapshot taken after the run, as O(snapshot_before).
-    type: raw
-    required: true
-  events:
-    description: The scrubbed events of the run window, from M(sandbox.attest.engine_events).
-    type: list
-    elements: dict
-    required: true
-  identities:
-    description: Per identity, C(identity), C(run) (the M(sandbox.attest.sandbox_run) result)
-      and C(output) (the M(sandbox.attest.run_output) result).
-    type: list
-    elements: dict
-    required: true
-  host_key:
-    description:
-      - The venue's pinned public SSH host key, C(<type> <base64>) (the inventory's
-        C(sandbox_attest_venue_host_key)). Empty - the evidence is unsigned, never READY.
-    type: str
-    default: ""
 extends_documentation_fragment:
+  - sandbox.attest.options.seal
   - sandbox.attest.attributes
   - sandbox.attest.attributes.actiongroup_controller
 """

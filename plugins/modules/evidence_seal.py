@@ -26,48 +26,6 @@ description:
 author:
   - sandbox.attest contributors (@sandbox-attest)
 options:
-  run:
-    description: As M(sandbox.attest.evidence_bundle) took it before the venue signed - the
-      run's C(run_id), C(inventory_hostname), C(started_at), C(finished_at),
-      C(seccomp_profile), C(image_id), C(probe_sha256) and optionally C(events_replayed).
-    type: dict
-    required: true
-  venue:
-    description: C(fingerprint), C(machine_id_sha256) and C(engine_id), from
-      M(sandbox.attest.engine_facts).
-    type: dict
-    required: true
-  facts:
-    description: The engine facts, from M(sandbox.attest.engine_facts).
-    type: dict
-    required: true
-  snapshot_before:
-    description:
-      - The snapshot taken before the run, M(sandbox.attest.engine_snapshot)'s C(snapshot_json)
-        (JSON text), or the parsed object.
-    type: raw
-    required: true
-  snapshot_after:
-    description: The snapshot taken after the run, as O(snapshot_before).
-    type: raw
-    required: true
-  events:
-    description: The scrubbed events of the run window, from M(sandbox.attest.engine_events).
-    type: list
-    elements: dict
-    required: true
-  identities:
-    description: Per identity, C(identity), C(run) (the M(sandbox.attest.sandbox_run) result)
-      and C(output) (the M(sandbox.attest.run_output) result).
-    type: list
-    elements: dict
-    required: true
-  host_key:
-    description:
-      - The venue's pinned public SSH host key, C(<type> <base64>) (the inventory's
-        C(sandbox_attest_venue_host_key)). Empty means not pinned, and the evidence unsigned.
-    type: str
-    default: ""
   collection_version:
     description:
       - The collection's version for C(run.json)'s producer (M(sandbox.attest.evidence_bundle)
@@ -75,6 +33,7 @@ options:
     type: str
     default: ""
 extends_documentation_fragment:
+  - sandbox.attest.options.seal
   - sandbox.attest.attributes
 """
 
@@ -125,8 +84,8 @@ from ansible_collections.sandbox.attest.plugins.module_utils._bundle_layout impo
     layout,
     snapshot_document,
 )
+from ansible_collections.sandbox.attest.plugins.module_utils._options import SEAL, argument_spec
 from ansible_collections.sandbox.attest.plugins.module_utils._venue_signature import (
-    SEAL_OPTIONS,
     STATEMENT,
     STATEMENT_SIG,
     PinError,
@@ -134,7 +93,7 @@ from ansible_collections.sandbox.attest.plugins.module_utils._venue_signature im
     seal,
 )
 
-ARGUMENT_SPEC = dict(SEAL_OPTIONS, collection_version=dict(type="str", default=""))
+ARGUMENT_SPEC = argument_spec(SEAL, collection_version=dict(type="str", default=""))
 
 
 def main() -> None:
