@@ -347,12 +347,12 @@ def host_key(name: str = "venue") -> tuple[str, str]:
         return path, signing.parse_pin(handle.read())
 
 
-def _evidence_files(root: str) -> dict[str, bytes]:
-    """Every regular file of the bundle but the manifest, the signature and verification/."""
+def _regular_files(root: str, skipped_dirs: tuple[str, ...]) -> dict[str, bytes]:
+    """Every regular file of the bundle but the manifest and the top directories named."""
     files = {}
     for directory, dirnames, filenames in os.walk(root):
         rel_dir = os.path.relpath(directory, root)
-        if rel_dir.split(os.sep)[0] in ("verification", signing.SIGNATURE_DIR):
+        if rel_dir.split(os.sep)[0] in skipped_dirs:
             dirnames[:] = []
             continue
         for name in filenames:
@@ -363,6 +363,11 @@ def _evidence_files(root: str) -> dict[str, bytes]:
             with open(path, "rb") as handle:
                 files[rel] = handle.read()
     return files
+
+
+def _evidence_files(root: str) -> dict[str, bytes]:
+    """Every regular file of the bundle but the manifest, the signature and verification/."""
+    return _regular_files(root, ("verification", signing.SIGNATURE_DIR))
 
 
 def sign_bundle(root: str, key: str | None = "venue", pin: str | None = None) -> None:
@@ -403,19 +408,7 @@ def resealed(files: dict[str, bytes], key: str = "venue") -> dict[str, bytes]:
 
 def write_manifest(root: str) -> None:
     """(Re)compute manifest.json over every regular file, as the evidence role does."""
-    files = {}
-    for directory, dirnames, filenames in os.walk(root):
-        rel_dir = os.path.relpath(directory, root)
-        if rel_dir.split(os.sep)[0] == "verification":
-            dirnames[:] = []
-            continue
-        for name in filenames:
-            path = os.path.join(directory, name)
-            rel = os.path.normpath(os.path.join(rel_dir, name)).replace(os.sep, "/")
-            if rel == "manifest.json" or os.path.islink(path):
-                continue
-            with open(path, "rb") as handle:
-                files[rel] = sha256(handle.read())
+    files = {rel: sha256(data) for rel, data in _regular_files(root, ("verification",)).items()}
     with open(os.path.join(root, "manifest.json"), "w", encoding="utf-8") as handle:
         json.dump({"format": MANIFEST_FORMAT, "algorithm": "sha256",
                    "files": dict(sorted(files.items()))},
