@@ -30,6 +30,9 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model impor
     Check,
     Finding,
 )
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._schema_predicate import (
+    compile_predicate,
+)
 
 MAX_REPORTED = 50
 # Violations collected before sorting: a hostile file of a million wrong items must not cost a
@@ -107,6 +110,7 @@ def _pointer(path: list[Any]) -> str:
 
 
 _VALIDATORS: dict[str, Any] = {}
+_PREDICATES: dict[str, Any] = {}
 
 
 def _validator(schema: dict[str, Any], key: str) -> Any:
@@ -118,6 +122,18 @@ def _validator(schema: dict[str, Any], key: str) -> Any:
     if key not in _VALIDATORS:
         _VALIDATORS[key] = jsonschema.Draft202012Validator(schema)
     return _VALIDATORS[key]
+
+
+def _certainly_valid(schema: dict[str, Any], key: str, document: dict[str, Any]) -> bool:
+    """The compiled predicate's yes (_schema_predicate): a no, or no predicate, leaves the
+    answer and its errors to jsonschema."""
+    if key not in _PREDICATES:
+        _PREDICATES[key] = compile_predicate(schema)
+    predicate = _PREDICATES[key]
+    try:
+        return predicate is not None and predicate(document)
+    except RecursionError:
+        return False
 
 
 def check_schema(evidence: Evidence, schema: dict[str, Any], schema_key: str = "") -> Finding:
@@ -133,8 +149,10 @@ def check_schema(evidence: Evidence, schema: dict[str, Any], schema_key: str = "
             finding.add(Check("unknown_file", FAIL,
                               "schema: %s: not a file of the bundle format" % path, refs=(path,)))
     document = compose(evidence)
-    validator = _validator(schema, schema_key or str(id(schema)))
-    collected = list(itertools.islice(validator.iter_errors(document), MAX_COLLECTED + 1))
+    key = schema_key or str(id(schema))
+    validator = _validator(schema, key)
+    collected = [] if _certainly_valid(schema, key, document) else list(
+        itertools.islice(validator.iter_errors(document), MAX_COLLECTED + 1))
     stopped = len(collected) > MAX_COLLECTED
     errors = sorted(collected[:MAX_COLLECTED], key=lambda e: [str(p) for p in e.path])
     for error in errors[:MAX_REPORTED]:
