@@ -157,7 +157,9 @@ class _Compiler:
         return lambda value: not isinstance(value, str) or len(value) <= argument
 
     def _kw_minimum(self, argument: Any, schema: dict[str, Any]) -> Predicate:
-        return lambda value: (not _has_type(value, "number")) or value >= argument
+        # As jsonschema words it (not below), so NaN, which the JSON parser accepts, is
+        # answered the same way: exact even under `not`.
+        return lambda value: (not _has_type(value, "number")) or not value < argument
 
     def _kw_items(self, argument: Any, schema: dict[str, Any]) -> Predicate:
         item = self.compile(argument)

@@ -191,12 +191,14 @@ KEYWORD_SCHEMAS: tuple[dict[str, Any], ...] = (
     {"minItems": 1}, {"maxItems": 1}, {"uniqueItems": True}, {"minProperties": 1},
     {"propertyNames": {"enum": ["k"]}}, {"anyOf": [{"type": "string"}, {"minimum": 5}]},
     {"allOf": [{"type": "integer"}, {"minimum": 5}]}, {"not": {"type": "string"}},
+    {"not": {"minimum": 0}}, {"not": {"enum": [1, "x"]}},
     {"properties": {"k": {"type": "integer"}}, "additionalProperties": False},
     {"additionalProperties": {"type": "string"}},
     {"if": {"properties": {"k": {"const": 1}}}, "then": {"required": ["j"]},
      "else": {"not": {"required": ["j"]}}},
 )
-POOL: tuple[Any, ...] = (None, True, False, 0, 1, -3, 5, 1.5, 1.0, "", "x", "xy", "y", [],
+POOL: tuple[Any, ...] = (None, True, False, 0, 1, -3, 5, 1.5, 1.0, float("nan"), float("inf"),
+                         "", "x", "xy", "y", [],
                          [1, "x"], ["x", "x"], ["x", "y"], [1, 1.0], [True, 1], {}, {"k": 1},
                          {"k": "1"}, {"j": 1}, {"k": 1, "j": 2}, {"z": "s"})
 
