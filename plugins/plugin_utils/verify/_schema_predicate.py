@@ -88,8 +88,12 @@ class _Compiler:
             if name not in definitions:
                 raise Unsupported("$ref %s: no such definition" % target)
             holder: list[Predicate] = []
-            # Set before compiling, so a recursive definition refers to itself.
-            self.refs[name] = lambda value: holder[0](value)
+
+            # Registered before compiling, so a recursive definition refers to itself; it
+            # reads holder at call time, when the compiled predicate is there.
+            def deferred(value: Any) -> bool:
+                return holder[0](value)
+            self.refs[name] = deferred
             holder.append(self.compile(definitions[name]))
         return self.refs[name]
 
