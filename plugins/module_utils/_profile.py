@@ -6,6 +6,8 @@
 Rendered two ways: the engine CLI argv that sandbox_run executes (and --check prints, and the
 operator packet runs as-is), and the expected values the verifier checks in the inspect
 document. Operators may tune the limits within LIMIT_BOUNDS; nothing else is a parameter.
+The argv is rendered per runtime (PROFILE_RUNTIMES): one profile, and for Podman only the
+differences measured in docs/podman-facts.md section 3.
 """
 
 from __future__ import annotations
@@ -45,7 +47,13 @@ WORKLOAD_IDENTITY = "workload"
 
 SECCOMP_PROFILES = ("targeted-deny", "default-deny")
 DEFAULT_SECCOMP_PROFILE = "targeted-deny"
+# The runtimes a user may choose (settings accept): those the playbook attests end to end.
 RUNTIMES = ("docker",)
+# The runtimes the profile renders an argv and a profile document for. Wider than RUNTIMES on
+# purpose: the Podman rendering is measured (docs/podman-facts.md), but a Podman run also needs
+# snapshots, events and a verifier that know Podman (issue 18), not built yet; until they are,
+# settings must not offer podman, so a user cannot choose a runtime nothing could attest.
+PROFILE_RUNTIMES = ("docker", "podman")
 
 # Pinned local log driver: probe output never leaves the host through a logging plugin.
 LOG_DRIVER = "json-file"
@@ -172,6 +180,22 @@ def run_paths(run_root: str, run_id: str, identity: str, seccomp_profile: str) -
     }
 
 
+def check_runtime(runtime: object) -> str:
+    """runtime unchanged when the profile renders for it, else ProfileError naming those it does."""
+    if runtime not in PROFILE_RUNTIMES:
+        raise ProfileError("unknown runtime %r: the profile renders for %s" % (
+            runtime, ", ".join(PROFILE_RUNTIMES)))
+    return str(runtime)
+
+
+def dns_servers(runtime: str) -> tuple[str, ...]:
+    """The --dns servers the argv gives for runtime, and so what the profile document records.
+    Podman: none. Podman 4.3 refuses --dns with --network none ("Error: conflicting options: dns
+    and the network mode: none", measured: docs/podman-facts.md section 3, measure.sh case
+    workload.keep-dns) and then writes no resolv.conf at all (PR-NET-1 reads ENOENT)."""
+    return () if check_runtime(runtime) == "podman" else DNS
+
+
 def create_argv(
     engine_cli: str,
     run_id: str,
@@ -179,8 +203,14 @@ def create_argv(
     image_id: str,
     paths: dict[str, str],
     limits: dict[str, int],
+    *,
+    runtime: str = "docker",
 ) -> list[str]:
-    """The exact `docker create` argv of one identity. Nothing here loosens with input."""
+    """The exact `<engine_cli> create` argv of one identity for runtime (PROFILE_RUNTIMES).
+    Nothing here loosens with input; the runtimes differ only where measured (dns_servers and
+    --read-only-tmpfs below). No --ulimit for Podman: measured not needed (the container starts
+    with the rlimits it inherits; docs/podman-facts.md section 3)."""
+    check_runtime(runtime)
     memory = "%dm" % limits["memory_mb"]
     argv = [
         engine_cli, "create",
@@ -190,10 +220,15 @@ def create_argv(
         "--user", identity_user(identity),
         "--network", "none",
     ]
-    for server in DNS:
+    for server in dns_servers(runtime):
         argv += ["--dns", server]
+    argv.append("--read-only")
+    if runtime == "podman":
+        # Without it Podman's --read-only mounts writable tmpfs on /run and /var/tmp
+        # (HostConfig.Tmpfs gains both; measured: docs/podman-facts.md section 3, measure.sh
+        # case *.ro-tmpfs). No probe notices them, so the argv must not allow them.
+        argv.append("--read-only-tmpfs=false")
     argv += [
-        "--read-only",
         "--cap-drop", "ALL",
         "--security-opt", "no-new-privileges=true",
         "--security-opt", "seccomp=%s" % paths["seccomp_file"],
@@ -220,18 +255,20 @@ def create_argv(
     return argv
 
 
-def profile_document(seccomp_profile: str, limits: dict[str, int]) -> dict:
-    """What profile/profile.json of the bundle holds."""
+def profile_document(seccomp_profile: str, limits: dict[str, int], *,
+                     runtime: str = "docker") -> dict:
+    """What profile/profile.json of the bundle holds: the settings create_argv applies for
+    runtime (its dns is what the argv gives, none under Podman)."""
     return {
         "format": PROFILE_FORMAT,
         "name": PROFILE_NAME,
-        "runtime": "docker",
+        "runtime": check_runtime(runtime),
         "seccomp_profile": seccomp_profile,
         "limits": dict(limits),
         "identities": {name: {"user": identity_user(name)} for name in IDENTITIES},
         "workload_identity": WORKLOAD_IDENTITY,
         "log_driver": LOG_DRIVER,
         "log_opts": dict(LOG_OPTS),
-        "dns": list(DNS),
+        "dns": list(dns_servers(runtime)),
         "tmpfs_tmp_options": list(TMPFS_TMP_OPTIONS),
     }

@@ -5,17 +5,19 @@ tests/podman/measure.sh. Three jobs, on the controller with the collection impor
 
   probe_podman.py prepare DIR   write what a Podman test host needs to run the probe set:
                                 the deterministic probe image archive, both shipped seccomp
-                                profiles and plan.json: per identity the profile's docker argv
-                                (_profile.create_argv) and its run paths
+                                profiles and plan.json: per identity the profile's podman argv
+                                (_profile.create_argv(runtime="podman")) and its run paths
   probe_podman.py translate DIR IDENTITY [VARIANT]
-                                print that argv as podman arguments, one a line (VARIANT:
-                                the measurement's changes, see translate())
+                                print that argv with the test label and the variant's
+                                changes, one argument a line (VARIANT: see translate())
   probe_podman.py judge DIR     judge each case's probe.jsonl with the verifier's own code
                                 (findings/_probes.evaluate_probe) against the docker
                                 expectations (data/expectations.yml): one row per probe
 
-The translation is the measured one (docs/podman-facts.md), each change named in podman_argv
-with the reason it is needed. Nothing here is the collection's Podman support (issue 18).
+The podman argv is the product's rendering (the measured differences from Docker's live in
+_profile.create_argv, docs/podman-facts.md section 3); this tool adds only the measurement's
+variants, which undo one difference or weaken one flag. Nothing here is the rest of the
+collection's Podman support (issue 18).
 """
 
 from __future__ import annotations
@@ -55,35 +57,25 @@ RUN_ROOT = "/var/lib/sandbox-attest"
 RUN_ID = "20260101T000000Z-0000abcd"
 TEST_LABEL = "sandbox.attest.test=podman-groundwork"
 
-# The measured differences (docs/podman-facts.md), each a change of the docker argv:
-# --read-only-tmpfs=false: Podman's --read-only mounts tmpfs on /run and /var/tmp otherwise.
-# --dns dropped: podman 4.3 refuses it with --network none.
-# --ulimit nofile/nproc (platform-facts' values): only in the variant "ulimits"; measured not
-# needed in the test host (the OCI spec has no rlimits, the container inherits conmon's).
-PODMAN_CHANGES = ("--read-only-tmpfs=false",)
+# platform-facts' values, only in the variant "ulimits": measured not needed in the test host (the
+# OCI spec has no rlimits, the container inherits conmon's), so the product applies none.
 ULIMITS = ("--ulimit", "nofile=1024:1024", "--ulimit", "nproc=4096:4096")
 
 
-def podman_argv(docker_argv: list[str], variant: set[str]) -> list[str]:
-    """The docker argv as podman arguments, with the measured changes (and the variant's)."""
-    argv = ["podman", *docker_argv[1:]]
-    out: list[str] = []
-    skip = False
-    for arg in argv:
-        if skip:
-            skip = False
-            continue
-        if arg == "--dns" and "keep-dns" not in variant:
-            # podman 4.3 refuses --dns with --network none ("conflicting options").
-            skip = True
-            continue
-        out.append(arg)
-        if arg == "--read-only" and "ro-tmpfs" not in variant:
-            out.extend(PODMAN_CHANGES)
+def podman_argv(product: list[str], variant: set[str]) -> list[str]:
+    """The product's podman argv with the test label, and the variant's changes: keep-dns gives
+    Docker's --dns again (to see podman refuse it), ro-tmpfs leaves Podman its own
+    --read-only-tmpfs, ulimits adds ULIMITS."""
+    argv = list(product)
+    if "keep-dns" in variant:  # where Docker's argv has it: right after --network none
+        at = argv.index("--network") + 2
+        argv[at:at] = [word for server in profile.DNS for word in ("--dns", server)]
+    if "ro-tmpfs" in variant:
+        argv.remove("--read-only-tmpfs=false")
     if "ulimits" in variant:
-        out[2:2] = list(ULIMITS)
-    out[2:2] = ["--label", TEST_LABEL]
-    return out
+        argv[2:2] = list(ULIMITS)
+    argv[2:2] = ["--label", TEST_LABEL]
+    return argv
 
 
 def prepare(work: str) -> None:
@@ -99,9 +91,10 @@ def prepare(work: str) -> None:
             handle.write(canonical_text(seccomp_profile(name)))
     for identity, ids in profile.IDENTITIES.items():
         paths = profile.run_paths(RUN_ROOT, RUN_ID, identity, profile.DEFAULT_SECCOMP_PROFILE)
-        docker = profile.create_argv("docker", RUN_ID, identity, image.image_id, paths, limits)
+        podman = profile.create_argv("podman", RUN_ID, identity, image.image_id, paths, limits,
+                                     runtime="podman")
         plan["identities"][identity] = {"uid": ids["uid"], "gid": ids["gid"], "paths": paths,
-                                        "docker_argv": docker}
+                                        "podman_argv": podman}
     with open(os.path.join(work, "plan.json"), "w", encoding="ascii") as handle:
         json.dump(plan, handle, indent=1)
 
@@ -115,7 +108,7 @@ def translate(work: str, identity: str, variant_text: str) -> None:
         plan = json.load(handle)
     entry = plan["identities"][identity]
     words = [word for word in variant_text.split(",") if word]
-    argv = podman_argv(entry["docker_argv"], set(words))
+    argv = podman_argv(entry["podman_argv"], set(words))
     for word in words:
         key, value = word.split("=", 1) if "=" in word else (word, "")
         if key == "seccomp":
