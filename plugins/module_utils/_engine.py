@@ -21,6 +21,19 @@ class EngineError(RuntimeError):
     """The engine CLI failed, timed out or answered something unreadable."""
 
 
+# The seed's class for a host whose runtime is not there to use: its CLI is absent, or its
+# engine does not answer (a stopped daemon). Preflight refuses such a host before anything is
+# created, and nothing here ever installs or starts a runtime.
+MISSING_RUNTIME = "missing runtime"
+
+
+class MissingRuntime(EngineError):
+    """The chosen runtime is not usable on the target; the message starts with its class."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__("%s: %s" % (MISSING_RUNTIME, why))
+
+
 @dataclass(frozen=True)
 class CliResult:
     argv: list[str]
@@ -47,7 +60,8 @@ def run_cli(argv: list[str], timeout: float = DEFAULT_TIMEOUT_S, check: bool = T
         proc = subprocess.run(  # argv list, never a shell
             argv, input=stdin, capture_output=True, timeout=timeout, check=False)
     except FileNotFoundError as exc:
-        raise EngineError("engine CLI %r not found on the target: %s" % (argv[0], exc)) from exc
+        raise MissingRuntime("engine CLI %r not found on the target (nothing installs one): %s"
+                             % (argv[0], exc)) from exc
     except subprocess.TimeoutExpired as exc:
         raise EngineError("%s timed out after %ss" % (" ".join(argv[:3]), timeout)) from exc
     result = CliResult(
@@ -72,5 +86,5 @@ def engine_answers(engine_cli: str, timeout: float = 20) -> str:
             % (os.getuid(), engine_cli, result.stderr.strip()[:2000]))
     if result.rc != 0 or not result.stdout.strip():
         why = result.stderr.strip()[:2000] or "no server version"
-        raise EngineError("the engine does not answer %r: %s" % (engine_cli, why))
+        raise MissingRuntime("the engine does not answer %r: %s" % (engine_cli, why))
     return result.stdout.strip()

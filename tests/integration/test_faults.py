@@ -145,7 +145,7 @@ def test_bad_variables_are_refused_before_anything(tmp_path, guard, extra, expec
 def test_engine_unreachable(tmp_path, guard) -> None:
     result = attest(tmp_path, env={"DOCKER_HOST": "unix:///nonexistent/docker.sock"})
     assert result.returncode != 0
-    assert "the engine does not answer" in result.stdout
+    assert "missing runtime: the engine does not answer" in result.stdout
     row("engine unreachable (client pointed at a missing socket)",
         fatal_message(result.stdout), status_of(tmp_path / "evidence"), guard)
 
