@@ -12,6 +12,7 @@
 # - the snapshot taken 10 times: per object the number of distinct records (one each is the
 #   pass), the snapshot's time;
 # - a container removed between list and inspect: the batch still reads the others;
+# - a new container's configuration digest created, started, stopped and started again;
 # - the secret looked for in every snapshot's JSON (it must be in none).
 # The host is removed by its ID at the end, whatever happened; the cached image stays.
 set -euo pipefail
@@ -87,3 +88,8 @@ vanished="$(tool vanished /tmp/capture)"
 log "vanished: $vanished"
 printf '%s\n' "$vanished"
 if [ -n "$capture" ]; then docker cp "$host:/tmp/capture/vanished-stderr.txt" "$capture/"; fi
+
+# A container's configuration digest through its lifecycle (after the repeats: it is removed).
+lifecycle="$(tool lifecycle)"
+log "lifecycle: $lifecycle"
+printf '%s\n' "$lifecycle"

@@ -7,6 +7,8 @@ host (Debian's 3.11), standard library and module_utils only.
   snapshot_in_host.py vanished DIR      one batched container inspect naming a removed container:
                                         podman's stderr and exit status, and what the snapshot
                                         makes of it
+  snapshot_in_host.py lifecycle         a new container's configuration digest created, started,
+                                        stopped, started again
   snapshot_in_host.py repeat N          take the podman snapshot N times; print one JSON line: per
                                         object the distinct records seen, and the times
 """
@@ -59,6 +61,7 @@ def capture(out: str) -> None:
 
 def vanished(out: str) -> None:
     """A container removed between list and inspect: podman's answer, and the snapshot's."""
+    os.makedirs(out, exist_ok=True)
     image = _run([PODMAN, "images", "-q", "--filter", "dangling=true"]).stdout.split()[0]
     gone = _run([PODMAN, "create", "--network", "none", image, "true"]).stdout.strip()
     _run([PODMAN, "rm", gone])
@@ -70,6 +73,26 @@ def vanished(out: str) -> None:
     found = _snapshot.parse_batch("container", text, "podman")
     print(json.dumps({"rc": result.returncode, "stderr": result.stderr.strip(),
                       "listed": len(refs), "read": len(found), "gone_read": gone in found}))
+
+
+def _digest_of(ref: str) -> str:
+    text = _snapshot._inspect(PODMAN, "container", [ref], "podman")
+    return _snapshot.parse_batch("container", text, "podman")[ref]["config_sha256"]
+
+
+def lifecycle() -> None:
+    """A container's configuration digest created, after its first start, stopped, started
+    again: Podman adds to its configuration at the first start (measured)."""
+    image = _run([PODMAN, "images", "-q", "--no-trunc", "--filter", "dangling=true"]).stdout
+    ref = _run([PODMAN, "create", "--network", "none", image.split()[0], "sleep",
+                "infinity"]).stdout.strip()
+    digests = {"created": _digest_of(ref)}
+    for step, argv in (("started", ["start", ref]), ("stopped", ["stop", "-t", "0", ref]),
+                       ("started_again", ["start", ref])):
+        _run([PODMAN, *argv])
+        digests[step] = _digest_of(ref)
+    _run([PODMAN, "rm", "--force", ref])
+    print(json.dumps({step: digest[:12] for step, digest in digests.items()}))
 
 
 def repeat(count: int) -> None:
@@ -103,6 +126,8 @@ def main(argv: list[str]) -> None:
         capture(argv[2])
     elif len(argv) == 3 and argv[1] == "vanished":
         vanished(argv[2])
+    elif len(argv) == 2 and argv[1] == "lifecycle":
+        lifecycle()
     elif len(argv) == 3 and argv[1] == "repeat":
         repeat(int(argv[2]))
     else:
