@@ -44,6 +44,7 @@ import datetime
 import hashlib
 import json
 import time
+from typing import NamedTuple
 
 from ansible_collections.sandbox.attest.plugins.module_utils import _snapshot_podman
 from ansible_collections.sandbox.attest.plugins.module_utils._engine import (
@@ -215,13 +216,26 @@ _HEX = frozenset("0123456789abcdef")
 _VANISHED_MARKS = ("no such", "not found")
 # Podman 4.3 says "no such container X", "no such pod X", "no such volume X" and "network X:
 # unable to find network with name or ID X: network not found" (measured): the same marks.
-# Per runtime: (templates, list commands, inspect commands, probe image list, kinds inspected).
-_DOCKER = (SNAPSHOT_TEMPLATES, LIST_COMMANDS, INSPECT_COMMANDS, PROBE_IMAGE_LIST_COMMAND,
-           INSPECTED_KINDS)
-_PODMAN = (_snapshot_podman.TEMPLATES, _snapshot_podman.LIST_COMMANDS,
-           _snapshot_podman.INSPECT_COMMANDS, _snapshot_podman.PROBE_IMAGE_LIST_COMMAND,
-           _snapshot_podman.INSPECTED_KINDS)
-_COMMANDS = {"docker": _DOCKER, "podman": _PODMAN}
+
+
+class _RuntimeCommands(NamedTuple):
+    """What a snapshot runs and reads, for one runtime."""
+
+    templates: dict
+    lists: dict
+    inspects: dict
+    probe_image_list: list
+    inspected_kinds: tuple
+
+
+_COMMANDS = {
+    "docker": _RuntimeCommands(SNAPSHOT_TEMPLATES, LIST_COMMANDS, INSPECT_COMMANDS,
+                               PROBE_IMAGE_LIST_COMMAND, INSPECTED_KINDS),
+    "podman": _RuntimeCommands(_snapshot_podman.TEMPLATES, _snapshot_podman.LIST_COMMANDS,
+                               _snapshot_podman.INSPECT_COMMANDS,
+                               _snapshot_podman.PROBE_IMAGE_LIST_COMMAND,
+                               _snapshot_podman.INSPECTED_KINDS),
+}
 # The tags a runtime's templates print; podman's containers add `n <network name>` (Podman's
 # networks do not list their members: _snapshot_podman).
 _TAGS = {"docker": ("c", "m", "h", "i"), "podman": ("c", "m", "h", "i", "n")}
@@ -232,7 +246,7 @@ _NETWORK_NAMES = "_networks"
 
 def templates(runtime: str = "docker") -> dict[str, str]:
     """The inspect template of each inspected kind of a runtime."""
-    return _COMMANDS[runtime][0]
+    return _COMMANDS[runtime].templates
 
 
 def sha256_hex(text: str) -> str:
@@ -251,7 +265,7 @@ def config_digest(config_line: str, mount_lines: list[str]) -> str:
 
 
 def _list(engine_cli: str, kind: str, runtime: str = "docker") -> list[str]:
-    out = run_cli([engine_cli] + _COMMANDS[runtime][1][kind]).stdout.split()
+    out = run_cli([engine_cli] + _COMMANDS[runtime].lists[kind]).stdout.split()
     return sorted(set(out))
 
 
@@ -361,15 +375,15 @@ def parse_image_list(text: str, probe_ids: set[str]) -> list[dict]:
 def snapshot_images(engine_cli: str, runtime: str = "docker") -> tuple[list[dict], list[str]]:
     """(images, []): two list calls; nothing can vanish between a list and an inspect."""
     commands = _COMMANDS[runtime]
-    listing = run_cli([engine_cli, *commands[1]["image"]]).stdout
-    probe_ids = set(run_cli([engine_cli, *commands[3]]).stdout.split())
+    listing = run_cli([engine_cli, *commands.lists["image"]]).stdout
+    probe_ids = set(run_cli([engine_cli, *commands.probe_image_list]).stdout.split())
     return parse_image_list(listing, probe_ids), []
 
 
 def _inspect(engine_cli: str, kind: str, refs: list[str], runtime: str = "docker") -> str:
     commands = _COMMANDS[runtime]
-    result = run_cli([engine_cli] + commands[2][kind]
-                     + ["--format", commands[0][kind]] + refs, check=False)
+    result = run_cli([engine_cli] + commands.inspects[kind]
+                     + ["--format", commands.templates[kind]] + refs, check=False)
     _fail_unless_vanished(kind, result, runtime)
     return result.stdout
 
