@@ -248,15 +248,17 @@ def preflight_checks(facts: dict, run_root: str, min_api: str, min_free_mb: int)
     def check(name: str, ok: bool, message: str) -> None:
         checks.append({"name": name, "ok": bool(ok), "message": message})
 
-    api = facts["api_version"]
+    # .get: a Podman fact may be absent (select_podman_facts leaves it out); Docker's template
+    # always fills these, so its checks read exactly what they read before.
+    api = facts.get("api_version") or ""
     check("api_version", _version_tuple(api) >= _version_tuple(min_api),
           "engine API %s (at least %s needed)" % (api, min_api))
-    seccomp = "seccomp" in security_modules(facts["security_options"])
+    seccomp = "seccomp" in security_modules(facts.get("security_options") or [])
     check("seccomp", seccomp,
           "the engine %s seccomp" % ("supports" if seccomp else "does not support"))
-    check("cgroup_version", facts["cgroup_version"] in ("1", "2"),
-          "cgroup version %r" % facts["cgroup_version"])
-    check("linux", facts["os_type"] == "linux", "engine OS type %r" % facts["os_type"])
+    check("cgroup_version", facts.get("cgroup_version") in ("1", "2"),
+          "cgroup version %r" % facts.get("cgroup_version"))
+    check("linux", facts.get("os_type") == "linux", "engine OS type %r" % facts.get("os_type"))
     where = _nearest_existing(run_root)
     stat = os.statvfs(where)
     free_mb = stat.f_bavail * stat.f_frsize // (1024 * 1024)

@@ -147,3 +147,19 @@ def test_podman_asks_for_its_own_api_version(tmp_path) -> None:
 def test_an_unknown_runtime_is_refused() -> None:
     with pytest.raises(Exception, match="unknown runtime"):
         engine_answers("podman", runtime="bubblewrap")
+
+
+def test_the_preflight_reads_the_test_hosts_facts(tmp_path) -> None:
+    selected = facts.select_podman_facts(json.dumps(INFO), API)
+    checks = facts.preflight_checks(selected, str(tmp_path), "1.41", 0)
+    checks = {c["name"]: c["ok"] for c in checks}
+    assert checks == {"api_version": True, "seccomp": True, "cgroup_version": True,
+                      "linux": True, "free_disk": True}
+
+
+@pytest.mark.parametrize("path", [("version", "Version"), ("host", "cgroupVersion"),
+                                  ("host", "os"), ("host", "security")], ids="/".join)
+def test_an_absent_fact_fails_its_check_instead_of_the_preflight(tmp_path, path) -> None:
+    selected = facts.select_podman_facts(json.dumps(_without(path)), "")
+    checks = facts.preflight_checks(selected, str(tmp_path), "1.41", 0)
+    assert len(checks) == 5 and not all(c["ok"] for c in checks)
