@@ -100,6 +100,106 @@ def select_facts(info_line: str, api_version: str) -> dict:
     return facts
 
 
+# Podman (issue 18). `podman info` is read whole, as JSON, and selected here: a Go template
+# fails on any field its Podman lacks (measured on 4.3.1: `{{.Host.Nope}}` -> "can't evaluate
+# field Nope", rc 125), whereas `--format json` prints whatever its version has, and each fact
+# below may then be absent without failing (docs/podman-facts.md section 11). Pointers into
+# that JSON, measured in the Podman test host; the facts keys are Docker's where the meaning is
+# the same.
+PODMAN_INFO_ARGS = ("info", "--format", "json")
+PODMAN_FACT_PATHS = (
+    ("server_version", ("version", "Version")),
+    ("kernel_version", ("host", "kernel")),
+    ("os_type", ("host", "os")),
+    # Go's name (amd64), where Docker reports uname's (x86_64): same meaning, other spelling.
+    ("architecture", ("host", "arch")),
+    ("cgroup_driver", ("host", "cgroupManager")),
+    ("default_runtime", ("host", "ociRuntime", "name")),
+    ("logging_driver", ("host", "logDriver")),
+    ("storage_driver", ("store", "graphDriverName")),
+    # Podman's own facts, no Docker counterpart: where events go (file or journald, detected
+    # by Podman on hosts without systemd) and where the store lives.
+    ("event_logger", ("host", "eventLogger")),
+    ("graph_root", ("store", "graphRoot")),
+    ("run_root", ("store", "runRoot")),
+)
+# Podman's installation ID for the fingerprint: Podman has none (no key of `podman info` and
+# nothing in its bolt_state.db is random per installation; the store's birth time reads 0 on
+# the test host's overlay), so the runtime name and the store's graph root stand in for it.
+PODMAN_ID_PREFIX = "podman:"
+
+
+def _dig(document: object, path: tuple[str, ...]) -> object:
+    for key in path:
+        if not isinstance(document, dict):
+            return None
+        document = document.get(key)
+    return document
+
+
+def _podman_security_options(security: object) -> list[str]:
+    """`host.security` in Docker's `name=...` words, so that security_modules reads both: the
+    seccomp profile is named by its path (Podman gives no `default`), rootless as Docker
+    names it."""
+    if not isinstance(security, dict):
+        return []
+    options = []
+    if security.get("seccompEnabled") is True:
+        profile = security.get("seccompProfilePath")
+        options.append("name=seccomp,profile=%s" % profile if profile else "name=seccomp")
+    for key, name in (("apparmorEnabled", "apparmor"), ("selinuxEnabled", "selinux"),
+                      ("rootless", "rootless")):
+        if security.get(key) is True:
+            options.append("name=%s" % name)
+    return options
+
+
+def _podman_operating_system(distribution: object) -> str | None:
+    """`debian 12 (bookworm)` from host.distribution; Docker prints /etc/os-release's
+    PRETTY_NAME, Podman only its parts."""
+    if not isinstance(distribution, dict):
+        return None
+    words = [str(distribution[key]) for key in ("distribution", "version")
+             if distribution.get(key)]
+    if distribution.get("codename"):
+        words.append("(%s)" % distribution["codename"])
+    return " ".join(words) or None
+
+
+def podman_engine_id(graph_root: str | None) -> str:
+    """What stands for the engine ID under Podman: `podman:<graph root>` (empty root when
+    `podman info` names none). Never equal to a Docker engine ID, which has no `podman:`."""
+    return PODMAN_ID_PREFIX + (graph_root or "")
+
+
+def select_podman_facts(info_json: str, api_version: str) -> dict:
+    """The facts of `podman info --format json`, under Docker's keys where they mean the same;
+    a fact Podman does not print is left out (never guessed)."""
+    try:
+        info = json.loads(info_json)
+    except ValueError as exc:
+        raise FactsError("podman's info is not readable: %s" % exc) from exc
+    if not isinstance(info, dict):
+        raise FactsError("podman's info is not a JSON object")
+    facts = {"format": 1}  # type: dict
+    for key, path in PODMAN_FACT_PATHS:
+        value = _dig(info, path)
+        if isinstance(value, (str, int)) and not isinstance(value, bool) and value != "":
+            facts[key] = value
+    # cgroup v1/v2 as Docker writes it ("1"/"2"), where Podman writes "v1"/"v2".
+    cgroup = _dig(info, ("host", "cgroupVersion"))
+    if isinstance(cgroup, str) and cgroup:
+        facts["cgroup_version"] = cgroup[1:] if cgroup.startswith("v") else cgroup
+    system = _podman_operating_system(_dig(info, ("host", "distribution")))
+    if system:
+        facts["operating_system"] = system
+    facts["security_options"] = _podman_security_options(_dig(info, ("host", "security")))
+    graph_root = facts.get("graph_root")
+    facts["engine_id"] = podman_engine_id(graph_root if isinstance(graph_root, str) else None)
+    facts["api_version"] = api_version
+    return facts
+
+
 def machine_id_sha256(machine_id: str) -> str:
     """The machine-id's digest: what the bundle carries of it (the machine-id never leaves)."""
     return hashlib.sha256(machine_id.strip().encode("ascii")).hexdigest()
@@ -148,15 +248,17 @@ def preflight_checks(facts: dict, run_root: str, min_api: str, min_free_mb: int)
     def check(name: str, ok: bool, message: str) -> None:
         checks.append({"name": name, "ok": bool(ok), "message": message})
 
-    api = facts["api_version"]
+    # .get: a Podman fact may be absent (select_podman_facts leaves it out); Docker's template
+    # always fills these, so its checks read exactly what they read before.
+    api = facts.get("api_version") or ""
     check("api_version", _version_tuple(api) >= _version_tuple(min_api),
           "engine API %s (at least %s needed)" % (api, min_api))
-    seccomp = "seccomp" in security_modules(facts["security_options"])
+    seccomp = "seccomp" in security_modules(facts.get("security_options") or [])
     check("seccomp", seccomp,
           "the engine %s seccomp" % ("supports" if seccomp else "does not support"))
-    check("cgroup_version", facts["cgroup_version"] in ("1", "2"),
-          "cgroup version %r" % facts["cgroup_version"])
-    check("linux", facts["os_type"] == "linux", "engine OS type %r" % facts["os_type"])
+    check("cgroup_version", facts.get("cgroup_version") in ("1", "2"),
+          "cgroup version %r" % facts.get("cgroup_version"))
+    check("linux", facts.get("os_type") == "linux", "engine OS type %r" % facts.get("os_type"))
     where = _nearest_existing(run_root)
     stat = os.statvfs(where)
     free_mb = stat.f_bavail * stat.f_frsize // (1024 * 1024)

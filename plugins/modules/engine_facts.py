@@ -34,6 +34,19 @@ options:
     description: Where the host's machine-id is read.
     type: path
     default: /etc/machine-id
+  runtime:
+    description:
+      - The runtime whose facts are read. V(docker) reads C(docker info) through the
+        collection's one template and the daemon's API version.
+      - V(podman) (issue 18, not yet used by the roles) reads C(podman info --format json) and
+        C(podman version); set O(engine_cli) to the podman CLI as well. Podman has no engine
+        ID, so C(facts.engine_id) is C(podman:) and the store's graph root, and the
+        fingerprint is computed over that (weaker than Docker's; see C(docs/podman-facts.md)).
+        Its API version is libpod's own (its release), so O(min_api_version) does not bound
+        it meaningfully.
+    type: str
+    default: docker
+    choices: [docker, podman]
 extends_documentation_fragment:
   - sandbox.attest.attributes
   - sandbox.attest.options.engine_cli
@@ -87,9 +100,11 @@ from ansible_collections.sandbox.attest.plugins.module_utils._engine import (
 )
 from ansible_collections.sandbox.attest.plugins.module_utils._facts import (
     FACTS_TEMPLATE,
+    PODMAN_INFO_ARGS,
     FactsError,
     preflight_checks,
     select_facts,
+    select_podman_facts,
     venue_identity,
 )
 from ansible_collections.sandbox.attest.plugins.module_utils._options import (
@@ -110,6 +125,7 @@ def main() -> None:
             min_api_version=dict(type="str", default="1.41"),
             min_free_mb=dict(type="int", default=64),
             machine_id_path=dict(type="path", default="/etc/machine-id"),
+            runtime=dict(type="str", default="docker", choices=["docker", "podman"]),
         ),
         supports_check_mode=True,
     )
@@ -119,9 +135,13 @@ def main() -> None:
     except ProfileError as exc:
         module.fail_json(msg=str(exc))
     try:
-        api_version = engine_answers(params["engine_cli"])
-        info = run_cli([params["engine_cli"], "info", "--format", FACTS_TEMPLATE]).stdout
-        facts = select_facts(info, api_version)
+        api_version = engine_answers(params["engine_cli"], runtime=params["runtime"])
+        if params["runtime"] == "podman":
+            info = run_cli([params["engine_cli"], *PODMAN_INFO_ARGS]).stdout
+            facts = select_podman_facts(info, api_version)
+        else:
+            info = run_cli([params["engine_cli"], "info", "--format", FACTS_TEMPLATE]).stdout
+            facts = select_facts(info, api_version)
         fingerprint, machine_sha256 = venue_identity(params["machine_id_path"],
                                                      facts["engine_id"])
     except (EngineError, FactsError) as exc:
