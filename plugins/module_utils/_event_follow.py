@@ -35,7 +35,10 @@ from ansible_collections.sandbox.attest.plugins.module_utils._engine import (
     run_cli,
 )
 from ansible_collections.sandbox.attest.plugins.module_utils._snapshot import (
-    EVENT_TEMPLATE,
+    event_time_nano,
+    events_follow_argv,
+    events_in_window,
+    events_read_argv,
     events_until_ns,
     ns_text,
 )
@@ -46,21 +49,20 @@ RESULT_NAME = "events.result.json"
 
 
 def time_nano(line: str) -> int | None:
-    """The time_nano of one EVENT_TEMPLATE line (its JSON head), or None when unreadable."""
-    try:
-        value = json.loads(line.partition("\t")[0]).get("time_nano")
-    except (ValueError, AttributeError):
-        return None
-    return value if isinstance(value, int) else None
+    """The time_nano of one event template line (its JSON head), or None when unreadable."""
+    return event_time_nano(line)
 
 
 class _Stream:
-    """`docker events --since` without --until: its complete lines, as they arrive."""
+    """`docker events --since` without --until: its complete lines, as they arrive. Podman's
+    `podman events --since` with the file logger does the same (measured, docs/podman-facts.md:
+    it replays its log, then streams each event 0.08-0.25 s after the command that logged it
+    returned)."""
 
-    def __init__(self, engine_cli: str, since: str) -> None:
+    def __init__(self, engine_cli: str, since: str, runtime: str = "docker") -> None:
         try:
             self.proc = subprocess.Popen(  # argv list, never a shell
-                [engine_cli, "events", "--since", since, "--format", EVENT_TEMPLATE],
+                events_follow_argv(engine_cli, since, runtime),
                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         except FileNotFoundError as exc:
             raise EngineError("engine CLI %r not found on the target: %s"
@@ -108,9 +110,12 @@ def _wait_for_stop(stream: _Stream, stop_path: str, watch_dir: str, deadline_ns:
 
 
 def follow_events(engine_cli: str, since: str, stop_path: str, watch_dir: str,
-                  deadline_ns: int) -> tuple[list[str], int, int]:
-    """(lines of the window, oldest first; how many the engine replayed; the close in ns)."""
-    stream = _Stream(engine_cli, since)
+                  deadline_ns: int, runtime: str = "docker") -> tuple[list[str], int, int]:
+    """(lines of the window, oldest first; how many the engine replayed; the close in ns).
+    Podman's tail is read without --until (cut short by it, _snapshot_podman) and cut at the
+    close by each line's time (its --stream=false read gave 300 of 300 events: no 256 limit
+    seen; the live stream's replay of that many was not measured)."""
+    stream = _Stream(engine_cli, since, runtime)
     try:
         until_ns = _wait_for_stop(stream, stop_path, watch_dir, deadline_ns)
         while time.time_ns() <= until_ns:
@@ -125,8 +130,9 @@ def follow_events(engine_cli: str, since: str, stop_path: str, watch_dir: str,
     # The tail: what the engine logged up to the close that the stream had not delivered when
     # it was stopped. Its first event may be the stream's last one again: lines are exact.
     tail_since = ns_text(last_ns) if last_ns else since
-    tail = run_cli([engine_cli, "events", "--since", tail_since, "--until", ns_text(until_ns),
-                    "--format", EVENT_TEMPLATE], timeout=60).stdout.splitlines()
+    tail = events_in_window(
+        run_cli(events_read_argv(engine_cli, tail_since, ns_text(until_ns), runtime),
+                timeout=60).stdout.splitlines(), until_ns, runtime)
     added = [line for line in tail if line.strip() and line not in times]
     times.update((line, time_nano(line) or 0) for line in added)
     # Every event logged before the first output may have come from the replay: counted so,
@@ -145,10 +151,11 @@ def _write_result(run_dir: str, result: dict) -> None:
     os.rename(path + ".tmp", path)
 
 
-def _follow_into(engine_cli: str, since: str, run_dir: str, deadline_ns: int) -> None:
+def _follow_into(engine_cli: str, since: str, run_dir: str, deadline_ns: int,
+                 runtime: str = "docker") -> None:
     try:
         lines, replayed, until_ns = follow_events(
-            engine_cli, since, os.path.join(run_dir, STOP_NAME), run_dir, deadline_ns)
+            engine_cli, since, os.path.join(run_dir, STOP_NAME), run_dir, deadline_ns, runtime)
         result = {"lines": lines, "replayed": replayed, "until_ns": until_ns}
     except (EngineError, OSError) as exc:
         result = {"error": str(exc)}
@@ -156,7 +163,8 @@ def _follow_into(engine_cli: str, since: str, run_dir: str, deadline_ns: int) ->
         _write_result(run_dir, result)
 
 
-def start_follower(engine_cli: str, since: str, run_dir: str, deadline_ns: int) -> int:
+def start_follower(engine_cli: str, since: str, run_dir: str, deadline_ns: int,
+                   runtime: str = "docker") -> int:
     """Start a detached follower (its own session, no terminal, stdio on /dev/null, so the
     module returns at once); the follower's pid."""
     if not os.path.isdir(run_dir):
@@ -188,7 +196,7 @@ def start_follower(engine_cli: str, since: str, run_dir: str, deadline_ns: int) 
         os.dup2(null, fd)
     os.chdir("/")
     try:
-        _follow_into(engine_cli, since, run_dir, deadline_ns)
+        _follow_into(engine_cli, since, run_dir, deadline_ns, runtime)
     finally:
         os._exit(0)  # pylint: disable=protected-access
 

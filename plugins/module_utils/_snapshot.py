@@ -90,6 +90,58 @@ EVENT_COMMAND_SEPARATOR = "\t"
 EVENTS_CLOSE_MARGIN_NS = 250_000_000
 
 
+# The event template per runtime: Podman's prints the same record from Podman's own event
+# (what differs, measured, is written beside it in _snapshot_podman).
+EVENT_TEMPLATES = {"docker": EVENT_TEMPLATE, "podman": _snapshot_podman.EVENT_TEMPLATE}
+# The record's keys, as both templates print them (scrub_event_line adds command_sha256).
+EVENT_KEYS = ("time_nano", "type", "action", "id", "name", "container", "exec_id")
+
+
+def event_template(runtime: str = "docker") -> str:
+    return EVENT_TEMPLATES[runtime]
+
+
+def events_follow_argv(engine_cli: str, since: str, runtime: str = "docker") -> list[str]:
+    """The event stream from since, without an end: the engine replays its log since then and
+    streams what it logs next (Podman's file logger too: measured, _snapshot_podman)."""
+    return [engine_cli, "events", "--since", since, "--format", event_template(runtime)]
+
+
+def events_read_argv(engine_cli: str, since: str, until: str,
+                     runtime: str = "docker") -> list[str]:
+    """The event log of a window read once. Docker ends it at until; Podman's --until cuts the
+    read short (_snapshot_podman.EVENT_READ_COMMAND): it reads its whole log since then, and
+    events_in_window applies until. until must then have passed before the read starts."""
+    if runtime == "podman":
+        return [engine_cli, *_snapshot_podman.EVENT_READ_COMMAND, "--since", since,
+                "--format", event_template(runtime)]
+    return [engine_cli, "events", "--since", since, "--until", until,
+            "--format", event_template(runtime)]
+
+
+def event_time_nano(line: str) -> int | None:
+    """The time_nano of one event template line (its JSON head), or None when unreadable."""
+    try:
+        value = json.loads(line.partition(EVENT_COMMAND_SEPARATOR)[0]).get("time_nano")
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, int) else None
+
+
+def events_in_window(lines: list[str], until_ns: int, runtime: str = "docker") -> list[str]:
+    """The lines of a read up to until_ns: all of Docker's (the engine ended the read there);
+    Podman's whose time is not after it. An unreadable line is kept, for scrub_event_line to
+    refuse."""
+    if runtime != "podman":
+        return lines
+    kept = []
+    for line in lines:
+        ns = event_time_nano(line)
+        if ns is None or ns <= until_ns:
+            kept.append(line)
+    return kept
+
+
 def events_until_ns(now_ns: int) -> int:
     """The close of an event window that closes now, ns since the epoch."""
     return now_ns + EVENTS_CLOSE_MARGIN_NS
@@ -440,8 +492,31 @@ def take_snapshot(engine_cli: str, taken_at: str, runtime: str = "docker") -> di
     return snapshot
 
 
-def scrub_event_line(line: str) -> dict:
-    """One line of EVENT_TEMPLATE's output as kept: an exec's command becomes its digest."""
+def _scrub_podman_event_line(line: str) -> dict:
+    """One line of Podman's event template as kept. Podman logs no exec command (measured), so
+    its template prints none: a line with a tab, other keys than the record's, or a value of
+    another type than the template prints is not the template's and is refused."""
+    if EVENT_COMMAND_SEPARATOR in line:
+        raise ValueError("a podman event line carries no command")
+    event = json.loads(line)
+    if not isinstance(event, dict) or sorted(event) != sorted(EVENT_KEYS):
+        raise ValueError("not the podman event record")
+    if not isinstance(event["time_nano"], int) or isinstance(event["time_nano"], bool):
+        raise ValueError("no time_nano")
+    if not all(isinstance(event[key], str) for key in ("type", "action", "id", "name")):
+        raise ValueError("a field of the podman event record is not a string")
+    if not (event["container"] is None or isinstance(event["container"], str)) \
+            or event["exec_id"] is not None:
+        raise ValueError("a podman event record with an exec ID or a non-string container")
+    event["command_sha256"] = None
+    return event
+
+
+def scrub_event_line(line: str, runtime: str = "docker") -> dict:
+    """One line of the runtime's event template output as kept: an exec's command becomes its
+    digest (Docker); Podman's lines never hold one."""
+    if runtime == "podman":
+        return _scrub_podman_event_line(line)
     head, sep, command = line.partition(EVENT_COMMAND_SEPARATOR)
     event = json.loads(head)
     if not isinstance(event, dict):

@@ -145,3 +145,51 @@ INSPECT_COMMANDS = {
 # binary not found, container dns will not be enabled" when a container joins a network):
 # they are no failure of an inspect.
 WARNING_MARK = "level=warning"
+
+# The event log of the run window under Podman, scrubbed inside the template into the record
+# Docker's EVENT_TEMPLATE prints (_snapshot), keys and types the same. Measured with podman 4.3.1
+# and the file event logger in a Podman test host (docs/podman-facts.md, "Events under Podman"):
+# - The template runs on Podman's typed event (libpod events.Event): no `.TimeNano`, no
+#   `.Action`, no `.Actor`; the time is `.Time.UnixNano`, the action `.Status`, and `.ID`,
+#   `.Name`, `.Network` are plain strings, "" when the event has none (never absent or null).
+# - Action names are Podman's, kept as they are (the verifier's podman rules read them), not
+#   Docker's: `died` (Docker `die`), `remove` (`destroy`), `exec` (`exec_create` and
+#   `exec_start`), `exec_died` (`exec_die`), `loadfromarchive` (`load`), `untag` and
+#   `remove` for an image's removal; `init` and `cleanup` around each run, which Docker has not;
+#   `restart` both for `podman restart` (restart, stop, died, init, start) and for the
+#   restart policy (died, restart, init, start: Docker logs die, start only).
+#   `health_status` is the whole status (Docker's `health_status: healthy` is cut there too).
+#   No status holds a colon; the action is cut at its first one all the same, as Docker's.
+# - Exec events carry no command and no exec ID: `podman exec` logs `exec` then `exec_died`,
+#   a health check (`podman healthcheck run`) `health_status` then `exec_died` (no `exec`);
+#   a command's words and an environment value were in none of the events (grep of the log).
+#   So nothing follows a tab: command_sha256 and exec_id are always null, and a `podman
+#   exec` is told from a health check by its `exec` event, not by a command digest.
+# - Network events: only `connect` and `disconnect` (a network's create and remove log none);
+#   `.ID` and `.Name` are the container's and `.Network` the network's name. Printed as
+#   Docker's: name = the network's name, container = the container's ID; id "" (Podman logs
+#   no network ID).
+# - Volume events have `.ID` "" and the volume's name: id = the name, a volume's identity
+#   (Docker's volume events carry the name as their ID too).
+# - An image load (`loadfromarchive`) has no ID and the archive's path as `.Name`: kept, so
+#   the verifier can tell the run's own load of its archive. Imports and tags log `tag` with
+#   the image ID.
+# - `.Attributes` (a container's labels, which may hold secrets) and `.ContainerExitCode`,
+#   `.Image`, `.HealthStatus`, `.PodID` are never printed.
+_EVENT_TYPE = '(printf "%s" .Type)'
+EVENT_TEMPLATE = (
+    '{"time_nano":{{json .Time.UnixNano}},"type":{{json ' + _EVENT_TYPE + '}},'
+    '"action":{{json (index (split (printf "%s" .Status) ":") 0)}},'
+    '"id":{{if eq ' + _EVENT_TYPE + ' "network"}}""{{else if eq ' + _EVENT_TYPE + ' "volume"}}'
+    '{{json .Name}}{{else}}{{json .ID}}{{end}},'
+    '"name":{{if eq ' + _EVENT_TYPE + ' "network"}}{{json .Network}}{{else}}{{json .Name}}'
+    '{{end}},'
+    '"container":{{if eq ' + _EVENT_TYPE + ' "network"}}{{json .ID}}{{else}}null{{end}},'
+    '"exec_id":null}')
+# `podman events --until T` ends when T passes, however much of the log its reader has read by
+# then, and not before (measured on a log of 513 events, 5 reads each: T 1 s past printed 0 or
+# 1 line; T 0.05 s ahead 513 four times and 0 once; T 0.25 s and 1 s ahead 513 each time, the
+# read lasting until T). `--stream=false` reads the whole log and ends at once: the window's
+# close is applied to each event's time_nano instead (_snapshot.events_in_window), so a past
+# close and a long log read the same.
+EVENT_READ_COMMAND = ["events", "--stream=false"]
