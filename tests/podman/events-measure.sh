@@ -24,12 +24,13 @@ label=sandbox.attest.test=podman-events
 capture="${1:-}"
 
 log() { printf 'podman-events: %s\n' "$*" >&2; }
+# shellcheck source=tests/podman/test-host.sh
+. "$root/tests/podman/test-host.sh"
 
-image="$(flock /tmp/sandbox-attest-podman-build.lock "$root/molecule/_shared/vps-image-podman/build.sh")"
+image="$(podman_host_image)"
 work="$(mktemp -d /tmp/sandbox-attest-podman-events.XXXXXX)"
-host=""
 cleanup() {
-  if [ -n "$host" ]; then docker rm --force --volumes "$host" >/dev/null || true; fi
+  podman_host_remove
   rm -rf --one-file-system "$work"
 }
 trap cleanup EXIT
@@ -37,23 +38,12 @@ trap cleanup EXIT
 "$python" "$root/tests/podman/probe_podman.py" prepare "$work"
 secret="events-secret-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 
-# The recipe of tests/podman/snapshot-measure.sh (docs/podman-facts.md, privileges).
-host="$(docker create --init --network none --label "$label" \
-  --cap-add ALL --cap-drop SYS_RESOURCE \
-  --security-opt seccomp=unconfined --security-opt systempaths=unconfined \
-  "$image")"
-docker start "$host" >/dev/null
+podman_host_start "$label" "$image"
 log "test host ${host:0:12} from $image"
-in_host() { docker exec "$host" "$@"; }
-for _ in $(seq 1 30); do
-  in_host podman info >/dev/null 2>&1 && break
-  sleep 1
-done
+podman_host_wait podman info
 log "event logger: $(in_host podman info --format '{{.Host.EventLogger}}' 2>/dev/null)"
 
-mkdir -p "$work/pkg/ansible_collections/sandbox/attest/plugins"
-cp -a "$root/plugins/module_utils" "$work/pkg/ansible_collections/sandbox/attest/plugins/"
-docker cp "$work/pkg" "$host:/opt/attest"
+podman_host_module_utils "$work"
 docker cp "$work/probe-image.tar" "$host:/tmp/probe-image.tar"
 docker cp "$root/tests/podman/events-actions.sh" "$host:/usr/local/sbin/events-actions.sh"
 docker cp "$root/tests/podman/events_in_host.py" "$host:/usr/local/sbin/events_in_host.py"

@@ -21,12 +21,13 @@ label=sandbox.attest.test=podman-groundwork
 keep="${1:-}"
 
 log() { printf 'podman-measure: %s\n' "$*" >&2; }
+# shellcheck source=tests/podman/test-host.sh
+. "$root/tests/podman/test-host.sh"
 
-image="$("$root/molecule/_shared/vps-image-podman/build.sh")"
+image="$(podman_host_image)"
 work="$(mktemp -d /tmp/sandbox-attest-podman-measure.XXXXXX)"
-host=""
 cleanup() {
-  if [ -n "$host" ]; then docker rm --force --volumes "$host" >/dev/null || true; fi
+  podman_host_remove
   if [ -n "$keep" ]; then mkdir -p "$keep" && cp -a "$work/." "$keep/"; fi
   rm -rf --one-file-system "$work"
 }
@@ -34,23 +35,10 @@ trap cleanup EXIT
 
 "$python" "$tool" prepare "$work"
 
-# The host's privileges (docs/podman-facts.md, "Privileges of the test host"). The least that
-# runs the profile is the engine's default capabilities plus SYS_ADMIN and NET_ADMIN, no
-# seccomp filter and writable /proc/sys. But Podman silently leaves out any --cap-add its own
-# process lacks (measured: DAC_READ_SEARCH vanished from CapAdd), so the weakenings below need
-# every capability the engine can give: all but SYS_RESOURCE, as the Docker test hosts.
-# create, then start: a host that fails to start is still known by its ID and removed.
-host="$(docker create --init --network none --label "$label" \
-  --cap-add ALL --cap-drop SYS_RESOURCE \
-  --security-opt seccomp=unconfined --security-opt systempaths=unconfined \
-  "$image")"
-docker start "$host" >/dev/null
+# The host's privileges and why: tests/podman/test-host.sh.
+podman_host_start "$label" "$image"
 log "test host ${host:0:12} from $image"
-in_host() { docker exec "$host" "$@"; }
-for _ in $(seq 1 30); do
-  in_host test -s /etc/ssh/ssh_host_ed25519_key.pub && break
-  sleep 1
-done
+podman_host_wait test -s /etc/ssh/ssh_host_ed25519_key.pub
 docker cp "$work/." "$host:/measure/"
 docker cp "$root/tests/podman/in-host.sh" "$host:/usr/local/sbin/in-host.sh"
 

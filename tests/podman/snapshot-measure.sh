@@ -24,12 +24,13 @@ capture="${1:-}"
 repeats=10
 
 log() { printf 'podman-snapshot: %s\n' "$*" >&2; }
+# shellcheck source=tests/podman/test-host.sh
+. "$root/tests/podman/test-host.sh"
 
-image="$(flock /tmp/sandbox-attest-podman-build.lock "$root/molecule/_shared/vps-image-podman/build.sh")"
+image="$(podman_host_image)"
 work="$(mktemp -d /tmp/sandbox-attest-podman-snapshot.XXXXXX)"
-host=""
 cleanup() {
-  if [ -n "$host" ]; then docker rm --force --volumes "$host" >/dev/null || true; fi
+  podman_host_remove
   rm -rf --one-file-system "$work"
 }
 trap cleanup EXIT
@@ -37,23 +38,11 @@ trap cleanup EXIT
 "$python" "$root/tests/podman/probe_podman.py" prepare "$work"
 secret="decoy-secret-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 
-# The least privileges a Podman test host needs are in docs/podman-facts.md; the decoys need no
-# more than the profile runs of measure.sh, so the same recipe.
-host="$(docker create --init --network none --label "$label" \
-  --cap-add ALL --cap-drop SYS_RESOURCE \
-  --security-opt seccomp=unconfined --security-opt systempaths=unconfined \
-  "$image")"
-docker start "$host" >/dev/null
+# The decoys need no more than the profile runs of measure.sh: the same host (test-host.sh).
+podman_host_start "$label" "$image"
 log "test host ${host:0:12} from $image"
-in_host() { docker exec "$host" "$@"; }
-for _ in $(seq 1 30); do
-  in_host podman info >/dev/null 2>&1 && break
-  sleep 1
-done
-
-mkdir -p "$work/pkg/ansible_collections/sandbox/attest/plugins"
-cp -a "$root/plugins/module_utils" "$work/pkg/ansible_collections/sandbox/attest/plugins/"
-docker cp "$work/pkg" "$host:/opt/attest"
+podman_host_wait podman info
+podman_host_module_utils "$work"
 docker cp "$work/probe-image.tar" "$host:/tmp/probe-image.tar"
 docker cp "$root/tests/podman/snapshot-decoys.sh" "$host:/usr/local/sbin/snapshot-decoys.sh"
 docker cp "$root/tests/podman/snapshot_in_host.py" "$host:/usr/local/sbin/snapshot_in_host.py"
