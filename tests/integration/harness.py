@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 
@@ -37,6 +38,16 @@ def engine_objects() -> dict[str, set[str]]:
         "volumes": set(docker("volume", "ls", "-q").split()),
         "images": set(docker("image", "ls", "-aq", "--no-trunc").split()),
     }
+
+
+def as_a_terminal_job() -> None:
+    """preexec_fn of a child that a test interrupts as Ctrl-C would: SIGINT and SIGQUIT at their
+    defaults, as an interactive shell starts its jobs. A suite started in the background of a
+    non-interactive shell inherits both ignored, and a shell cannot trap a signal it was started
+    ignoring (POSIX): the packet script's cleanup would never run (measured: both SIGINT cases
+    of test_packet ran to their 120 s timeout when .ci/run was started that way)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
 
 
 def playbook_env(tmp_home: str) -> dict[str, str]:

@@ -24,6 +24,7 @@ import time
 import pytest
 from harness import (
     RUN_ROOT,
+    as_a_terminal_job,
     bundles_under,
     docker,
     exists,
@@ -320,7 +321,7 @@ def test_sigint_midway_leaves_nothing_of_the_run(tmp_path, decoys, decoy_image, 
         # Its own session, as a terminal's job is: the group gets the signal, as with Ctrl-C.
         script = subprocess.Popen(
             ["sh", os.path.join(packet, "attest.sh"), str(tmp_path / "out")], stdout=handle,
-            stderr=subprocess.STDOUT, start_new_session=True,
+            stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=as_a_terminal_job,
             env={**os.environ, "TMPDIR": str(scratch)})
     run_id, label = None, ""
     try:

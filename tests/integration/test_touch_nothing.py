@@ -12,6 +12,7 @@ import pytest
 from harness import (
     ROOT,
     VENV_BIN,
+    as_a_terminal_job,
     bundles_under,
     docker,
     engine_objects,
@@ -126,4 +127,4 @@ def start_hanging_attestation(tmp_path, output: int | None = subprocess.DEVNULL,
          "-e", "sandbox_attest_evidence_root=%s" % (tmp_path / "evidence")],
         cwd=ROOT, env=playbook_env(str(tmp_path)), stdout=output,
         stderr=subprocess.STDOUT if output == subprocess.PIPE else subprocess.DEVNULL,
-        start_new_session=True)
+        start_new_session=True, preexec_fn=as_a_terminal_job)
