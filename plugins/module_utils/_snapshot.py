@@ -59,7 +59,6 @@ from ansible_collections.sandbox.attest.plugins.module_utils._profile import (
 
 SNAPSHOT_FORMAT = 3
 KINDS = ("container", "network", "volume", "image")
-RUNTIMES = ("docker", "podman")
 # Podman has pods, Docker none. A podman snapshot says so in a `runtime` field (a docker
 # snapshot has none, so that its bytes and the format stay as they were).
 PODMAN_KINDS = ("container", "pod", "network", "volume", "image")
