@@ -1,8 +1,9 @@
 #!/bin/sh
-# Runs inside a Podman test host, as root (tests/podman/measure.sh copies it in; not part of
-# `make test`). One probe run: the run directory as the collection lays it out, the container
-# created from the argv in ARGV_FILE (one argument per line), started, waited for, its logs
-# `podman inspect` and the OCI spec kept in OUT_DIR, then removed by its ID.
+# Runs inside a Podman test host, as root (copied in by tests/podman/measure.sh and by
+# tests/integration/podman_host.py, for test_podman_probes.py in `make test`). One probe run:
+# the run directory as the collection lays it out, the container created from the argv in
+# ARGV_FILE (one argument per line), started, waited for, its logs `podman inspect` and the OCI
+# spec kept in OUT_DIR, then removed by its ID.
 #   in-host.sh ARGV_FILE OUT_DIR UID GID RUN_DIR IDENTITY SECCOMP_DIR
 set -eu
 argv_file=$1 out_dir=$2 uid=$3 gid=$4 run_dir=$5 identity=$6 seccomp_dir=$7

@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # Sourced by the Podman measurement scripts (measure.sh, snapshot-measure.sh,
-# events-measure.sh): one Podman test host, started from the cached image and removed by its
+# events-measure.sh), and read by tests/integration/podman_host.py for the image and
+# PODMAN_HOST_OPTIONS: one Podman test host, started from the cached image and removed by its
 # ID. Expects $root (the repository) and sets $host.
 
 # The host's privileges (docs/podman-facts.md, "Privileges of the test host"). The least that

@@ -1,0 +1,125 @@
+"""One Podman test host for the integration tests: the probe under the product's podman argv.
+
+The host is the image `molecule/_shared/vps-image-podman` builds (Podman 4.3, crun, vfs, no
+Docker), started with the privileges tests/podman/test-host.sh states and explains (read from
+there, one list for the measurement scripts and these tests), on no network, and removed by
+its ID. Each run goes through tests/podman/in-host.sh: the run directory as the collection
+lays it out, `podman create` with the argv given, start, wait, logs and inspect, then
+`podman rm` of that container by its ID.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import tempfile
+import time
+
+from harness import ROOT, TEST_LABEL, docker
+
+from ansible_collections.sandbox.attest.plugins.module_utils import _profile as profile
+from ansible_collections.sandbox.attest.plugins.module_utils._json import canonical_text
+from ansible_collections.sandbox.attest.plugins.module_utils._seccomp import (
+    seccomp_profile,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils._probe_image import (
+    build_probe_image,
+    read_probe,
+)
+
+TEST_HOST_LIB = os.path.join(ROOT, "tests", "podman", "test-host.sh")
+IN_HOST = os.path.join(ROOT, "tests", "podman", "in-host.sh")
+RUN_ROOT = "/var/lib/sandbox-attest"
+SECCOMP_DIR = "/attest/seccomp"
+
+
+def _from_test_host_lib(script: str) -> str:
+    """Run bash with tests/podman/test-host.sh sourced (its $root set) and return stdout."""
+    command = "root=%s; . %s; %s" % (shlex.quote(ROOT), shlex.quote(TEST_HOST_LIB), script)
+    return subprocess.run(["bash", "-c", command], capture_output=True, text=True, check=True,
+                          timeout=1800).stdout
+
+
+def host_image() -> str:
+    """The Podman test host's image: built once, cached on the engine by its recipe digest."""
+    return _from_test_host_lib("podman_host_image").strip().splitlines()[-1]
+
+
+def host_options() -> list[str]:
+    return _from_test_host_lib('printf "%s\\n" "${PODMAN_HOST_OPTIONS[@]}"').splitlines()
+
+
+class PodmanHost:
+    """A started Podman test host, with the probe image loaded and both seccomp profiles in."""
+
+    def __init__(self) -> None:
+        image = host_image()
+        self.id = docker("create", *host_options(), "--label",
+                         "%s=podman-host" % TEST_LABEL, image).strip()
+        self.probe = build_probe_image(read_probe(os.path.join(ROOT, "files", "sandbox-probe")))
+        self.runs = 0
+        try:
+            docker("start", self.id)
+            self._wait_for_podman()
+            self._copy_in()
+        except BaseException:
+            self.remove()
+            raise
+
+    def exec(self, *argv: str, check: bool = True, timeout: float = 120,
+             stdin: bytes | None = None) -> subprocess.CompletedProcess:
+        return subprocess.run(["docker", "exec", "-i", self.id, *argv], input=stdin,
+                              capture_output=True, check=check, timeout=timeout)
+
+    def _wait_for_podman(self) -> None:
+        deadline = time.monotonic() + 60
+        while self.exec("podman", "info", check=False).returncode != 0:
+            if time.monotonic() > deadline:
+                raise AssertionError("podman does not answer in the test host %s" % self.id)
+            time.sleep(1)
+
+    def _copy_in(self) -> None:
+        with tempfile.TemporaryDirectory(prefix="sandbox-attest-podman-") as work:
+            os.makedirs(os.path.join(work, "seccomp"))
+            for name in profile.SECCOMP_PROFILES:
+                path = os.path.join(work, "seccomp", "seccomp-%s.json" % name)
+                with open(path, "w", encoding="ascii") as handle:
+                    handle.write(canonical_text(seccomp_profile(name)))
+            self.exec("mkdir", "-p", "/attest")
+            docker("cp", os.path.join(work, "seccomp"), "%s:%s" % (self.id, SECCOMP_DIR))
+        docker("cp", IN_HOST, "%s:/usr/local/sbin/in-host.sh" % self.id)
+        self.exec("podman", "load", stdin=self.probe.archive, timeout=300)
+
+    def podman_argv(self, identity: str, seccomp: str) -> tuple[list[str], dict[str, str]]:
+        """The product's podman argv for one run of this host, with the test label."""
+        self.runs += 1
+        run_id = "20260101T000000Z-%08x" % self.runs
+        paths = profile.run_paths(RUN_ROOT, run_id, identity, seccomp)
+        argv = profile.create_argv("podman", run_id, identity, self.probe.image_id, paths,
+                                   profile.resolve_limits(), runtime="podman")
+        argv.insert(2, "--label=%s=podman-probe-run" % TEST_LABEL)
+        return argv, paths
+
+    def run(self, identity: str, argv: list[str], paths: dict[str, str]) -> dict:
+        """One probe run: its lines by probe id, with `podman inspect` under "inspect"."""
+        out = "/attest/out-%d" % self.runs
+        ids = profile.IDENTITIES[identity]
+        self.exec("sh", "-c", "cat > %s.argv" % out, stdin="".join(a + "\n" for a in argv).encode())
+        result = self.exec("sh", "/usr/local/sbin/in-host.sh", out + ".argv", out,
+                           str(ids["uid"]), str(ids["gid"]), paths["run_dir"], identity,
+                           SECCOMP_DIR, check=False, timeout=120)
+        assert result.returncode == 0, result.stderr.decode(errors="replace")[-2000:]
+        text = self.exec("cat", out + "/probe.jsonl").stdout.decode()
+        lines = {line["probe"]: line
+                 for line in (json.loads(row) for row in text.splitlines() if row.strip())}
+        inspect = json.loads(self.exec("cat", out + "/inspect.json").stdout)
+        lines["inspect"] = inspect[0] if isinstance(inspect, list) else inspect
+        return lines
+
+    def containers(self) -> list[str]:
+        return self.exec("podman", "ps", "-aq", "--no-trunc").stdout.decode().split()
+
+    def remove(self) -> None:
+        docker("rm", "--force", "--volumes", self.id, check=False)
