@@ -33,6 +33,10 @@ TEST_HOST_LIB = os.path.join(ROOT, "tests", "podman", "test-host.sh")
 IN_HOST = os.path.join(ROOT, "tests", "podman", "in-host.sh")
 RUN_ROOT = "/var/lib/sandbox-attest"
 SECCOMP_DIR = "/attest/seccomp"
+DECOYS = os.path.join(ROOT, "tests", "podman", "snapshot-decoys.sh")
+MODULE_UTILS_PATH = "/attest/python"
+MODULE_UTILS = MODULE_UTILS_PATH + "/ansible_collections/sandbox/attest/plugins/module_utils"
+RUN_LABEL = "%s=podman-probe-run" % TEST_LABEL
 
 
 def _from_test_host_lib(script: str) -> str:
@@ -90,6 +94,11 @@ class PodmanHost:
             self.exec("mkdir", "-p", "/attest")
             docker("cp", os.path.join(work, "seccomp"), "%s:%s" % (self.id, SECCOMP_DIR))
         docker("cp", IN_HOST, "%s:/usr/local/sbin/in-host.sh" % self.id)
+        docker("cp", DECOYS, "%s:/usr/local/sbin/snapshot-decoys.sh" % self.id)
+        # The product's module_utils, for snapshots taken in the host by the product's code.
+        self.exec("mkdir", "-p", os.path.dirname(MODULE_UTILS))
+        docker("cp", os.path.join(ROOT, "plugins", "module_utils"),
+               "%s:%s" % (self.id, MODULE_UTILS))
         self.exec("podman", "load", stdin=self.probe.archive, timeout=300)
 
     def podman_argv(self, identity: str, seccomp: str) -> tuple[list[str], dict[str, str]]:
@@ -99,7 +108,7 @@ class PodmanHost:
         paths = profile.run_paths(RUN_ROOT, run_id, identity, seccomp)
         argv = profile.create_argv("podman", run_id, identity, self.probe.image_id, paths,
                                    profile.resolve_limits(), runtime="podman")
-        argv.insert(2, "--label=%s=podman-probe-run" % TEST_LABEL)
+        argv.insert(2, "--label=%s" % RUN_LABEL)
         return argv, paths
 
     def run(self, identity: str, argv: list[str], paths: dict[str, str]) -> dict:
@@ -118,8 +127,28 @@ class PodmanHost:
         lines["inspect"] = inspect[0] if isinstance(inspect, list) else inspect
         return lines
 
-    def containers(self) -> list[str]:
-        return self.exec("podman", "ps", "-aq", "--no-trunc").stdout.decode().split()
+    def run_containers(self) -> list[str]:
+        """The containers of this host's probe runs that are still there."""
+        return self.exec("podman", "ps", "-aq", "--no-trunc", "--filter",
+                         "label=%s" % RUN_LABEL).stdout.decode().split()
+
+    def make_decoys(self, secret: str) -> None:
+        """One of each kind and shape of Podman object tests/podman/snapshot-decoys.sh makes,
+        a container holding secret in its environment among them."""
+        self.exec("sh", "/usr/local/sbin/snapshot-decoys.sh", secret, timeout=300)
+
+    def iptables_rules(self) -> list[str]:
+        """The host's iptables rules (`iptables-save` without its dated comments)."""
+        text = self.exec("iptables-save").stdout.decode()
+        return [line for line in text.splitlines() if not line.startswith("#")]
+
+    def snapshot(self) -> str:
+        """The product's podman snapshot of this host (module_utils/_snapshot), as JSON text."""
+        code = ("import json; from ansible_collections.sandbox.attest.plugins.module_utils "
+                "import _snapshot; print(json.dumps(_snapshot.take_snapshot('podman', "
+                "'test', 'podman'), sort_keys=True))")
+        return self.exec("env", "PYTHONPATH=%s" % MODULE_UTILS_PATH, "python3", "-c",
+                         code).stdout.decode()
 
     def remove(self) -> None:
         docker("rm", "--force", "--volumes", self.id, check=False)

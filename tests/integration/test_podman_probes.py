@@ -7,6 +7,7 @@ Docker. Podman's measured differences: docs/podman-facts.md sections 3 and 4."""
 from __future__ import annotations
 
 import json
+import secrets
 
 import pytest
 from podman_host import PodmanHost
@@ -92,7 +93,7 @@ def test_hardened_run_passes_every_probe_under_podman(host: PodmanHost, identity
     assert {"TERM", "container"} <= set(environ["keys"]) <= {
         "PATH", "HOSTNAME", "HOME", "TERM", "container"}
     # Nothing of the run is left in the host's Podman.
-    assert host.containers() == []
+    assert host.run_containers() == []
 
 
 def _network_podman(argv: list[str]) -> list[str]:
@@ -169,3 +170,38 @@ def test_engine_socket_mount_is_noticed_by_uid_0_under_podman(host: PodmanHost) 
     [sock] = obs(lines["PR-SOCK-DOCKER"], "unix_connect", "/var/run/docker.sock")
     assert sock["errno"] is None and sock["ret"] == 0
     assert "PR-SOCK-DOCKER" in failing(judge(lines, "root"))
+
+
+def _objects(snapshot_text: str) -> dict[str, list[dict]]:
+    """A snapshot's objects per kind, without its clock."""
+    snapshot = json.loads(snapshot_text)
+    return {kind: snapshot[kind] for kind in ("containers", "pods", "networks", "volumes",
+                                              "images")}
+
+
+def test_podmans_objects_of_the_host_survive_the_runs(host: PodmanHost) -> None:
+    # Decoys of every kind Podman has (a pod, a container with several mounts and a secret, a
+    # health-checked one, networks with and without members, volumes, tagged and unlabelled
+    # images), snapshotted by the product's podman snapshot before and after hardened runs of
+    # both identities: every record (configuration digests included) is unchanged, no run
+    # container is left, no iptables rule appears, and the secret is in no snapshot.
+    secret = "decoy-secret-%s" % secrets.token_hex(8)
+    host.make_decoys(secret)
+    before, rules_before = host.snapshot(), host.iptables_rules()
+    for identity in IDENTITIES:
+        assert failing(judge(run(host, identity), identity)) == set()
+    after, rules_after = host.snapshot(), host.iptables_rules()
+    assert host.run_containers() == []
+    objects = _objects(before)
+    names = {kind: {o.get("name") for o in found} for kind, found in objects.items()}
+    assert {"decoy-mounts", "decoy-health", "decoy-nolabels", "decoy-exited", "decoy-pod-one",
+            "decoy-pod-two"} <= names["containers"]
+    assert "decoy-pod" in names["pods"]
+    assert {"decoy-net-empty", "decoy-net-members"} <= names["networks"]
+    assert {"decoy-vol-labelled", "decoy-vol-plain"} <= names["volumes"]
+    assert any("localhost/decoy/tagged:two" in o["tags"] for o in objects["images"])
+    assert _objects(after) == objects
+    assert rules_after == rules_before and rules_before  # the decoys' bridge made some
+    # The secret is in the host (its container's environment) and in no snapshot.
+    assert secret in host.exec("podman", "inspect", "decoy-mounts").stdout.decode()
+    assert secret not in before and secret not in after
