@@ -1,7 +1,8 @@
 #!/bin/sh
 # Runs inside a Podman test host, as root (copied in by tests/podman/snapshot-measure.sh and
-# by tests/integration/podman_host.py for the decoy test in `make test`). Makes the decoy objects of issue 18's snapshot tests, one of each shape
-# a snapshot template must survive, and prints nothing but podman's errors:
+# by tests/integration/podman_host.py for the decoy test in `make test`). Makes the decoy
+# objects of issue 18's snapshot tests, one of each shape a snapshot template must survive, and
+# prints nothing but podman's errors:
 #   images      an imported image without labels or tags (runs `sleep`), and an imported image
 #               with a label and two tags
 #   containers  running with several mounts and a secret in its environment; running with a
