@@ -1,0 +1,26 @@
+"""engine_events' one read of a window under Podman: until must be seconds.nanoseconds (the
+read is cut by each line's time, not by Podman), refused otherwise before any engine call."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.sandbox.attest.plugins.modules.engine_events import read_window
+
+
+@pytest.mark.parametrize("until", ["2026-11-28T22:31:40Z", "1764369100.1234567891", "-5", "",
+                                   "12.ab", "1e9"])
+def test_podman_refuses_an_until_it_cannot_apply(until: str) -> None:
+    with pytest.raises(ValueError, match=r"seconds\.nanoseconds"):
+        read_window("/nonexistent/podman", "0", until, "podman")
+
+
+def test_podman_applies_until_to_each_line(tmp_path) -> None:
+    # A stand-in podman whose log holds one event before until and one after it.
+    cli = tmp_path / "podman"
+    cli.write_text('#!/bin/sh\nprintf \'%s\\n\' \'{"time_nano":1000000000}\' '
+                   '\'{"time_nano":3000000000}\'\n')
+    cli.chmod(0o755)
+    assert read_window(str(cli), "0", "2", "podman") == ['{"time_nano":1000000000}']
+    assert read_window(str(cli), "0", "2.000000001", "podman") == ['{"time_nano":1000000000}']
+    assert len(read_window(str(cli), "0", "3", "podman")) == 2
