@@ -23,6 +23,20 @@ options:
     default: docker
 """
 
+    RUNTIME = r"""
+options:
+  runtime:
+    description:
+      - The container runtime O(engine_cli) is, and so the commands, templates and output
+        formats used with it. V(podman) is Podman 4.3 rootful (its differences from Docker,
+        measured, in C(docs/podman-facts.md)); set O(engine_cli) to the podman CLI as well.
+      - The roles and C(sandbox_attest_runtime) offer V(docker) only until the verifier and the
+        operator packet know Podman.
+    type: str
+    default: docker
+    choices: [docker, podman]
+"""
+
     RUN_ROOT = r"""
 options:
   run_root:

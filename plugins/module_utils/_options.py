@@ -16,10 +16,14 @@ from ansible_collections.sandbox.attest.plugins.module_utils._profile import (
     DEFAULT_SECCOMP_PROFILE,
     IDENTITIES,
     LIMIT_BOUNDS,
+    PROFILE_RUNTIMES,
     SECCOMP_PROFILES,
 )
 
 ENGINE_CLI = {"engine_cli": dict(type="str", default="docker")}
+# The runtimes the modules drive. The roles and settings offer Docker only until the rest of
+# the path (the verifier, the packet) knows Podman (issue 18).
+RUNTIME = {"runtime": dict(type="str", default="docker", choices=list(PROFILE_RUNTIMES))}
 RUN_ROOT = {"run_root": dict(type="path", default=DEFAULT_RUN_ROOT)}
 RUN_ID = {"run_id": dict(type="str", required=True)}
 IDENTITY = {"identity": dict(type="str", required=True, choices=list(IDENTITIES))}

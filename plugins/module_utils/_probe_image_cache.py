@@ -18,10 +18,15 @@ from ansible_collections.sandbox.attest.plugins.module_utils._profile import LAB
 IMAGE_ID = re.compile(r"^sha256:[0-9a-f]{64}$")
 
 
-def is_present(engine_cli: str, image_id: str) -> bool:
+def is_present(engine_cli: str, image_id: str, runtime: str = "docker") -> bool:
+    """Whether the engine has exactly this image. Podman prints an image's ID without the
+    `sha256:` that Docker prints (measured, Podman 4.3), and is asked by the same full ID."""
     result = run_cli([engine_cli, "image", "inspect", "--format", "{{.Id}}", image_id],
                      check=False)
-    return result.rc == 0 and result.stdout.strip() == image_id
+    printed = result.stdout.strip()
+    if runtime == "podman" and IMAGE_ID.match("sha256:" + printed):
+        printed = "sha256:" + printed
+    return result.rc == 0 and printed == image_id
 
 
 def load_command(engine_cli: str, archive: str) -> list[str]:

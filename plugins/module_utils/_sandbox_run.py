@@ -49,9 +49,14 @@ def check_image_id(image_id: str) -> str | None:
     return None
 
 
-def engine_remap(engine_cli: str) -> dict | None:
+def engine_remap(engine_cli: str, runtime: str = "docker") -> dict | None:
     """The engine's userns remap (None without one), read from the engine itself with the
-    facts template, so the run directory follows the engine actually running the probe."""
+    facts template, so the run directory follows the engine actually running the probe.
+    Podman has no daemon-wide remap: a container gets a user namespace only when its own argv
+    asks for one (--userns, --uidmap), and the profile's argv does not, so its ids are the
+    host's (measured: the probe's out/ files are 65532's on the host)."""
+    if runtime == "podman":
+        return None
     info = run_cli([engine_cli, "info", "--format", FACTS_TEMPLATE])
     try:
         facts = json.loads(info.stdout)
@@ -74,14 +79,14 @@ def follow_up(engine_cli: str, ref: str) -> list[list[str]]:
 
 
 def run_plan(engine_cli: str, run_id: str, identity: str, image_id: str, run_root: str,
-             seccomp_name: str, limits: dict[str, int],
-             out_ids: tuple[int, int]) -> tuple[list[str], str, dict]:
+             seccomp_name: str, limits: dict[str, int], out_ids: tuple[int, int],
+             runtime: str = "docker") -> tuple[list[str], str, dict]:
     """(create argv, the seccomp profile's canonical JSON, what every result carries)."""
     paths = run_paths(run_root, run_id, identity, seccomp_name)
-    argv = create_argv(engine_cli, run_id, identity, image_id, paths, limits)
+    argv = create_argv(engine_cli, run_id, identity, image_id, paths, limits, runtime=runtime)
     seccomp_text = canonical_text(seccomp_profile(seccomp_name))
     common = dict(argv=argv, container_name=container_name(run_id, identity),
-                  profile=profile_document(seccomp_name, limits),
+                  profile=profile_document(seccomp_name, limits, runtime=runtime),
                   seccomp_json=seccomp_text, run_dir=paths["run_dir"],
                   out_owner={"uid": out_ids[0], "gid": out_ids[1]},
                   seccomp_sha256=seccomp_digest(seccomp_name))

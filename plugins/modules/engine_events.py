@@ -31,7 +31,9 @@ options:
     type: str
   until:
     description:
-      - End of the window, RFC 3339 UTC or Unix seconds (with a fraction).
+      - End of the window, RFC 3339 UTC or Unix seconds (with a fraction); with
+        O(runtime=podman), Unix seconds only (Podman's read is not cut at the end of the
+        window, so the module waits until it has passed and keeps the events up to it).
       - Omitted, the window closes now by the target's own clock (the engine's), a quarter
         of a second past, and the read waits that long.
     type: str
@@ -51,6 +53,7 @@ options:
 extends_documentation_fragment:
   - sandbox.attest.attributes
   - sandbox.attest.options.engine_cli
+  - sandbox.attest.options.runtime
 """
 
 EXAMPLES = r"""
@@ -128,10 +131,12 @@ from ansible_collections.sandbox.attest.plugins.module_utils._event_follow impor
 )
 from ansible_collections.sandbox.attest.plugins.module_utils._options import (
     ENGINE_CLI,
+    RUNTIME,
     argument_spec,
 )
 from ansible_collections.sandbox.attest.plugins.module_utils._snapshot import (
-    EVENT_TEMPLATE,
+    events_in_window,
+    events_read_argv,
     events_until,
     events_until_ns,
     ns_text,
@@ -140,10 +145,28 @@ from ansible_collections.sandbox.attest.plugins.module_utils._snapshot import (
 )
 
 
+def read_window(engine_cli: str, since: str, until: str, runtime: str) -> list[str]:
+    """The event log from since to until, read once. Docker ends the read at until. Podman's
+    read is not cut by it (_snapshot.events_read_argv): until must have passed before the
+    read, and it is applied to each line's time; so with Podman, until is seconds.nanoseconds
+    since the epoch (as this module returns it)."""
+    if runtime != "podman":
+        return run_cli(events_read_argv(engine_cli, since, until), timeout=60).stdout.splitlines()
+    seconds, dot, fraction = until.partition(".")
+    if not (seconds.isdigit() and (not dot or (fraction.isdigit() and len(fraction) <= 9))):
+        raise ValueError("with runtime podman, until must be seconds.nanoseconds since the "
+                         "epoch, got %r" % until)
+    until_ns = int(seconds) * 1_000_000_000 + int(fraction.ljust(9, "0") if dot else 0)
+    while time.time_ns() <= until_ns:
+        time.sleep(min(0.05, max(0.0, (until_ns - time.time_ns()) / 1e9)))
+    read = run_cli(events_read_argv(engine_cli, since, until, runtime), timeout=60)
+    return events_in_window(read.stdout.splitlines(), until_ns, runtime)
+
+
 def main() -> None:
     module = AnsibleModule(
         argument_spec=argument_spec(
-            ENGINE_CLI,
+            ENGINE_CLI, RUNTIME,
             since=dict(type="str"),
             until=dict(type="str"),
             follow=dict(type="str", choices=["start", "collect"]),
@@ -156,6 +179,7 @@ def main() -> None:
         supports_check_mode=True,
     )
     params = module.params
+    runtime = params["runtime"]
     if params["follow"] is None and not params["since"]:
         module.fail_json(msg="since is required unless follow=collect")
     if params["follow"] == "start":
@@ -163,7 +187,8 @@ def main() -> None:
             module.exit_json(changed=False, started=False)
         try:
             pid = start_follower(params["engine_cli"], params["since"], params["follow_dir"],
-                                 time.time_ns() + params["follow_for"] * 1_000_000_000)
+                                 time.time_ns() + params["follow_for"] * 1_000_000_000,
+                                 runtime)
         except (EngineError, OSError) as exc:
             module.fail_json(msg="starting the event follower failed: %s" % exc)
         module.exit_json(changed=False, started=True, pid=pid)
@@ -177,9 +202,7 @@ def main() -> None:
             if not until:
                 now_ns = time.time_ns()
                 until, closes_at = events_until(now_ns), window_closes_at(events_until_ns(now_ns))
-            lines = run_cli([params["engine_cli"], "events", "--since", params["since"],
-                             "--until", until, "--format", EVENT_TEMPLATE],
-                            timeout=60).stdout.splitlines()
+            lines = read_window(params["engine_cli"], params["since"], until, runtime)
             replayed = None
     except (EngineError, OSError, ValueError, KeyError) as exc:
         module.fail_json(msg="reading the event log failed: %s" % exc)
@@ -187,7 +210,7 @@ def main() -> None:
     for line in lines:
         if line.strip():
             try:
-                events.append(scrub_event_line(line))
+                events.append(scrub_event_line(line, runtime))
             except (ValueError, TypeError, AttributeError):
                 module.fail_json(msg="the engine printed an unreadable event line")
     module.exit_json(changed=False, until=until, closes_at=closes_at, events=events,

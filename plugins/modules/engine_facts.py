@@ -17,6 +17,12 @@ description:
   - Runs the preflight checks that need the target, each reported with a message; the caller
     decides whether a failed check stops the run.
   - Changes nothing; supports check mode.
+  - With O(runtime=docker) it reads C(docker info) through the collection's one template and
+    the daemon's API version. With O(runtime=podman) it reads C(podman info --format json) and
+    C(podman version). Podman has no engine ID, so C(facts.engine_id) is C(podman:) and the
+    store's graph root, and the fingerprint is computed over that (weaker than Docker's; see
+    C(docs/podman-facts.md)). Podman's API version is libpod's own (its release), so
+    O(min_api_version) does not bound it meaningfully.
 author:
   - sandbox.attest contributors (@sandbox-attest)
 options:
@@ -34,22 +40,10 @@ options:
     description: Where the host's machine-id is read.
     type: path
     default: /etc/machine-id
-  runtime:
-    description:
-      - The runtime whose facts are read. V(docker) reads C(docker info) through the
-        collection's one template and the daemon's API version.
-      - V(podman) (issue 18, not yet used by the roles) reads C(podman info --format json) and
-        C(podman version); set O(engine_cli) to the podman CLI as well. Podman has no engine
-        ID, so C(facts.engine_id) is C(podman:) and the store's graph root, and the
-        fingerprint is computed over that (weaker than Docker's; see C(docs/podman-facts.md)).
-        Its API version is libpod's own (its release), so O(min_api_version) does not bound
-        it meaningfully.
-    type: str
-    default: docker
-    choices: [docker, podman]
 extends_documentation_fragment:
   - sandbox.attest.attributes
   - sandbox.attest.options.engine_cli
+  - sandbox.attest.options.runtime
   - sandbox.attest.options.run_root
 notes:
   - The target needs only the engine, its CLI and Python 3.
@@ -110,6 +104,7 @@ from ansible_collections.sandbox.attest.plugins.module_utils._facts import (
 from ansible_collections.sandbox.attest.plugins.module_utils._options import (
     ENGINE_CLI,
     RUN_ROOT,
+    RUNTIME,
     argument_spec,
 )
 from ansible_collections.sandbox.attest.plugins.module_utils._profile import (
@@ -121,11 +116,10 @@ from ansible_collections.sandbox.attest.plugins.module_utils._profile import (
 def main() -> None:
     module = AnsibleModule(
         argument_spec=argument_spec(
-            ENGINE_CLI, RUN_ROOT,
+            ENGINE_CLI, RUNTIME, RUN_ROOT,
             min_api_version=dict(type="str", default="1.41"),
             min_free_mb=dict(type="int", default=64),
             machine_id_path=dict(type="path", default="/etc/machine-id"),
-            runtime=dict(type="str", default="docker", choices=["docker", "podman"]),
         ),
         supports_check_mode=True,
     )

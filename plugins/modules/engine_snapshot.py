@@ -27,6 +27,7 @@ options:
 extends_documentation_fragment:
   - sandbox.attest.attributes
   - sandbox.attest.options.engine_cli
+  - sandbox.attest.options.runtime
   - sandbox.attest.options.run_root
 """
 
@@ -71,6 +72,7 @@ from ansible_collections.sandbox.attest.plugins.module_utils._leftovers import (
 from ansible_collections.sandbox.attest.plugins.module_utils._options import (
     ENGINE_CLI,
     RUN_ROOT,
+    RUNTIME,
     argument_spec,
 )
 from ansible_collections.sandbox.attest.plugins.module_utils._snapshot import take_snapshot
@@ -79,13 +81,14 @@ from ansible_collections.sandbox.attest.plugins.module_utils._snapshot import ta
 def main() -> None:
     module = AnsibleModule(
         argument_spec=argument_spec(
-            ENGINE_CLI, RUN_ROOT,
+            ENGINE_CLI, RUNTIME, RUN_ROOT,
             current_run_id=dict(type="str"),
         ),
         supports_check_mode=True,
     )
     try:
-        snapshot = take_snapshot(module.params["engine_cli"], utc_now())
+        snapshot = take_snapshot(module.params["engine_cli"], utc_now(),
+                                 module.params["runtime"])
     except EngineError as exc:
         module.fail_json(msg="snapshot failed: %s" % exc)
     leftovers = find_leftovers(snapshot, module.params["run_root"],

@@ -41,6 +41,7 @@ options:
 extends_documentation_fragment:
   - sandbox.attest.attributes
   - sandbox.attest.options.engine_cli
+  - sandbox.attest.options.runtime
 """
 
 EXAMPLES = r"""
@@ -84,6 +85,7 @@ from ansible_collections.sandbox.attest.plugins.module_utils._engine import (
 )
 from ansible_collections.sandbox.attest.plugins.module_utils._options import (
     ENGINE_CLI,
+    RUNTIME,
     argument_spec,
 )
 from ansible_collections.sandbox.attest.plugins.module_utils._probe_image_cache import (
@@ -97,7 +99,7 @@ from ansible_collections.sandbox.attest.plugins.module_utils._probe_image_cache 
 def main() -> None:
     module = AnsibleModule(
         argument_spec=argument_spec(
-            ENGINE_CLI,
+            ENGINE_CLI, RUNTIME,
             image_id=dict(type="str"),
             archive=dict(type="path"),
             present_only=dict(type="bool", default=False),
@@ -107,13 +109,14 @@ def main() -> None:
         supports_check_mode=True,
     )
     engine_cli, image_id = module.params["engine_cli"], module.params["image_id"]
+    runtime = module.params["runtime"]
     if image_id is not None and not IMAGE_ID.match(image_id):
         module.fail_json(msg="image_id must be sha256: and 64 lowercase hex, got %r" % image_id)
     try:
         if module.params["state"] == "absent":
             removed, kept = remove_images(engine_cli, image_id, module.check_mode)
             module.exit_json(changed=bool(removed), removed=removed, kept_in_use=kept)
-        present = is_present(engine_cli, image_id)
+        present = is_present(engine_cli, image_id, runtime)
         if present or module.params["present_only"]:
             module.exit_json(changed=False, present=present, loaded=False)
         archive = module.params["archive"]
@@ -124,9 +127,9 @@ def main() -> None:
         if module.check_mode:
             module.exit_json(changed=True, present=False, loaded=True, command=argv)
         run_cli(argv, timeout=300)
-        if not is_present(engine_cli, image_id):
-            module.fail_json(msg="docker load of %s did not yield image %s: the archive is not "
-                                 "the one the controller built" % (archive, image_id))
+        if not is_present(engine_cli, image_id, runtime):
+            module.fail_json(msg="%s load of %s did not yield image %s: the archive is not the "
+                                 "one the controller built" % (runtime, archive, image_id))
     except EngineError as exc:
         module.fail_json(msg="loading the probe image failed: %s" % exc)
     module.exit_json(changed=True, present=False, loaded=True, command=argv)

@@ -24,6 +24,7 @@ extends_documentation_fragment:
   - sandbox.attest.options.run_id
   - sandbox.attest.options.run_root
   - sandbox.attest.options.engine_cli
+  - sandbox.attest.options.runtime
 """
 
 EXAMPLES = r"""
@@ -65,6 +66,7 @@ from ansible_collections.sandbox.attest.plugins.module_utils._options import (
     ENGINE_CLI,
     RUN_ID,
     RUN_ROOT,
+    RUNTIME,
     argument_spec,
 )
 from ansible_collections.sandbox.attest.plugins.module_utils._run_dir import (
@@ -76,7 +78,7 @@ from ansible_collections.sandbox.attest.plugins.module_utils._run_dir import (
 
 def main() -> None:
     module = AnsibleModule(
-        argument_spec=argument_spec(RUN_ID, RUN_ROOT, ENGINE_CLI),
+        argument_spec=argument_spec(RUN_ID, RUN_ROOT, ENGINE_CLI, RUNTIME),
         supports_check_mode=True,
     )
     p = module.params

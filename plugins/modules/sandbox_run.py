@@ -31,6 +31,7 @@ options:
 extends_documentation_fragment:
   - sandbox.attest.attributes
   - sandbox.attest.options.engine_cli
+  - sandbox.attest.options.runtime
   - sandbox.attest.options.run_root
   - sandbox.attest.options.run_id
   - sandbox.attest.options.identity
@@ -133,6 +134,7 @@ from ansible_collections.sandbox.attest.plugins.module_utils._options import (
     LIMITS,
     RUN_ID,
     RUN_ROOT,
+    RUNTIME,
     SECCOMP_PROFILE,
     argument_spec,
 )
@@ -161,7 +163,7 @@ from ansible_collections.sandbox.attest.plugins.module_utils._sandbox_run import
 def main() -> None:
     module = AnsibleModule(
         argument_spec=argument_spec(
-            RUN_ID, IDENTITY, RUN_ROOT, SECCOMP_PROFILE, LIMITS, ENGINE_CLI,
+            RUN_ID, IDENTITY, RUN_ROOT, SECCOMP_PROFILE, LIMITS, ENGINE_CLI, RUNTIME,
             image_id=dict(type="str", required=True),
         ),
         supports_check_mode=True,
@@ -177,13 +179,13 @@ def main() -> None:
     if refusal:
         module.fail_json(msg=refusal)
     try:
-        remap = engine_remap(p["engine_cli"])
+        remap = engine_remap(p["engine_cli"], p["runtime"])
         owner = out_owner(p["identity"], remap)
     except (EngineError, FactsError, RunDirError) as exc:
         module.fail_json(msg="cannot tell who must own the run's out/: %s" % exc)
     argv, seccomp_text, common = run_plan(
         p["engine_cli"], p["run_id"], p["identity"], p["image_id"], run_root,
-        p["seccomp_profile"], limits, owner)
+        p["seccomp_profile"], limits, owner, p["runtime"])
     if module.check_mode:
         module.exit_json(changed=True, removed=True,
                          commands=[argv, *follow_up(p["engine_cli"], PLACEHOLDER)], **common)

@@ -17,6 +17,7 @@ import subprocess
 import tempfile
 import time
 
+import ansible
 from harness import ROOT, TEST_LABEL, docker
 
 from ansible_collections.sandbox.attest.plugins.module_utils import _profile as profile
@@ -34,8 +35,9 @@ IN_HOST = os.path.join(ROOT, "tests", "podman", "in-host.sh")
 RUN_ROOT = "/var/lib/sandbox-attest"
 SECCOMP_DIR = "/attest/seccomp"
 DECOYS = os.path.join(ROOT, "tests", "podman", "snapshot-decoys.sh")
-MODULE_UTILS_PATH = "/attest/python"
-MODULE_UTILS = MODULE_UTILS_PATH + "/ansible_collections/sandbox/attest/plugins/module_utils"
+# Where the host's Python finds the collection and ansible-core's module_utils.
+PYTHONPATH = "/attest/python"
+PLUGINS = PYTHONPATH + "/ansible_collections/sandbox/attest/plugins"
 RUN_LABEL = "%s=podman-probe-run" % TEST_LABEL
 
 
@@ -95,10 +97,15 @@ class PodmanHost:
             docker("cp", os.path.join(work, "seccomp"), "%s:%s" % (self.id, SECCOMP_DIR))
         docker("cp", IN_HOST, "%s:/usr/local/sbin/in-host.sh" % self.id)
         docker("cp", DECOYS, "%s:/usr/local/sbin/snapshot-decoys.sh" % self.id)
-        # The product's module_utils, for snapshots taken in the host by the product's code.
-        self.exec("mkdir", "-p", os.path.dirname(MODULE_UTILS))
-        docker("cp", os.path.join(ROOT, "plugins", "module_utils"),
-               "%s:%s" % (self.id, MODULE_UTILS))
+        # The product's module_utils and modules, with the module_utils of the ansible-core
+        # that runs them (as Ansible ships them with a module), so the host runs the product's
+        # own code: snapshots taken by module_utils, each module run as Ansible would.
+        self.exec("mkdir", "-p", PLUGINS, PYTHONPATH + "/ansible")
+        for part in ("module_utils", "modules"):
+            docker("cp", os.path.join(ROOT, "plugins", part), "%s:%s/%s" % (self.id, PLUGINS, part))
+        docker("cp", os.path.join(os.path.dirname(ansible.__file__), "module_utils"),
+               "%s:%s/ansible/module_utils" % (self.id, PYTHONPATH))
+        self.exec("touch", PYTHONPATH + "/ansible/__init__.py")
         self.exec("podman", "load", stdin=self.probe.archive, timeout=300)
 
     def podman_argv(self, identity: str, seccomp: str) -> tuple[list[str], dict[str, str]]:
@@ -137,6 +144,26 @@ class PodmanHost:
         a container holding secret in its environment among them."""
         self.exec("sh", "/usr/local/sbin/snapshot-decoys.sh", secret, timeout=300)
 
+    def module(self, name: str, check_mode: bool = False, **args) -> dict:
+        """Run the collection's module `name` in the host as Ansible runs one (its arguments in
+        a file), as root; its result (failed ones too)."""
+        self.runs += 1
+        args_file = "/attest/args-%d.json" % self.runs
+        params = dict(args, _ansible_check_mode=check_mode)
+        self.exec("sh", "-c", "cat > %s" % args_file,
+                  stdin=json.dumps({"ANSIBLE_MODULE_ARGS": params}).encode())
+        result = self.exec("env", "PYTHONPATH=%s" % PYTHONPATH, "python3",
+                           "%s/modules/%s.py" % (PLUGINS, name),
+                           args_file, check=False, timeout=180)
+        try:
+            return json.loads(result.stdout.decode().strip().splitlines()[-1])
+        except (ValueError, IndexError) as exc:
+            raise AssertionError("module %s printed no result: %s %s" % (
+                name, result.stdout[-2000:], result.stderr[-2000:])) from exc
+
+    def put(self, path: str, data: bytes) -> None:
+        self.exec("sh", "-c", "cat > %s" % shlex.quote(path), stdin=data)
+
     def iptables_rules(self) -> list[str]:
         """The host's iptables rules (`iptables-save` without its dated comments)."""
         text = self.exec("iptables-save").stdout.decode()
@@ -147,7 +174,7 @@ class PodmanHost:
         code = ("import json; from ansible_collections.sandbox.attest.plugins.module_utils "
                 "import _snapshot; print(json.dumps(_snapshot.take_snapshot('podman', "
                 "'test', 'podman'), sort_keys=True))")
-        return self.exec("env", "PYTHONPATH=%s" % MODULE_UTILS_PATH, "python3", "-c",
+        return self.exec("env", "PYTHONPATH=%s" % PYTHONPATH, "python3", "-c",
                          code).stdout.decode()
 
     def remove(self) -> None:

@@ -32,7 +32,9 @@ case "$1 $2" in
   "image inspect")
     case "$4" in
       *Labels*) cat "$dir/image-label-$5" 2>/dev/null || exit 1 ;;
-      *) [ -e "$dir/image-$5" ] || exit 1; echo "$5" ;;
+      # The ID as the engine prints it: the file's content (Podman's, without sha256:), else $5.
+      *) [ -e "$dir/image-$5" ] || exit 1
+         if [ -s "$dir/image-$5" ]; then cat "$dir/image-$5"; else echo "$5"; fi ;;
     esac ;;
   "image ls") cat "$dir/images" 2>/dev/null || true ;;
   "image rm") rm -f "$dir/image-$3" ;;

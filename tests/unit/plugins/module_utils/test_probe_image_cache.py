@@ -16,6 +16,17 @@ def test_present_means_the_engine_reports_that_id(engine) -> None:
         "docker", "load", "--input", "/r/a.tar"]
 
 
+def test_podman_prints_the_id_without_its_prefix(engine) -> None:
+    # Podman 4.3's `image inspect --format {{.Id}}` prints the hex alone (measured).
+    engine.write("image-" + A, A[len("sha256:"):] + "\n")
+    assert _probe_image_cache.is_present(engine.cli, A, "podman")
+    assert not _probe_image_cache.is_present(engine.cli, A)  # never so for Docker
+    engine.write("image-" + B, B + "\n")
+    assert _probe_image_cache.is_present(engine.cli, B, "podman")
+    engine.write("image-" + C, "c" * 63 + "\n")  # not an ID: not this image
+    assert not _probe_image_cache.is_present(engine.cli, C, "podman")
+
+
 def test_only_labelled_unused_images_are_removed(engine) -> None:
     engine.write("images", "%s\n%s\n%s\n%s\n" % (A, B, C, A))
     for image in (A, B):
