@@ -17,6 +17,9 @@ description:
   - Never touches an object without this run's id; the probe image is a cache, not part of a
     run, and is left alone.
   - In check mode it lists what it would remove and removes nothing.
+  - Docker and Podman take the same commands here (C(ps --filter label=), C(container inspect)
+    of the label, C(rm --force --volumes)), measured with Podman 4.3; O(runtime) is accepted so
+    that every module a role calls takes the same runtime.
 author:
   - sandbox.attest contributors (@sandbox-attest)
 extends_documentation_fragment:
