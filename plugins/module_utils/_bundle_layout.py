@@ -67,7 +67,8 @@ def layout(run: dict, venue: dict, facts: dict, snapshot_before: dict, snapshot_
             "run_id": run["run_id"],
             "producer": producer,
             "inventory_hostname": run["inventory_hostname"],
-            "runtime": "docker",
+            # The runtime the run's modules drove (the evidence role's); docker when not said.
+            "runtime": run.get("runtime") or "docker",
             "seccomp_profile": run["seccomp_profile"],
             "image_id": run["image_id"],
             "probe_sha256": run["probe_sha256"],
