@@ -34,9 +34,25 @@ RUN_ID_LABEL = "sandbox.attest.run-id"
 DECOYS = ("decoy-web", "decoy-worker", "decoy-stopped")
 
 
+def test_host(name: str) -> dict:
+    """What create.yml read through the console for the host of that name."""
+    hosts = json.loads((STATE / "hosts.json").read_text())
+    return next(h for h in hosts if h["name"] == name)
+
+
+def runtime_of(host) -> str:
+    """The test host's runtime: docker, or podman on a Podman test host (create.yml)."""
+    return test_host(hostname_of(host)).get("runtime", "docker")
+
+
 def inner(host, *argv: str) -> str:
     """Run the host's own engine CLI (as root, through sudo) and return its output."""
-    return host.check_output(" ".join(shlex.quote(a) for a in ("docker", *argv)))
+    return host.check_output(" ".join(shlex.quote(a) for a in (runtime_of(host), *argv)))
+
+
+def image_id(text: str) -> str:
+    """An image ID as Docker prints it: Podman's inspect prints the hex without sha256:."""
+    return text if text.startswith("sha256:") else "sha256:" + text
 
 
 def inner_json(host, *argv: str):
@@ -125,8 +141,7 @@ def name(host) -> str:
 @pytest.fixture
 def pinned(name) -> dict:
     """What create.yml read through the console for this host (pin, engine ID, host key)."""
-    hosts = json.loads((STATE / "hosts.json").read_text())
-    return next(h for h in hosts if h["name"] == name)
+    return test_host(name)
 
 
 @pytest.fixture
@@ -144,19 +159,23 @@ def result(name):
 
 def assert_decoys_unchanged(host, recorded: dict) -> None:
     """The decoys are the same objects, in the same state, never restarted or reconfigured."""
-    now = {c["Name"]: c for c in inner_json(host, "container", "inspect", *DECOYS)}
+    # Docker names a container "/name", Podman "name".
+    now = {c["Name"].lstrip("/"): c for c in inner_json(host, "container", "inspect", *DECOYS)}
     for before in recorded["containers"]:
-        after = now[before["Name"]]
+        after = now[before["Name"].lstrip("/")]
         for key in ("Id", "Image", "Config", "HostConfig", "RestartCount"):
             assert after[key] == before[key], "%s: %s changed" % (before["Name"], key)
         for key in ("Status", "Running", "Pid", "StartedAt", "FinishedAt"):
             assert after["State"][key] == before["State"][key], (
                 "%s: State.%s changed" % (before["Name"], key))
-    assert now["/decoy-web"]["State"]["Running"] and now["/decoy-worker"]["State"]["Running"]
-    assert now["/decoy-stopped"]["State"]["Status"] == "created"
+    assert now["decoy-web"]["State"]["Running"] and now["decoy-worker"]["State"]["Running"]
+    assert now["decoy-stopped"]["State"]["Status"] == "created"
     network = inner_json(host, "network", "inspect", "decoy-net")[0]
-    assert network["Id"] == recorded["networks"][0]["Id"]
-    assert set(network["Containers"]) == set(recorded["networks"][0]["Containers"])
+    # Docker's `Id`, Podman's `id`; Podman's networks do not list their members.
+    key = "Id" if "Id" in network else "id"
+    assert network[key] == recorded["networks"][0][key]
+    assert set(network.get("Containers") or {}) == set(
+        recorded["networks"][0].get("Containers") or {})
     volume = inner_json(host, "volume", "inspect", "decoy-data")[0]
     assert volume == recorded["volumes"][0]
     image = inner_json(host, "image", "inspect", "sandbox-attest-test/decoy:1")[0]
@@ -171,12 +190,16 @@ def assert_nothing_of_a_run_left(host, recorded: dict) -> dict:
     assert not [c for c in state["containers"].values()
                 if RUN_ID_LABEL in (c["Config"]["Labels"] or {})]
     assert state["run_root"] in (None, []), state["run_root"]
-    default_networks = {n for n in state["networks"]
-                        if inner_json(host, "network", "inspect", n)[0]["Name"]
-                        in ("none", "host")}
-    assert state["networks"] - default_networks == {recorded["networks"][0]["Id"]}
+    # The engine's own networks: Docker's none and host, Podman's default `podman`.
+    names = {n: inner_json(host, "network", "inspect", n)[0] for n in state["networks"]}
+    default_networks = {n for n, found in names.items()
+                        if found.get("Name", found.get("name")) in ("none", "host", "podman")}
+    # `network ls --quiet` prints Docker's IDs, Podman's names.
+    decoy_net = recorded["networks"][0]
+    listed_as = decoy_net["name"] if runtime_of(host) == "podman" else decoy_net["Id"]
+    assert state["networks"] - default_networks == {listed_as}
     assert state["volumes"] == {recorded["volumes"][0]["Name"]}
-    added = state["images"] - {recorded["images"][0]["Id"]}
+    added = {image_id(i) for i in state["images"]} - {image_id(recorded["images"][0]["Id"])}
     for image in added:
         labels = inner_json(host, "image", "inspect", image)[0]["Config"]["Labels"] or {}
         assert labels.get(PROBE_IMAGE_LABEL) == "true", "unexpected image %s" % image

@@ -1,0 +1,103 @@
+"""The roles with runtime podman over SSH (issue 18): a Podman test host (no Docker) ran both
+identities' probe sets hardened, the bundle on the runner is the host's and says Podman, the
+host's own Podman objects (prepare.yml's decoys) are unchanged, and nothing of the run is left.
+The verifier does not judge Podman bundles yet: what it will judge is read here directly."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from conftest import (
+    EPHEMERAL,
+    assert_decoys_unchanged,
+    assert_nothing_of_a_run_left,
+    inner,
+    runner_identity,
+)
+
+UIDS = {"workload": 65532, "root": 0}
+
+
+@pytest.fixture
+def bundle(result, name) -> Path:
+    evidence = result("evidence_result")
+    path = Path(evidence["dest"])
+    assert evidence["written"] is True and path.parent == EPHEMERAL / "evidence" / name
+    return path
+
+
+def read(bundle: Path, rel: str):
+    return json.loads((bundle / rel).read_text())
+
+
+def probe_lines(text: str) -> dict[str, dict]:
+    return {line["probe"]: line for line in map(json.loads, text.splitlines()) if line}
+
+
+def test_the_host_has_podman_and_no_docker(host):
+    assert host.exists("podman") and not host.exists("docker") and not host.exists("dockerd")
+
+
+def test_both_identities_ran_hardened_under_podman(result):
+    runs = {entry["identity"]: entry["run"] for entry in result("sandbox_run_result")}
+    assert set(runs) == set(UIDS)
+    for identity, run in runs.items():
+        assert run["exit_code"] == 0 and run["timed_out"] is False and run["removed"] is True
+        assert run["argv"][:2] == ["podman", "create"] and "--read-only-tmpfs=false" in run["argv"]
+        probes = probe_lines(run["stdout"])
+        assert probes["END"]["count"] == 18 and probes["META"]["uid"] == UIDS[identity]
+        assert probes["META"]["container_id"] == run["container_id"]
+        inspect = run["inspect"][0]
+        assert inspect["HostConfig"]["NetworkMode"] == "none"
+        assert inspect["HostConfig"]["ReadonlyRootfs"] is True
+        # What runtimes.podman models differently from Docker (docs/podman-facts.md section 4).
+        assert probes["PR-NET-1"]["obs"][0]["errno"] == "ENOENT"
+        environ = probes["PR-ENV-1"]["obs"][0]
+        assert environ["values"]["container"] == "podman" and environ["values"]["TERM"] == "xterm"
+        assert probes["PR-NETIF-1"]["obs"][0]["interfaces"] == ["lo"]
+        assert probes["PR-CAPS-1"]["obs"][0]["CapEff"] == "0" * 16
+        assert probes["PR-SECCOMP-1"]["obs"][0]["Seccomp"] == 2
+
+
+def test_the_bundle_is_the_podman_hosts(bundle, pinned, name):
+    manifest = read(bundle, "manifest.json")
+    for rel, digest in manifest["files"].items():
+        assert hashlib.sha256((bundle / rel).read_bytes()).hexdigest() == digest, rel
+    run = read(bundle, "run.json")
+    assert run["runtime"] == "podman" and run["inventory_hostname"] == name
+    assert read(bundle, "profile/profile.json")["runtime"] == "podman"
+    venue, facts = read(bundle, "venue.json"), read(bundle, "engine/facts.json")
+    assert pinned["engine_id"].startswith("podman:")
+    assert venue["fingerprint"] == pinned["fingerprint"] != runner_identity()["fingerprint"]
+    assert facts["engine_id"] == venue["engine_id"] == pinned["engine_id"]
+    assert pinned["machine_id"] not in (bundle / "venue.json").read_text()
+
+
+def test_the_snapshots_are_podmans_and_show_the_decoys_unchanged(host, bundle,
+                                                                  decoys_recorded):
+    before, after = read(bundle, "snapshots/before.json"), read(bundle, "snapshots/after.json")
+    decoy_ids = {c["Id"] for c in decoys_recorded["containers"]}
+    for snapshot in (before, after):
+        assert snapshot["runtime"] == "podman" and "pods" in snapshot
+        assert decoy_ids <= {c["id"] for c in snapshot["containers"]}
+    pick = {c["id"]: c for c in before["containers"] if c["id"] in decoy_ids}
+    assert pick == {c["id"]: c for c in after["containers"] if c["id"] in decoy_ids}
+    assert_decoys_unchanged(host, decoys_recorded)
+
+
+def test_the_event_log_holds_the_runs_own_containers(bundle, result):
+    events = [json.loads(line)
+              for line in (bundle / "engine" / "events.jsonl").read_text().splitlines()]
+    for entry in result("sandbox_run_result"):
+        mine = {e["action"] for e in events if e["id"] == entry["run"]["container_id"]}
+        assert {"create", "start", "remove"} <= mine, (entry["identity"], mine)
+    assert all(e["command_sha256"] is None for e in events)  # Podman logs no exec command
+
+
+def test_nothing_of_the_run_is_left(host, decoys_recorded):
+    assert_nothing_of_a_run_left(host, decoys_recorded)
+    assert inner(host, "ps", "--all", "--quiet", "--filter",
+                 "label=sandbox.attest.run-id").strip() == ""
