@@ -12,9 +12,13 @@ from pathlib import Path
 import pytest
 from conftest import (
     EPHEMERAL,
+    INVENTORY,
+    PROJECT,
     assert_decoys_unchanged,
     assert_nothing_of_a_run_left,
     inner,
+    record,
+    run_playbook,
     runner_identity,
 )
 
@@ -101,3 +105,20 @@ def test_nothing_of_the_run_is_left(host, decoys_recorded):
     assert_nothing_of_a_run_left(host, decoys_recorded)
     assert inner(host, "ps", "--all", "--quiet", "--filter",
                  "label=sandbox.attest.run-id").strip() == ""
+
+
+def test_the_verifier_fails_a_podman_bundle_closed_until_it_knows_podman(bundle, tmp_path):
+    # The bundle format names docker as its only runtime, and the inspect document and static
+    # checks are Docker's: a Podman bundle, pinned venue and all, is FAILED, never READY, while
+    # the verifier does not judge Podman (issue 18). Its rows as they stand are recorded.
+    dest = tmp_path / "verification"
+    proc = run_playbook(PROJECT / "playbooks" / "verify.yml", "-e",
+                        json.dumps({"sandbox_attest_bundle": str(bundle),
+                                    "sandbox_attest_verification_dest": str(dest)}),
+                        inventory=INVENTORY)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    verdict = json.loads((dest / "verdict.json").read_text())
+    assert verdict["status"] == "SANDBOX_ATTESTATION_FAILED"
+    assert "schema: run.json/runtime: 'podman' is not one of ['docker']" in verdict["reasons"]
+    record(podman_status=verdict["status"],
+           podman_rows={row["row"]: row["result"] for row in verdict["rows"]})
