@@ -65,11 +65,13 @@ def test_sandbox_run_runs_the_hardened_profile_under_podman(host: PodmanHost,
     lines = {line["probe"]: line for line in map(json.loads, result["stdout"].splitlines())}
     lines["inspect"] = result["inspect"][0]
     assert failing(judge(lines, identity)) == set()
-    # The identity's out/ is its own on the host: Podman maps no ids (no userns remap).
+    # Podman maps no ids (no userns remap): out/ is the identity's own, and the file the probe
+    # wrote there is owned on the host by the uid it ran as.
     uid = {"workload": 65532, "root": 0}[identity]
     assert result["out_owner"] == {"uid": uid, "gid": uid}
-    owner = host.exec("stat", "-c", "%u:%g", "%s/%s/%s/out" % (RUN_ROOT, run_id, identity))
-    assert owner.stdout.decode().strip() == "%d:%d" % (uid, uid)
+    for path in ("out", "out/ok"):
+        owner = host.exec("stat", "-c", "%u:%g", "%s/%s/%s/%s" % (RUN_ROOT, run_id, identity, path))
+        assert owner.stdout.decode().strip() == "%d:%d" % (uid, uid), path
     assert host.exec("podman", "ps", "-aq", "--filter", "label=%s=%s" % (LABEL_RUN_ID, run_id)
                      ).stdout.strip() == b""
 
