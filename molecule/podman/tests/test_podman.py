@@ -80,8 +80,7 @@ def test_the_bundle_is_the_podman_hosts(bundle, pinned, name):
     assert pinned["machine_id"] not in (bundle / "venue.json").read_text()
 
 
-def test_the_snapshots_are_podmans_and_show_the_decoys_unchanged(host, bundle,
-                                                                  decoys_recorded):
+def test_the_snapshots_are_podmans_and_show_the_decoys_unchanged(host, bundle, decoys_recorded):
     before, after = read(bundle, "snapshots/before.json"), read(bundle, "snapshots/after.json")
     decoy_ids = {c["Id"] for c in decoys_recorded["containers"]}
     for snapshot in (before, after):
