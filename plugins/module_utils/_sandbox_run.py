@@ -52,9 +52,12 @@ def check_image_id(image_id: str) -> str | None:
 def engine_remap(engine_cli: str, runtime: str = "docker") -> dict | None:
     """The engine's userns remap (None without one), read from the engine itself with the
     facts template, so the run directory follows the engine actually running the probe.
-    Podman has no daemon-wide remap: a container gets a user namespace only when its own argv
-    asks for one (--userns, --uidmap), and the profile's argv does not, so its ids are the
-    host's (measured: the probe's out/ files are 65532's on the host)."""
+    Podman has no daemon-wide remap: a container gets a user namespace when its argv asks for
+    one (--userns, --uidmap), which the profile's does not, or when containers.conf sets a
+    default `userns`, which the test hosts do not (measured: the probe's out/ok is 65532's on
+    the host). On a host whose containers.conf does, the identity's out/ is not its own, the
+    probe cannot write it and PR-FS-OUT-OK fails: never a false PASS. Reading that default
+    before the run is left for when the settings offer Podman (issue 18)."""
     if runtime == "podman":
         return None
     info = run_cli([engine_cli, "info", "--format", FACTS_TEMPLATE])

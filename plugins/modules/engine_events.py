@@ -144,6 +144,10 @@ from ansible_collections.sandbox.attest.plugins.module_utils._snapshot import (
     window_closes_at,
 )
 
+# The longest a one-off Podman read waits for its until (Docker's read is bounded by its 60 s
+# timeout); the window the module closes itself is a quarter of a second ahead.
+PODMAN_UNTIL_AHEAD_MAX_S = 60
+
 
 def read_window(engine_cli: str, since: str, until: str, runtime: str) -> list[str]:
     """The event log from since to until, read once. Docker ends the read at until. Podman's
@@ -157,6 +161,10 @@ def read_window(engine_cli: str, since: str, until: str, runtime: str) -> list[s
         raise ValueError("with runtime podman, until must be seconds.nanoseconds since the "
                          "epoch, got %r" % until)
     until_ns = int(seconds) * 1_000_000_000 + int(fraction.ljust(9, "0") if dot else 0)
+    ahead_s = (until_ns - time.time_ns()) / 1e9
+    if ahead_s > PODMAN_UNTIL_AHEAD_MAX_S:
+        raise ValueError("with runtime podman, until is waited for: %.0f s ahead of the "
+                         "target's clock is more than %d s" % (ahead_s, PODMAN_UNTIL_AHEAD_MAX_S))
     while time.time_ns() <= until_ns:
         time.sleep(min(0.05, max(0.0, (until_ns - time.time_ns()) / 1e9)))
     read = run_cli(events_read_argv(engine_cli, since, until, runtime), timeout=60)

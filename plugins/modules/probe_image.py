@@ -38,6 +38,10 @@ options:
     description: Only report whether the image is present; never load.
     type: bool
     default: false
+notes:
+  - O(runtime) matters where Podman prints differently - an image's ID without C(sha256:)
+    when asked whether the image is present. Loading and O(state=absent) take the same commands
+    for both (C(image ls --no-trunc) prints C(sha256:) under Podman too, measured with 4.3).
 extends_documentation_fragment:
   - sandbox.attest.attributes
   - sandbox.attest.options.engine_cli

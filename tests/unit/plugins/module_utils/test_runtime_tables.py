@@ -25,4 +25,3 @@ def test_every_runtime_table_has_the_profiles_runtimes() -> None:
         name: runtimes for name in tables}
     assert _options.RUNTIME["runtime"]["choices"] == list(_profile.PROFILE_RUNTIMES)
     assert _options.RUNTIME["runtime"]["default"] == "docker"
-

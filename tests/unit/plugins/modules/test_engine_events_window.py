@@ -3,6 +3,8 @@ read is cut by each line's time, not by Podman), refused otherwise before any en
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from ansible_collections.sandbox.attest.plugins.modules.engine_events import read_window
@@ -13,6 +15,11 @@ from ansible_collections.sandbox.attest.plugins.modules.engine_events import rea
 def test_podman_refuses_an_until_it_cannot_apply(until: str) -> None:
     with pytest.raises(ValueError, match=r"seconds\.nanoseconds"):
         read_window("/nonexistent/podman", "0", until, "podman")
+
+
+def test_podman_refuses_to_wait_long_for_until() -> None:
+    with pytest.raises(ValueError, match="more than 60 s"):
+        read_window("/nonexistent/podman", "0", "%d" % (time.time() + 3600), "podman")
 
 
 def test_podman_applies_until_to_each_line(tmp_path) -> None:
