@@ -151,6 +151,15 @@ def ns_text(ns: int) -> str:
     return "%d.%09d" % (ns // 1_000_000_000, ns % 1_000_000_000)
 
 
+def ns_of_text(text: str) -> int:
+    """ns_text read back: seconds, optionally a dot and up to nine digits of fraction; ValueError
+    for anything else."""
+    seconds, dot, fraction = text.partition(".")
+    if not (seconds.isdigit() and (not dot or (fraction.isdigit() and len(fraction) <= 9))):
+        raise ValueError("not seconds.nanoseconds since the epoch: %r" % text)
+    return int(seconds) * 1_000_000_000 + int(fraction.ljust(9, "0") if dot else 0)
+
+
 def events_until(now_ns: int) -> str:
     """The --until of a window closing now: seconds and nanoseconds, as the CLI reads them."""
     return ns_text(events_until_ns(now_ns))

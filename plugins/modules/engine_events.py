@@ -139,6 +139,7 @@ from ansible_collections.sandbox.attest.plugins.module_utils._snapshot import (
     events_read_argv,
     events_until,
     events_until_ns,
+    ns_of_text,
     ns_text,
     scrub_event_line,
     window_closes_at,
@@ -156,11 +157,11 @@ def read_window(engine_cli: str, since: str, until: str, runtime: str) -> list[s
     since the epoch (as this module returns it)."""
     if runtime != "podman":
         return run_cli(events_read_argv(engine_cli, since, until), timeout=60).stdout.splitlines()
-    seconds, dot, fraction = until.partition(".")
-    if not (seconds.isdigit() and (not dot or (fraction.isdigit() and len(fraction) <= 9))):
+    try:
+        until_ns = ns_of_text(until)
+    except ValueError:
         raise ValueError("with runtime podman, until must be seconds.nanoseconds since the "
-                         "epoch, got %r" % until)
-    until_ns = int(seconds) * 1_000_000_000 + int(fraction.ljust(9, "0") if dot else 0)
+                         "epoch, got %r" % until) from None
     ahead_s = (until_ns - time.time_ns()) / 1e9
     if ahead_s > PODMAN_UNTIL_AHEAD_MAX_S:
         raise ValueError("with runtime podman, until is waited for: %.0f s ahead of the "

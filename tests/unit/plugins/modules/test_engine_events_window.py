@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from ansible_collections.sandbox.attest.plugins.module_utils._snapshot import ns_of_text, ns_text
 from ansible_collections.sandbox.attest.plugins.modules.engine_events import read_window
 
 
@@ -31,3 +32,9 @@ def test_podman_applies_until_to_each_line(tmp_path) -> None:
     assert read_window(str(cli), "0", "2", "podman") == ['{"time_nano":1000000000}']
     assert read_window(str(cli), "0", "2.000000001", "podman") == ['{"time_nano":1000000000}']
     assert len(read_window(str(cli), "0", "3", "podman")) == 2
+
+
+def test_ns_text_reads_back() -> None:
+    for ns in (0, 1, 999_999_999, 1_764_369_100_123_456_789):
+        assert ns_of_text(ns_text(ns)) == ns
+    assert ns_of_text("12") == 12 * 10**9 and ns_of_text("12.5") == 12_500_000_000
