@@ -12,7 +12,7 @@ import time
 
 import pytest
 from podman_host import PodmanHost
-from test_podman_probes import failing, judge
+from probe_judge import failing, judge
 
 from ansible_collections.sandbox.attest.plugins.module_utils._profile import LABEL_RUN_ID
 

@@ -11,22 +11,12 @@ import secrets
 
 import pytest
 from podman_host import PodmanHost
+from probe_judge import failing, judge
 from probe_runner import add, drop, obs, replace, seccomp_opt
 
 from ansible_collections.sandbox.attest.plugins.module_utils import _profile as profile
-from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._data import (
-    load_expectations,
-)
-from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._expectations import (
-    Context,
-    environment,
-    probe_items,
-)
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._probes import (
-    PASS,
     PROBE_ORDER,
-    evaluate_probe,
-    parse_output,
 )
 
 IDENTITIES = ("workload", "root")
@@ -45,29 +35,6 @@ def host():
         yield podman
     finally:
         podman.remove()
-
-
-def judge(lines: dict, identity: str, runtime: str = "podman") -> dict[str, str]:
-    """probe id -> the verifier's outcome, and its message when not PASS."""
-    expectations = load_expectations().document
-    inspect = lines["inspect"]
-    ctx = Context(container_hostname=inspect["Config"]["Hostname"], container_id=inspect["Id"],
-                  limits=profile.resolve_limits(),
-                  environment=environment(expectations, runtime, identity),
-                  dns=list(profile.dns_servers(runtime)))
-    output = parse_output([line for key, line in lines.items() if key != "inspect"])
-    verdicts = {}
-    for probe in PROBE_ORDER:
-        check = evaluate_probe(probe, output,
-                               probe_items(expectations, runtime, identity, "none", probe),
-                               ctx, identity)
-        verdicts[probe] = check.outcome if check.outcome == PASS else "%s: %s" % (
-            check.outcome, check.message)
-    return verdicts
-
-
-def failing(verdicts: dict[str, str]) -> set[str]:
-    return {probe for probe, verdict in verdicts.items() if verdict != PASS}
 
 
 def run(host: PodmanHost, identity: str, seccomp: str = "targeted-deny", weaken=None) -> dict:

@@ -11,7 +11,7 @@ tests/podman/measure.sh. Three jobs, on the controller with the collection impor
                                 print that argv with the test label and the variant's
                                 changes, one argument a line (VARIANT: see translate())
   probe_podman.py judge DIR     judge each case's probe.jsonl with the verifier's own code
-                                (findings/_probes.evaluate_probe) against the docker
+                                (tests/integration/probe_judge.py) against the docker
                                 expectations (data/expectations.yml): one row per probe
 
 The podman argv is the product's rendering (the measured differences from Docker's live in
@@ -28,9 +28,11 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "collections"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 
 # pylint: disable=wrong-import-position
-import yaml  # noqa: E402
+from probe_judge import failing  # noqa: E402
+from probe_judge import judge as judge_lines  # noqa: E402
 
 from ansible_collections.sandbox.attest.plugins.module_utils import _profile as profile  # noqa: E402
 from ansible_collections.sandbox.attest.plugins.module_utils._json import canonical_text  # noqa: E402
@@ -40,17 +42,6 @@ from ansible_collections.sandbox.attest.plugins.module_utils._seccomp import (  
 from ansible_collections.sandbox.attest.plugins.plugin_utils._probe_image import (  # noqa: E402
     build_probe_image,
     read_probe,
-)
-from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._expectations import (  # noqa: E402
-    Context,
-    environment,
-    probe_items,
-)
-from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._probes import (  # noqa: E402
-    PASS,
-    PROBE_ORDER,
-    evaluate_probe,
-    parse_output,
 )
 
 RUN_ROOT = "/var/lib/sandbox-attest"
@@ -129,8 +120,6 @@ def translate(work: str, identity: str, variant_text: str) -> None:
 
 
 def judge(work: str, runtime: str = "docker") -> int:
-    with open(os.path.join(ROOT, "data", "expectations.yml"), encoding="utf-8") as handle:
-        expectations = yaml.safe_load(handle)
     failed = 0
     for case in sorted(os.listdir(work)):
         out_file = os.path.join(work, case, "probe.jsonl")
@@ -146,19 +135,12 @@ def judge(work: str, runtime: str = "docker") -> int:
             with open(inspect_file, encoding="utf-8") as handle:
                 inspect = json.load(handle)
             inspect = inspect[0] if isinstance(inspect, list) else inspect
-        ctx = Context(container_hostname=inspect.get("Config", {}).get("Hostname"),
-                      container_id=inspect.get("Id"), limits=profile.resolve_limits(),
-                      environment=environment(expectations, runtime, identity),
-                      dns=list(profile.DNS))
-        output = parse_output(lines)
+        by_probe = {line["probe"]: line for line in lines if "probe" in line}
+        verdicts = judge_lines(dict(by_probe, inspect=inspect), identity, runtime)
         print("== %s (judged as %s/%s)" % (case, runtime, identity))
-        for probe in PROBE_ORDER:
-            check = evaluate_probe(probe, output,
-                                   probe_items(expectations, runtime, identity, "none", probe),
-                                   ctx, identity)
-            failed += check.outcome != PASS
-            print("%-15s %-7s %s" % (probe, check.outcome,
-                                     "" if check.outcome == PASS else check.message))
+        for probe, verdict in verdicts.items():
+            print("%-15s %s" % (probe, verdict))
+        failed += len(failing(verdicts))
     return 1 if failed else 0
 
 

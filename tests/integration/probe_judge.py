@@ -1,0 +1,46 @@
+"""The verifier's own judgement of one probe run (tests and measurement tools only): each probe's
+lines against data/expectations.yml for a runtime and identity, as findings/_probes judges a
+bundle's. Used by the Podman tests and tests/podman/probe_podman.py."""
+
+from __future__ import annotations
+
+from ansible_collections.sandbox.attest.plugins.module_utils import _profile as profile
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._data import (
+    load_expectations,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._expectations import (
+    Context,
+    environment,
+    probe_items,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._probes import (
+    PASS,
+    PROBE_ORDER,
+    evaluate_probe,
+    parse_output,
+)
+
+
+def judge(lines: dict, identity: str, runtime: str = "podman") -> dict[str, str]:
+    """probe id -> the verifier's outcome, and its message when not PASS. lines: the run's
+    probe lines by probe id, with the engine's inspect document (Id, Config.Hostname) under
+    "inspect"."""
+    expectations = load_expectations().document
+    inspect = lines["inspect"]
+    ctx = Context(container_hostname=inspect["Config"]["Hostname"], container_id=inspect["Id"],
+                  limits=profile.resolve_limits(),
+                  environment=environment(expectations, runtime, identity),
+                  dns=list(profile.dns_servers(runtime)))
+    output = parse_output([line for key, line in lines.items() if key != "inspect"])
+    verdicts = {}
+    for probe in PROBE_ORDER:
+        check = evaluate_probe(probe, output,
+                               probe_items(expectations, runtime, identity, "none", probe),
+                               ctx, identity)
+        verdicts[probe] = check.outcome if check.outcome == PASS else "%s: %s" % (
+            check.outcome, check.message)
+    return verdicts
+
+
+def failing(verdicts: dict[str, str]) -> set[str]:
+    return {probe for probe, verdict in verdicts.items() if verdict != PASS}
