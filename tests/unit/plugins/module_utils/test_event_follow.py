@@ -1,75 +1,32 @@
 """The event follower (module_utils/_event_follow.py) against a stand-in engine CLI.
 
-The stand-in speaks `docker events` as the follower uses it: without --until it replays its
-past (REPLAYED lines, older than the subscription) and then streams a live event every 20 ms,
-logging each to a file; after 15 it stalls, logging without printing (events the stream had not
-delivered when it was stopped: the engine delivers in order, so they are the stream's end).
-With --until it replays from that file, as the engine replays from its memory. The real engine
-is exercised by the integration suite.
+The stand-in (tests/unit/fake_events.py) speaks `docker events` as the follower uses it:
+without --until it replays its past (REPLAYED lines, older than the subscription) and then
+streams a live event every 20 ms, logging each to a file; after 15 it stalls, logging without
+printing (events the stream had not delivered when it was stopped: the engine delivers in
+order, so they are the stream's end). With --until it replays from that file, as the engine
+replays from its memory. The real engine is exercised by the integration suite.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import sys
 import threading
 import time
 
 import pytest
+from fake_events import write_fake_events
 
 from ansible_collections.sandbox.attest.plugins.module_utils import _event_follow
 from ansible_collections.sandbox.attest.plugins.module_utils._engine import EngineError
 
 REPLAYED = 5
-FAKE_CLI = r'''#!%(python)s
-import json, os, sys, time
-LOG = %(log)r
-args = sys.argv[1:]
-mode = os.environ.get("FAKE_EVENTS_MODE", "")
-
-def line(ns, n):
-    return json.dumps({"time_nano": ns, "type": "container", "action": "exec_die",
-                       "id": "c%%d" %% n, "name": "x", "container": None, "exec_id": None})
-
-def ns_of(text):
-    seconds, _, fraction = text.partition(".")
-    return int(seconds) * 10**9 + int((fraction + "000000000")[:9])
-
-if "--until" not in args:
-    if mode == "dies":
-        sys.exit(3)
-    now = time.time_ns()
-    with open(LOG, "a") as log:
-        for n in range(%(replayed)d):
-            text = line(now - 10**9 + n, n)
-            log.write(text + "\n")
-            print(text, flush=True)
-        n = 100
-        while True:
-            time.sleep(0.02)
-            n += 1
-            text = line(time.time_ns(), n)
-            log.write(text + "\n")
-            log.flush()
-            if n <= 115:  # then delivery stalls: the engine logs what it does not deliver yet
-                print(text, flush=True)
-else:
-    since, until = ns_of(args[args.index("--since") + 1]), ns_of(args[args.index("--until") + 1])
-    with open(LOG) as log:
-        for text in log:
-            if since <= json.loads(text)["time_nano"] <= until:
-                print(text, end="")
-'''
 
 
 @pytest.fixture
 def fake_cli(tmp_path):
-    path = tmp_path / "docker"
-    path.write_text(FAKE_CLI % {"python": sys.executable, "log": str(tmp_path / "engine.log"),
-                                "replayed": REPLAYED})
-    path.chmod(0o755)
-    return str(path)
+    return write_fake_events(str(tmp_path), "docker", REPLAYED, str(tmp_path / "engine.log"))
 
 
 def _stop_later(path: str, after_s: float) -> threading.Timer:

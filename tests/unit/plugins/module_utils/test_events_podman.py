@@ -8,11 +8,11 @@ from __future__ import annotations
 import datetime
 import json
 import os
-import sys
 import threading
 import time
 
 import pytest
+from fake_events import write_fake_events
 
 from ansible_collections.sandbox.attest.plugins.module_utils import (
     _event_follow,
@@ -181,54 +181,9 @@ def test_the_window_is_cut_by_time_for_podman_only() -> None:
     assert _snapshot.events_in_window(TEMPLATE_LINES, until) == TEMPLATE_LINES
 
 
-# A stand-in `podman events`: with --stream=false it prints its whole log since --since (as
-# Podman does: no --until), with --until it fails (the follower must never send one to
-# podman), otherwise it replays its log and streams an event every 20 ms, then stalls after 15,
-# logging without printing.
-FAKE_PODMAN = r'''#!%(python)s
-import json, sys, time
-LOG = %(log)r
-args = sys.argv[1:]
-if "--until" in args:
-    sys.exit(99)
-
-def line(ns, n):
-    return json.dumps({"time_nano": ns, "type": "container", "action": "exec_died",
-                       "id": "c%%d" %% n, "name": "x", "container": None, "exec_id": None})
-
-def ns_of(text):
-    seconds, _, fraction = text.partition(".")
-    return int(seconds) * 10**9 + int((fraction + "000000000")[:9])
-
-since = ns_of(args[args.index("--since") + 1])
-if "--stream=false" in args:
-    with open(LOG) as log:
-        for text in log:
-            if since <= json.loads(text)["time_nano"]:
-                print(text, end="")
-    sys.exit(0)
-now = time.time_ns()
-with open(LOG, "a") as log:
-    for n in range(3):
-        text = line(now - 10**9 + n, n)
-        log.write(text + "\n")
-        print(text, flush=True)
-    n = 100
-    while True:
-        time.sleep(0.02)
-        n += 1
-        text = line(time.time_ns(), n)
-        log.write(text + "\n")
-        log.flush()
-        if n <= 115:
-            print(text, flush=True)
-'''
-
-
 def test_the_follower_reads_podman_without_until(tmp_path) -> None:
-    cli = tmp_path / "podman"
-    cli.write_text(FAKE_PODMAN % {"python": sys.executable, "log": str(tmp_path / "log")})
-    cli.chmod(0o755)
+    # The stand-in (tests/unit/fake_events.py) as Podman: its read takes no --until.
+    cli = write_fake_events(str(tmp_path), "podman", 3, str(tmp_path / "log"))
     watch = tmp_path / "run"
     watch.mkdir()
     stop = watch / _event_follow.STOP_NAME
