@@ -19,7 +19,6 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/../.." && pwd)"
-python="$root/.venv/bin/python"
 label=sandbox.attest.test=podman-events
 capture="${1:-}"
 
@@ -27,19 +26,8 @@ log() { printf 'podman-events: %s\n' "$*" >&2; }
 # shellcheck source=tests/podman/test-host.sh
 . "$root/tests/podman/test-host.sh"
 
-image="$(podman_host_image)"
-work="$(mktemp -d /tmp/sandbox-attest-podman-events.XXXXXX)"
-cleanup() {
-  podman_host_remove
-  rm -rf --one-file-system "$work"
-}
-trap cleanup EXIT
-
-"$python" "$root/tests/podman/probe_podman.py" prepare "$work"
+podman_host_session events "$label"
 secret="events-secret-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
-
-podman_host_start "$label" "$image"
-log "test host ${host:0:12} from $image"
 podman_host_wait podman info
 log "event logger: $(in_host podman info --format '{{.Host.EventLogger}}' 2>/dev/null)"
 

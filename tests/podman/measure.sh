@@ -24,20 +24,8 @@ log() { printf 'podman-measure: %s\n' "$*" >&2; }
 # shellcheck source=tests/podman/test-host.sh
 . "$root/tests/podman/test-host.sh"
 
-image="$(podman_host_image)"
-work="$(mktemp -d /tmp/sandbox-attest-podman-measure.XXXXXX)"
-cleanup() {
-  podman_host_remove
-  if [ -n "$keep" ]; then mkdir -p "$keep" && cp -a "$work/." "$keep/"; fi
-  rm -rf --one-file-system "$work"
-}
-trap cleanup EXIT
-
-"$python" "$tool" prepare "$work"
-
 # The host's privileges and why: tests/podman/test-host.sh.
-podman_host_start "$label" "$image"
-log "test host ${host:0:12} from $image"
+podman_host_session measure "$label"
 podman_host_wait test -s /etc/ssh/ssh_host_ed25519_key.pub
 docker cp "$work/." "$host:/measure/"
 docker cp "$root/tests/podman/in-host.sh" "$host:/usr/local/sbin/in-host.sh"

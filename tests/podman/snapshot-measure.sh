@@ -18,7 +18,6 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/../.." && pwd)"
-python="$root/.venv/bin/python"
 label=sandbox.attest.test=podman-snapshot
 capture="${1:-}"
 repeats=10
@@ -27,20 +26,9 @@ log() { printf 'podman-snapshot: %s\n' "$*" >&2; }
 # shellcheck source=tests/podman/test-host.sh
 . "$root/tests/podman/test-host.sh"
 
-image="$(podman_host_image)"
-work="$(mktemp -d /tmp/sandbox-attest-podman-snapshot.XXXXXX)"
-cleanup() {
-  podman_host_remove
-  rm -rf --one-file-system "$work"
-}
-trap cleanup EXIT
-
-"$python" "$root/tests/podman/probe_podman.py" prepare "$work"
-secret="decoy-secret-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
-
 # The decoys need no more than the profile runs of measure.sh: the same host (test-host.sh).
-podman_host_start "$label" "$image"
-log "test host ${host:0:12} from $image"
+podman_host_session snapshot "$label"
+secret="decoy-secret-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 podman_host_wait podman info
 podman_host_module_utils "$work"
 docker cp "$work/probe-image.tar" "$host:/tmp/probe-image.tar"

@@ -42,6 +42,25 @@ podman_host_remove() {
   if [ -n "$host" ]; then docker rm --force --volumes "$host" >/dev/null || true; fi
 }
 
+# podman_host_session NAME LABEL: what every measurement script starts with - the cached image
+# ($image), a work directory ($work) holding the collection's plan (probe_podman.py prepare),
+# and a started host labelled LABEL ($host). At exit the host is removed by its ID and the work
+# directory with it, copied first to $keep when the script set one.
+podman_host_session() {
+  image="$(podman_host_image)"
+  work="$(mktemp -d "/tmp/sandbox-attest-podman-$1.XXXXXX")"
+  trap podman_host_session_end EXIT
+  "$root/.venv/bin/python" "$root/tests/podman/probe_podman.py" prepare "$work"
+  podman_host_start "$2" "$image"
+  printf 'podman-%s: test host %s from %s\n' "$1" "${host:0:12}" "$image" >&2
+}
+
+podman_host_session_end() {
+  podman_host_remove
+  if [ -n "${keep:-}" ]; then mkdir -p "$keep" && cp -a "$work/." "$keep/"; fi
+  rm -rf --one-file-system "$work"
+}
+
 # podman_host_module_utils WORK: the collection's module_utils importable in the host
 # (PYTHONPATH=/opt/attest), copied through WORK.
 podman_host_module_utils() {
