@@ -92,6 +92,14 @@ FETCH = "fetch.json"
 OUT_DIR = "out"
 FETCHED = OUT_DIR + "/" + FETCH_NAME
 IDENTITY_FILES = (ARGV, RESULT, PROBE_OUTPUT, PROBE_STDERR, INSPECT, FETCH, FETCHED)
+# Podman's inspect document leaves out what the OCI runtime was given (the seccomp filter,
+# masked and read-only paths, capabilities, rlimits, namespaces): its OCI spec
+# (OCIConfigPath, the container's userdata/config.json) is kept before removal, as read.
+OCI_SPEC = "oci-spec.json"
+OCI_SPEC_MAX_BYTES = 1024 * 1024
+# Every identity file the format knows: the schema says which runtime's bundle must have one
+# (Podman's) and which must not (Docker's).
+KNOWN_IDENTITY_FILES = (*IDENTITY_FILES, OCI_SPEC)
 
 
 def identity_path(identity: str, name: str) -> str:

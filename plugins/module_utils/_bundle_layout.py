@@ -97,6 +97,8 @@ def layout(run: dict, venue: dict, facts: dict, snapshot_before: dict, snapshot_
         files[fmt.identity_path(name, fmt.PROBE_OUTPUT)] = result.get("stdout", "").encode("utf-8")
         files[fmt.identity_path(name, fmt.PROBE_STDERR)] = result.get("stderr", "").encode("utf-8")
         files[fmt.identity_path(name, fmt.INSPECT)] = pretty(result.get("inspect", []))
+        if "oci_spec" in result:
+            files[fmt.identity_path(name, fmt.OCI_SPEC)] = pretty(result["oci_spec"])
         files[fmt.identity_path(name, fmt.FETCH)] = pretty({
             "format": BUNDLE_FORMAT,
             "copied": [{k: f[k] for k in ("name", "bytes", "sha256")}

@@ -26,6 +26,9 @@ LABEL_IDENTITY = "sandbox.attest.identity"
 LABEL_PROBE_IMAGE = "sandbox.attest.probe-image"
 CONTAINER_NAME_PREFIX = "sandbox-attest-"
 PROBE_IMAGE_REPOSITORY = "sandbox-attest/probe"
+# The probe image archive's file name where a run loads it (roles/probe_image: in the run's
+# directory; the operator packet: beside attest.sh). Podman logs a load by this path alone.
+PROBE_ARCHIVE = "probe-image.tar"
 
 DEFAULT_RUN_ROOT = "/var/lib/sandbox-attest"
 # The one rule for a run root (check_run_root), whoever reads it: settings_check, the packet,

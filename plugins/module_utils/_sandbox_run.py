@@ -28,6 +28,7 @@ from ansible_collections.sandbox.attest.plugins.module_utils._facts import (
     userns_remap,
 )
 from ansible_collections.sandbox.attest.plugins.module_utils._json import canonical_text
+from ansible_collections.sandbox.attest.plugins.module_utils._oci_spec import read_spec, spec_path
 from ansible_collections.sandbox.attest.plugins.module_utils._profile import (
     container_name,
     create_argv,
@@ -122,9 +123,10 @@ def recorded_commands(argv: list[str], container_id: str, timed_out: bool) -> li
 class Run:
     """One container's life; records every command so the evidence says what ran."""
 
-    def __init__(self, engine_cli: str, timeout_s: int) -> None:
+    def __init__(self, engine_cli: str, timeout_s: int, runtime: str = "docker") -> None:
         self.engine_cli = engine_cli
         self.timeout_s = timeout_s
+        self.runtime = runtime
         self.commands: list[list[str]] = []
         self.result: dict = {"removed": True}
 
@@ -145,6 +147,9 @@ class Run:
             self.result["stderr"] = logs.stderr[:STDERR_CAP]
             inspected = self.cli([self.engine_cli, "inspect", cid])
             self.result["inspect"] = json.loads(inspected.stdout)
+            if self.runtime == "podman":
+                # Gone with the container: read now (a file read, not an engine command).
+                self.result["oci_spec"] = read_spec(spec_path(self.result["inspect"], cid))
         finally:
             self.remove(cid)
             self.result["finished_at"] = utc_now()

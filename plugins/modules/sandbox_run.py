@@ -87,6 +87,13 @@ inspect:
   description: The inspect document, captured before removal.
   returned: when it ran
   type: list
+oci_spec:
+  description:
+    - Podman only - the OCI spec the engine gave the OCI runtime (its C(OCIConfigPath)), read
+      before removal; it holds what C(podman inspect) leaves out (the seccomp filter, masked and
+      read-only paths, capabilities, rlimits, namespaces).
+  returned: when it ran under Podman
+  type: dict
 removed:
   description: Whether the container is gone at the end.
   returned: always
@@ -189,7 +196,7 @@ def main() -> None:
     if module.check_mode:
         module.exit_json(changed=True, removed=True,
                          commands=[argv, *follow_up(p["engine_cli"], PLACEHOLDER)], **common)
-    run = Run(p["engine_cli"], limits["timeout_s"])
+    run = Run(p["engine_cli"], limits["timeout_s"], p["runtime"])
     try:
         prepare(run_root, p["run_id"], p["identity"],
                 run_files(p["seccomp_profile"], seccomp_text), remap=remap)

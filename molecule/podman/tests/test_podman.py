@@ -1,7 +1,7 @@
 """The roles with runtime podman over SSH (issue 18): a Podman test host (no Docker) ran both
 identities' probe sets hardened, the bundle on the runner is the host's and says Podman, the
 host's own Podman objects (prepare.yml's decoys) are unchanged, and nothing of the run is left.
-The verifier does not judge Podman bundles yet: what it will judge is read here directly."""
+The verifier judges the bundle: the pinned host is READY."""
 
 from __future__ import annotations
 
@@ -106,10 +106,9 @@ def test_nothing_of_the_run_is_left(host, decoys_recorded):
                  "label=sandbox.attest.run-id").strip() == ""
 
 
-def test_the_verifier_fails_a_podman_bundle_closed_until_it_knows_podman(bundle, tmp_path):
-    # The bundle format names docker as its only runtime, and the inspect document and static
-    # checks are Docker's: a Podman bundle, pinned venue and all, is FAILED, never READY, while
-    # the verifier does not judge Podman (issue 18). Its rows as they stand are recorded.
+def test_the_pinned_podman_host_is_ready(bundle, tmp_path):
+    # The verifier judges Podman's evidence (its inspect document and OCI spec, its events and
+    # snapshots): the pinned Podman host is READY, every row PASS.
     dest = tmp_path / "verification"
     proc = run_playbook(PROJECT / "playbooks" / "verify.yml", "-e",
                         json.dumps({"sandbox_attest_bundle": str(bundle),
@@ -117,7 +116,10 @@ def test_the_verifier_fails_a_podman_bundle_closed_until_it_knows_podman(bundle,
                         inventory=INVENTORY)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     verdict = json.loads((dest / "verdict.json").read_text())
-    assert verdict["status"] == "SANDBOX_ATTESTATION_FAILED"
-    assert "schema: run.json/runtime: 'podman' is not one of ['docker']" in verdict["reasons"]
+    assert verdict["status"] == "SANDBOX_ATTESTED_READY", verdict["reasons"]
+    # The report names the runtime the venue was attested with.
+    assert "podman / targeted-deny" in (dest / "report.md").read_text()
+    assert {row["row"]: row["result"] for row in verdict["rows"]} == {
+        row: "PASS" for row in range(24, 38)}
     record(podman_status=verdict["status"],
            podman_rows={row["row"]: row["result"] for row in verdict["rows"]})

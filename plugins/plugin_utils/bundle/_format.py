@@ -25,8 +25,10 @@ from ansible_collections.sandbox.attest.plugins.module_utils._bundle_format impo
     IDENTITIES_DIR,
     IDENTITY_FILES,
     INSPECT,
+    KNOWN_IDENTITY_FILES,
     MANIFEST,
     MANIFEST_FORMAT,
+    OCI_SPEC,
     OUT_DIR,
     PROBE_OUTPUT,
     PROBE_STDERR,
@@ -62,8 +64,10 @@ __all__ = [
     "IDENTITIES_DIR",
     "IDENTITY_FILES",
     "INSPECT",
+    "KNOWN_IDENTITY_FILES",
     "MANIFEST",
     "MANIFEST_FORMAT",
+    "OCI_SPEC",
     "OUT_DIR",
     "PROBE_OUTPUT",
     "PROBE_STDERR",
@@ -91,7 +95,7 @@ def known_paths(identities: list[str]) -> set[str]:
     """Every file path the format allows, for the given identity directories."""
     paths = {MANIFEST, *TOP_FILES, *SIGNATURE_FILES}
     for identity in identities:
-        paths.update(identity_path(identity, name) for name in IDENTITY_FILES)
+        paths.update(identity_path(identity, name) for name in KNOWN_IDENTITY_FILES)
     return paths
 
 

@@ -57,7 +57,7 @@ PACKET_FORMAT = 3
 
 SCRIPT_NAME = "attest.sh"
 README_NAME = "README.md"
-IMAGE_NAME = "probe-image.tar"
+IMAGE_NAME = _profile.PROBE_ARCHIVE
 SUMS_NAME = "SHA256SUMS"
 PROFILE_NAME = "profile/profile.json"
 SECCOMP_NAME = "profile/seccomp.json"

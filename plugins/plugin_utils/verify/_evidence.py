@@ -16,10 +16,12 @@ import stat
 from dataclasses import dataclass, field
 from typing import Any
 
+from ansible_collections.sandbox.attest.plugins.module_utils._profile import PROFILE_RUNTIMES
 from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._format import (
     IDENTITIES_DIR,
-    IDENTITY_FILES,
+    KNOWN_IDENTITY_FILES,
     MANIFEST,
+    RUN,
     SIGNATURE_FILES,
     TOP_FILES,
     VERIFICATION_DIR,
@@ -108,6 +110,13 @@ class Evidence:
     def identities(self) -> list[str]:
         return self.bundle.identity_dirs()
 
+    def runtime(self) -> str:
+        """The runtime run.json names (module_utils/_profile.PROFILE_RUNTIMES); docker when it
+        names none of them (the schema reports that), so a bundle is judged by one runtime."""
+        run = self.doc(RUN)
+        runtime = run.get("runtime") if isinstance(run, dict) else None
+        return runtime if runtime in PROFILE_RUNTIMES else "docker"
+
 
 def _is_known(path: str) -> bool:
     """Whether the format names this path (its bytes are kept to be parsed); by shape, since the
@@ -115,7 +124,7 @@ def _is_known(path: str) -> bool:
     if path == MANIFEST or path in TOP_FILES or path in SIGNATURE_FILES:
         return True
     parts = path.split("/", 2)
-    return len(parts) == 3 and parts[0] == IDENTITIES_DIR and parts[2] in IDENTITY_FILES
+    return len(parts) == 3 and parts[0] == IDENTITIES_DIR and parts[2] in KNOWN_IDENTITY_FILES
 
 
 def _read_regular(dir_fd: int, name: str, expect: os.stat_result, limit: int,
@@ -290,7 +299,7 @@ def load_evidence(bundle: Bundle) -> Evidence:
     for path in (MANIFEST, *TOP_FILES, *SIGNATURE_FILES):
         _load(evidence, path, file_kind(path))
     for identity in bundle.identity_dirs():
-        for name in IDENTITY_FILES:
+        for name in KNOWN_IDENTITY_FILES:
             path = identity_path(identity, name)
             _load(evidence, path, file_kind(path))
     return evidence

@@ -18,6 +18,12 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._util import
 # The sandbox's scratch mount point as the inspect document names it (not a path on this host).
 SANDBOX_TMP = "/tmp"  # noqa: S108
 
+# Engine sockets and the directories that hold them: never mounted into a sandbox.
+SOCKET_DIRS = frozenset((
+    "/", "/run", "/var/run", "/run/docker", "/var/run/docker", "/run/containerd",
+    "/var/run/containerd", "/run/podman", "/var/run/podman", "/var/lib/docker",
+))
+
 # Go's strconv.ParseBool, which the engine uses for security option values.
 _GO_TRUE = ("1", "t", "T", "TRUE", "true", "True")
 _GO_FALSE = ("0", "f", "F", "FALSE", "false", "False")

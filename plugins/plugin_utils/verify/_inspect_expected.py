@@ -158,7 +158,7 @@ def run_root_of(argv: Any, run_id: str, identity: str) -> str | None:
     return None
 
 
-def _is_id(value: Any) -> bool:
+def is_id(value: Any) -> bool:
     return isinstance(value, str) and len(value) == 64 and set(value) <= HEX
 
 
@@ -178,7 +178,7 @@ def _derived(evidence: Evidence, identity: str, picture: Picture) -> None:
               "run.json image_id": isinstance(image_id, str),
               "run.json probe_sha256": isinstance(probe_sha, str),
               "a shipped seccomp profile in run.json": seccomp_name in _profile.SECCOMP_PROFILES,
-              "result.json container_id (64 hex)": _is_id(container_id),
+              "result.json container_id (64 hex)": is_id(container_id),
               "profile/profile.json limits within bounds": limits is not None,
               "engine/facts.json docker_root_dir": isinstance(root_dir, str) and bool(root_dir)}
     lacking = [what for what, ok in needed.items() if not ok]
@@ -264,7 +264,7 @@ def _empty_alternative(path: str, value: Any, client_empty: list[str]) -> tuple[
     return (None,) if value == [] else ([],) if value is None else ()
 
 
-def _engine(entry: dict[str, Any], picture: Picture) -> None:
+def engine_fields(entry: dict[str, Any], picture: Picture) -> None:
     """The fields the engine stores by itself, and the daemon-configurable ones."""
     client_empty = [str(path) for path in entry.get("client_empty") or []]
     for path, value in as_dict(entry.get("fields")).items():
@@ -294,5 +294,5 @@ def expected_picture(evidence: Evidence, identity: str, data: dict[str, Any]) ->
     if entry is None:
         picture.engine_problem = problem
     else:
-        _engine(entry, picture)
+        engine_fields(entry, picture)
     return picture

@@ -3,17 +3,22 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Finding "inspect_fields": the run containers' inspect documents, read as a closed world.
 
-Every field of each document is compared with its expected value (verify/_inspect_expected.py)
-or is named in data/inspect-fields.yml as not bearing on isolation; a field neither knows is a
-departure, as is an expected field that is missing. The profile finding's static checks stay:
-they bind matrix rows; this finding makes sure nothing beside them goes unread.
+Every field of each document is compared with its expected value (verify/_inspect_expected.py;
+Podman's _podman_expected.py) or is named in data/inspect-fields.yml as not bearing on
+isolation; a field neither knows is a departure, as is an expected field that is missing. A
+Podman container's OCI spec (oci-spec.json) is read the same way: a prestart hook, a device or
+a sysctl nobody modelled fails. The profile finding's static checks stay: they bind matrix
+rows; this finding makes sure nothing beside them goes unread.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._format import identity_path
+from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._format import (
+    OCI_SPEC,
+    identity_path,
+)
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._evidence import Evidence
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._inspect_expected import (
     ABSENT,
@@ -29,6 +34,10 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model impor
     PASS,
     Check,
     Finding,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._podman_expected import (
+    inspect_picture,
+    spec_picture,
 )
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._util import (
     inspect_doc,
@@ -109,6 +118,25 @@ def _listed(departures: list[str]) -> str:
     return text
 
 
+def _spec_check(evidence: Evidence, identity: str, data: dict[str, Any]) -> Check:
+    where = identity_path(identity, OCI_SPEC)
+    spec = evidence.identity_doc(identity, OCI_SPEC)
+    if not isinstance(spec, dict):
+        return Check("spec_closed_world", MISSING, "no OCI spec for %s" % identity, identity,
+                     refs=(where,))
+    picture = spec_picture(evidence, identity, data)
+    failed, dummy = _compare(spec, picture)
+    if failed:
+        return Check("spec_closed_world", FAIL, "%s's OCI spec departs from the expected picture "
+                     "in %d field(s): %s" % (identity, len(failed), _listed(failed)), identity,
+                     expected="every field as derived or named in data/inspect-fields.yml",
+                     observed="; ".join(failed), refs=(where,))
+    return Check("spec_closed_world", PASS, "%s's OCI spec: %d fields as expected, %d named as "
+                 "not bearing on isolation" % (identity, len(picture.fields),
+                                               len(picture.not_isolation)), identity,
+                 refs=(where,))
+
+
 def check_inspect_fields(evidence: Evidence, identities: list[str],
                          data: dict[str, Any]) -> Finding:
     finding = Finding("inspect_fields")
@@ -121,7 +149,8 @@ def check_inspect_fields(evidence: Evidence, identities: list[str],
             finding.add(Check("inspect_closed_world", MISSING, "no inspect document for %s"
                               % identity, identity, refs=(where,)))
             continue
-        picture = expected_picture(evidence, identity, data)
+        podman = evidence.runtime() == "podman"
+        picture = (inspect_picture if podman else expected_picture)(evidence, identity, data)
         if picture.run_root is not None:
             run_roots[identity] = picture.run_root
         if picture.engine_problem and picture.engine_problem not in engine_problems:
@@ -139,6 +168,8 @@ def check_inspect_fields(evidence: Evidence, identities: list[str],
                 "%d named as not bearing on isolation" % (
                     identity, len(picture.fields), len(picture.not_isolation)),
                 identity, refs=(where,)))
+        if podman:
+            finding.add(_spec_check(evidence, identity, data))
         if daemon:
             finding.add(Check(
                 "inspect_daemon_defaults", PARTIAL, "engine not modelled: %s's inspect document "

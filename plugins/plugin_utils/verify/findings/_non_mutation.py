@@ -18,6 +18,7 @@ not block.
 
 from __future__ import annotations
 
+import posixpath
 from collections import Counter
 from typing import Any
 
@@ -27,6 +28,10 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._event_log i
     ENGINE_EVENT_REPLAY_LIMIT,
     may_be_cut,
     replayed_count,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._event_vocabulary import (
+    VOCABULARIES,
+    Vocabulary,
 )
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._evidence import Evidence
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model import (
@@ -65,6 +70,8 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "networks": ("id", ("name", "driver", "config_sha256")),
     "volumes": ("name", ("driver", "run_id", "config_sha256")),
     "images": ("id", ("tags", "probe_image", "config_sha256")),
+    # Podman's alone (the schema forbids them in a Docker snapshot).
+    "pods": ("id", ("name", "state", "containers", "run_id", "config_sha256")),
 }
 
 
@@ -95,9 +102,14 @@ def _listing_problems(snapshot: Any, path: str) -> list[str]:
     return problems + _value_problems(snapshot, path)
 
 
-# The states the engine reports for a container (State.Status).
-ENGINE_STATES = frozenset({"created", "restarting", "running", "removing", "paused", "exited",
-                           "dead"})
+# The states the engine reports for a container (State.Status), per runtime (the snapshot's
+# `runtime`, docker when it has none): Podman's libpod states.
+ENGINE_STATES = {
+    "docker": frozenset({"created", "restarting", "running", "removing", "paused", "exited",
+                         "dead"}),
+    "podman": frozenset({"configured", "created", "running", "stopped", "paused", "exited",
+                         "removing", "stopping", "unknown"}),
+}
 # From format 3 an image's config_sha256 is its ID's digest (module_utils/_snapshot).
 IMAGE_ID_DIGEST_FORMAT = 3
 
@@ -106,8 +118,9 @@ def _value_problems(snapshot: Any, path: str) -> list[str]:
     """Values only the engine's listing can hold: a container state it reports, an image
     digest that is the image's ID."""
     problems = []
+    known = ENGINE_STATES.get(str(dig(snapshot, "runtime", default="docker")), frozenset())
     states = sorted({str(c.get("state")) for c in as_list(dig(snapshot, "containers"))
-                     if isinstance(c, dict) and c.get("state") not in ENGINE_STATES})
+                     if isinstance(c, dict) and c.get("state") not in known})
     if states:
         problems.append("%s lists container states the engine does not report: %s"
                         % (path, short(states, 120)))
@@ -226,10 +239,12 @@ class EventIndex:
         return numbers
 
 
-def _loaded_probe_image(ident: str, obj: dict[str, Any], image_id: Any) -> Check:
+def _loaded_probe_image(ident: str, obj: dict[str, Any], image_id: Any,
+                        words: Vocabulary) -> Check:
     """The probe image loaded during the run is the run's image, labelled and tagged as the
-    collection makes it (plugin_utils/_probe_image), and nothing else."""
-    tags = [_profile.probe_image_tag(str(image_id).split(":", 1)[-1])]
+    collection makes it (plugin_utils/_probe_image), and nothing else; Podman lists a short
+    name under its `localhost/` registry (measured)."""
+    tags = [words.local_tag_prefix + _profile.probe_image_tag(str(image_id).split(":", 1)[-1])]
     if ident != image_id or obj.get("probe_image") is not True or obj.get("tags") != tags:
         seen = "%s (labelled %s, tags %s)" % (
             short(ident, 80), short(obj.get("probe_image")), short(obj.get("tags"), 120))
@@ -239,14 +254,25 @@ def _loaded_probe_image(ident: str, obj: dict[str, Any], image_id: Any) -> Check
                  "runs)" % short(ident, 24), refs=(AFTER,))
 
 
-def _probe_image_events(events: list[dict[str, Any]], present_before: bool,
-                        image_id: Any) -> Check | None:
-    """The probe image's events are the run's `docker load` of it, once, when it was absent
-    (plugins/action/probe_image: load only if absent), as the engine logs a load: the image ID
-    as actor and name (or its tag). None else."""
-    tag = _profile.probe_image_tag(str(image_id).split(":", 1)[-1])
-    loads = [e for e in events if e.get("type") == "image" and e.get("action") == "load"
-             and e.get("id") == image_id and e.get("name") in (image_id, tag)]
+def probe_image_loads(events: list[dict[str, Any]], image_id: Any,
+                      words: Vocabulary) -> list[dict[str, Any]]:
+    """The run's load of the probe image as the engine logs it: Docker names the image ID as
+    actor and name (or its tag); Podman names no image, only the archive it read, which the
+    run names _profile.PROBE_ARCHIVE (in its run directory, or beside the packet's script)."""
+    if words.load_names_image:
+        tag = _profile.probe_image_tag(str(image_id).split(":", 1)[-1])
+        return [e for e in events if e.get("type") == "image" and e.get("action") == words.load
+                and e.get("id") == image_id and e.get("name") in (image_id, tag)]
+    return [e for e in events if e.get("type") == "image" and e.get("action") == words.load
+            and e.get("id") == "" and isinstance(e.get("name"), str)
+            and e["name"].startswith("/") and posixpath.normpath(e["name"]) == e["name"]
+            and posixpath.basename(e["name"]) == _profile.PROBE_ARCHIVE]
+
+
+def _probe_image_events(events: list[dict[str, Any]], loads: list[dict[str, Any]],
+                        present_before: bool, image_id: Any) -> Check | None:
+    """The probe image's events are the run's load of it, once, when it was absent
+    (plugins/action/probe_image: load only if absent). None else."""
     expected = 0 if present_before else 1
     if len(loads) == expected and len(events) == expected:
         return None
@@ -417,6 +443,8 @@ def check_non_mutation(evidence: Evidence, identities: list[str]) -> Finding:
     run = evidence.doc("run.json")
     run_id = dig(run, "run_id")
     image_id = dig(run, "image_id")
+    words = VOCABULARIES[evidence.runtime()]
+    loads = probe_image_loads(events, image_id, words)
     churn: list[str] = []
     changed: list[dict[str, Any]] = []
     finding.extra.update({"churn": churn, "changed": changed, "probe_image": None})
@@ -472,7 +500,7 @@ def check_non_mutation(evidence: Evidence, identities: list[str]) -> Finding:
 
     for ident, run_name in sorted(run_containers.items()):
         actions = {e.get("action") for e in index.of(ident, None) if e.get("id") == ident}
-        if EVENTS in evidence.docs and not {"create", "destroy"} <= actions:
+        if EVENTS in evidence.docs and not {words.created, words.removed} <= actions:
             finding.add(Check("run_objects_gone", PARTIAL, "the event log does not show %s "
                               "created and removed (saw %s)" % (run_name,
                                                                 sorted(map(str, actions))),
@@ -553,7 +581,7 @@ def check_non_mutation(evidence: Evidence, identities: list[str]) -> Finding:
                 continue
             if kind == "images" and (ident == image_id or obj.get("probe_image") is True):
                 finding.extra["probe_image"] = ident
-                finding.add(_loaded_probe_image(ident, obj, image_id))
+                finding.add(_loaded_probe_image(ident, obj, image_id, words))
                 continue
             label = "%s %s" % (kind[:-1], short(obj.get("name") or obj.get("tags") or ident, 60))
             if not _has_events(index, ident, obj):
@@ -565,14 +593,17 @@ def check_non_mutation(evidence: Evidence, identities: list[str]) -> Finding:
 
     known = ours | {str(o.get(KINDS[k][0])) for k in KINDS for snap in (before, after)
                     for o in as_list(dig(snap, k)) if isinstance(o, dict)}
-    transient, unexplained = unlisted_objects(events, known, image_id)
+    transient, unexplained = unlisted_objects(
+        [e for e in events if not any(e is load for load in loads)], known, image_id,
+        words.created_or_removed)
     churn.extend("%s (created and gone within the window)" % item for item in transient)
     if unexplained:
         finding.add(Check("unlisted", PARTIAL, "the event log names objects neither snapshot "
                           "lists, without their creation or removal: %s"
                           % short("; ".join(unexplained), 600), refs=(BEFORE, AFTER, EVENTS)))
-    probe_events = _probe_image_events(index.of(str(image_id), None),
-                                       str(image_id) in olds["images"], image_id)
+    probe_events = _probe_image_events(
+        [*index.of(str(image_id), None), *(loads if not words.load_names_image else [])],
+        loads, str(image_id) in olds["images"], image_id)
     if probe_events is not None:
         finding.add(probe_events)
     if activity:

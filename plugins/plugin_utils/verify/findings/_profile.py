@@ -20,7 +20,10 @@ from typing import Any
 
 from ansible_collections.sandbox.attest.plugins.module_utils import _profile, _seccomp
 from ansible_collections.sandbox.attest.plugins.module_utils._json import canonical
-from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._format import identity_path
+from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._format import (
+    OCI_SPEC,
+    identity_path,
+)
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._evidence import Evidence
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._expectations import (
     PROFILE,
@@ -31,6 +34,7 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._expectation
 )
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._inspect import (
     SANDBOX_TMP,
+    SOCKET_DIRS,
     normalise_cap,
     parse_env,
     parse_options,
@@ -47,6 +51,10 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model impor
     Check,
     Finding,
 )
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._oci_spec import (
+    container_dirs,
+    seccomp_for_runtime,
+)
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._util import (
     as_dict,
     as_list,
@@ -55,12 +63,9 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._util import
     is_loopback,
     short,
 )
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings import _profile_podman
 
 MIB = 1024 * 1024
-SOCKET_DIRS = frozenset((
-    "/", "/run", "/var/run", "/run/docker", "/var/run/docker", "/run/containerd",
-    "/var/run/containerd", "/run/podman", "/var/run/podman", "/var/lib/docker",
-))
 PTRACE_SYSCALLS = ("ptrace", "process_vm_readv", "process_vm_writev")
 SAFE_PROPAGATION = ("", "rprivate", "private")
 
@@ -80,6 +85,13 @@ class Expected:
     masked_paths: list[str]
     readonly_paths: list[str]
     env: Context
+    runtime: str = "docker"
+    # Podman: the OCI spec (oci-spec.json), the shipped profile as the spec's filter for the
+    # host's architecture, and the container's own directories of Podman's storage.
+    oci_spec: Any = None
+    runtime_seccomp: dict[str, Any] | None = None
+    architecture: str | None = None
+    container_dirs: tuple[str, ...] = ()
 
 
 # A static check returns (holds, expected, observed); the pointer list says what it read.
@@ -389,9 +401,35 @@ STATIC_CHECKS: dict[str, tuple[Callable[[dict[str, Any], Expected], Result], tup
 }
 
 
+def _compose(base: dict[str, tuple[Callable[[dict[str, Any], Expected], Result], tuple[str, ...]]],
+             ) -> dict[str, tuple[Callable[[dict[str, Any], Expected], Result], tuple[str, ...]]]:
+    """Podman's checks: the same ids, some reading Podman's evidence instead, some adding what
+    the OCI spec must say to the Docker check."""
+    checks = dict(base)
+    checks.update(_profile_podman.REPLACE)
+    for check_id, (also, pointers) in _profile_podman.ALSO.items():
+        docker_check, docker_pointers = base[check_id]
+        checks[check_id] = (_both(docker_check, also), docker_pointers + pointers)
+    return checks
+
+
+def _both(first: Callable[[dict[str, Any], Expected], Result],
+          second: Callable[[dict[str, Any], Expected], Result],
+          ) -> Callable[[dict[str, Any], Expected], Result]:
+    def check(c: dict[str, Any], e: Expected) -> Result:
+        results = (first(c, e), second(c, e))
+        return (all(ok for ok, dummy, dummy2 in results),
+                "; ".join(wanted for dummy, wanted, dummy2 in results),
+                "; ".join(observed for dummy, dummy2, observed in results))
+    return check
+
+
+RUNTIME_CHECKS = {"docker": STATIC_CHECKS, "podman": _compose(STATIC_CHECKS)}
+
+
 def expected_for(evidence: Evidence, identity: str, expectations: dict[str, Any]) -> Expected:
     run = evidence.doc("run.json")
-    runtime = dig(run, "runtime") if isinstance(dig(run, "runtime"), str) else "docker"
+    runtime = evidence.runtime()
     name = dig(run, "seccomp_profile")
     try:
         shipped = _seccomp.seccomp_profile(name) if isinstance(name, str) else None
@@ -403,7 +441,14 @@ def expected_for(evidence: Evidence, identity: str, expectations: dict[str, Any]
     runtime_data = as_dict(dig(expectations, "runtimes", runtime))
     run_id = dig(run, "run_id")
     image_id = dig(run, "image_id")
+    facts = evidence.doc("engine/facts.json")
+    architecture = dig(facts, "architecture")
     return Expected(
+        runtime=runtime,
+        oci_spec=evidence.identity_doc(identity, OCI_SPEC),
+        runtime_seccomp=seccomp_for_runtime(shipped, architecture),
+        architecture=architecture if isinstance(architecture, str) else None,
+        container_dirs=container_dirs(facts, dig(inspect, "Id")),
         identity=identity,
         run_id=run_id if isinstance(run_id, str) else None,
         image_id=image_id if isinstance(image_id, str) else None,
@@ -461,12 +506,13 @@ def _argv_check(evidence: Evidence, identity: str, c: dict[str, Any], e: Expecte
     run_root = posixpath.dirname(posixpath.dirname(posixpath.dirname(source)))
     try:
         paths = _profile.run_paths(run_root, e.run_id, identity, e.seccomp_name)
-        expected = _profile.create_argv(argv[0], e.run_id, identity, e.image_id, paths, e.limits)
+        expected = _profile.create_argv(argv[0], e.run_id, identity, e.image_id, paths, e.limits,
+                                        runtime=e.runtime)
     except _profile.ProfileError as exc:
         return Check("argv_rendered", FAIL, "%s: %s" % (identity, exc), identity, refs=(where,))
     problems = []
-    if posixpath.basename(argv[0]) != "docker":
-        problems.append("argv runs %s, not the docker CLI" % short(argv[0], 80))
+    if posixpath.basename(argv[0]) != e.runtime:
+        problems.append("argv runs %s, not the %s CLI" % (short(argv[0], 80), e.runtime))
     if argv[1:] != expected[1:]:
         problems.append("argv departs from the profile's rendering: %s" % short(
             "; ".join(argv_departures(argv[1:], expected[1:])), 400))
@@ -497,7 +543,9 @@ def _profile_document_check(evidence: Evidence) -> Check:
     if dig(document, "log_driver") != _profile.LOG_DRIVER:
         problems.append("log_driver %s" % short(dig(document, "log_driver")))
     dns = dig(document, "dns")
-    if not (isinstance(dns, list) and dns and all(map(is_loopback, dns))):
+    # Docker's resolver is a loopback address; Podman has none at all (dns_servers).
+    wanted_dns = list(_profile.dns_servers(evidence.runtime()))
+    if not (isinstance(dns, list) and dns == wanted_dns and all(map(is_loopback, dns))):
         problems.append("dns %s" % short(dns))
     for identity in _profile.IDENTITIES:
         if dig(document, "identities", identity, "user") != _profile.identity_user(identity):
@@ -517,17 +565,19 @@ def check_profile(evidence: Evidence, expectations: dict[str, Any],
                   identities: list[str]) -> Finding:
     finding = Finding("profile")
     finding.add(_profile_document_check(evidence))
+    checks = RUNTIME_CHECKS[evidence.runtime()]
     for identity in identities:
         where = identity_path(identity, "inspect.json")
+        spec_where = identity_path(identity, OCI_SPEC)
         container = inspect_doc(evidence.identity_doc(identity, "inspect.json"))
         if container is None:
             # One MISSING per check id keeps every row bound to it NOT_RUN for this identity.
-            for check_id in [*STATIC_CHECKS, "argv_rendered"]:
+            for check_id in [*checks, "argv_rendered"]:
                 finding.add(Check(check_id, MISSING, "no inspect document for %s" % identity,
                                   identity, refs=(where,)))
             continue
         expected = expected_for(evidence, identity, expectations)
-        for check_id, (function, pointers) in STATIC_CHECKS.items():
+        for check_id, (function, pointers) in checks.items():
             try:
                 holds, wanted, observed = function(container, expected)
             except (TypeError, ValueError, AttributeError, KeyError) as exc:
@@ -537,6 +587,8 @@ def check_profile(evidence: Evidence, expectations: dict[str, Any],
                 check_id, PASS if holds else FAIL,
                 "%s on %s: %s" % (check_id, identity, "holds" if holds else observed),
                 identity, expected=wanted, observed=observed,
-                refs=tuple("%s#/0%s" % (where, pointer) for pointer in pointers)))
+                refs=tuple("%s#%s" % (spec_where, pointer[len(_profile_podman.SPEC):])
+                           if pointer.startswith(_profile_podman.SPEC)
+                           else "%s#/0%s" % (where, pointer) for pointer in pointers)))
         finding.add(_argv_check(evidence, identity, container, expected))
     return finding

@@ -171,9 +171,13 @@ def check_provenance(evidence: Evidence, identities: list[str],
             "%s container labelled identity %s" % (identity, short(identity_label)), identity,
             refs=(ins + "#/0/Config/Labels",)))
         config_image = dig(inspect, "Config", "Image")
+        top_image = dig(inspect, "Image")
+        if evidence.runtime() == "podman" and isinstance(top_image, str) and ":" not in top_image:
+            # Podman's top-level Image is the bare hex ID (measured); Config.Image is the argv's.
+            top_image = "sha256:" + top_image
         finding.add(_agree("image_id", "%s image ID" % identity, {
             "run.json#/image_id": image_id,
-            ins + "#/0/Image": dig(inspect, "Image"),
+            ins + "#/0/Image": top_image,
             ins + "#/0/Config/Image": config_image,
             identity_path(identity, "argv.json") + "#/-1": argv[-1] if isinstance(
                 argv, list) and argv else None,

@@ -3,12 +3,14 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Finding "run_events": the event log is the engine's, and this run's part of it is exact.
 
-Every event has the shape EVENT_TEMPLATE prints (module_utils/_snapshot.py): a container's or
-network's full ID, a `container` only on a network or volume event, an exec ID only on an exec
-event and a command digest only where the template prints one. This run's containers each have
-exactly the events a run of the profile makes: create, start, die, destroy (and kill when the
-time bound was hit), and a connect and a disconnect on the `none` network, under their own
-names. Departures fail: the log was edited, or the run did more than it records.
+Every event has the shape the runtime's EVENT_TEMPLATE prints (module_utils/_snapshot.py,
+_snapshot_podman.py; verify/_event_vocabulary.py): Docker's a container's or network's full ID,
+a `container` only on a network or volume event, an exec ID only on an exec event and a command
+digest only where the template prints one. This run's containers each have exactly the events a
+run of the profile makes: Docker's create, start, die, destroy and a connect and a disconnect
+on the `none` network; Podman's create, init, start, died, cleanup, remove and no network event
+(and kill when the time bound was hit), under their own names. Departures fail: the log was
+edited, or the run did more than it records.
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ from ansible_collections.sandbox.attest.plugins.module_utils import _profile
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._event_log import (
     may_be_cut,
     replayed_problem,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._event_vocabulary import (
+    VOCABULARIES,
+    Vocabulary,
 )
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._evidence import Evidence
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model import (
@@ -35,38 +41,29 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._util import
 
 EVENTS = "engine/events.jsonl"
 _FULL_ID = re.compile(r"^[0-9a-f]{64}$")
-# The engine's event types (docker events --filter type=...).
-EVENT_TYPES = frozenset({"container", "network", "volume", "image", "daemon", "plugin",
-                         "node", "service", "secret", "config"})
-# Types whose actor is named by a full ID; the others by a name or reference.
-ID_TYPES = frozenset({"container", "network"})
-# Where the engine adds a `container` attribute: membership events of a network or a volume.
-MEMBER_TYPES = frozenset({"network", "volume"})
-EXEC_ACTIONS = frozenset({"exec_create", "exec_start", "exec_die"})
-# The template prints an exec's command (as its digest) for these.
-COMMAND_ACTIONS = frozenset({"exec_create", "exec_start"})
-RUN_CONTAINER_ACTIONS = ("create", "start", "die", "destroy")
-RUN_NETWORK_ACTIONS = ("connect", "disconnect")
 RUN_NETWORK = "none"
 
 
-def _shape_problem(event: Any) -> str | None:
+def _shape_problem(event: Any, words: Vocabulary) -> str | None:
     if not isinstance(event, dict):
         return "not an object"
     kind, action = event.get("type"), event.get("action")
-    if kind not in EVENT_TYPES:
+    if kind not in words.types:
         return "type %s" % short(kind, 40)
-    if kind in ID_TYPES and not _FULL_ID.match(str(event.get("id"))):
+    if kind in words.id_types and not _FULL_ID.match(str(event.get("id"))):
         return "%s ID %s is not a full ID" % (kind, short(event.get("id"), 70))
-    if (event.get("container") is not None) != (kind in MEMBER_TYPES
-                                                and action not in ("create", "destroy")):
+    if not words.load_names_image and kind == "network" and event.get("id") != "":
+        return "network event with an ID %s (Podman names none)" % short(event.get("id"), 70)
+    if (event.get("container") is not None) != (kind in words.member_types
+                                                and action not in words.member_exempt):
         return "%s %s with container %s" % (kind, action, short(event.get("container"), 70))
     if event.get("container") is not None and not _FULL_ID.match(str(event.get("container"))):
         return "container %s is not a full ID" % short(event.get("container"), 70)
-    if (event.get("exec_id") is not None) != (kind == "container" and action in EXEC_ACTIONS):
+    if (event.get("exec_id") is not None) != (kind == "container"
+                                              and action in words.exec_actions):
         return "%s %s with exec_id %s" % (kind, action, short(event.get("exec_id"), 70))
     if (event.get("command_sha256") is not None) != (kind == "container"
-                                                     and action in COMMAND_ACTIONS):
+                                                     and action in words.command_actions):
         return "%s %s with command digest %s" % (kind, action,
                                                  short(event.get("command_sha256"), 70))
     return None
@@ -83,15 +80,15 @@ def _only_fewer(seen: Counter, wanted: Counter) -> bool:
 
 
 def _run_container_problems(events: list[dict[str, Any]], cid: str, name: str,
-                            timed_out: bool, networks: set[str],
-                            truncated: bool) -> tuple[list[str], list[str]]:
+                            timed_out: bool, networks: set[str], truncated: bool,
+                            words: Vocabulary) -> tuple[list[str], list[str]]:
     """This run's container: exactly the events a run of the profile makes. (Departures, and
     events only missing from a log the engine may have cut: see verify/_event_log.py.)"""
     own = [e for e in events if e.get("id") == cid or e.get("name") == name]
     member = [e for e in events if e.get("container") == cid]
     problems: list[str] = []
     missing: list[str] = []
-    wanted = Counter(RUN_CONTAINER_ACTIONS + (("kill",) if timed_out else ()))
+    wanted = Counter(words.run_container + (("kill",) if timed_out else ()))
     seen = Counter(str(e.get("action")) for e in own)
     foreign = any(e.get("type") != "container" or e.get("id") != cid or e.get("name") != name
                   for e in own)
@@ -103,11 +100,12 @@ def _run_container_problems(events: list[dict[str, Any]], cid: str, name: str,
     seen_net = Counter(str(e.get("action")) for e in member)
     foreign = any(e.get("type") != "network" or e.get("name") != RUN_NETWORK
                   or e.get("id") not in networks for e in member)
-    if seen_net != Counter(RUN_NETWORK_ACTIONS) or foreign:
-        text = "%s: network events %s, expected a connect and a disconnect on %s" % (
-            name, short(sorted(seen_net.elements()), 200), RUN_NETWORK)
+    if seen_net != Counter(words.run_network) or foreign:
+        text = "%s: network events %s, expected %s" % (
+            name, short(sorted(seen_net.elements()), 200),
+            "a connect and a disconnect on %s" % RUN_NETWORK if words.run_network else "none")
         (missing if truncated and not foreign
-         and _only_fewer(seen_net, Counter(RUN_NETWORK_ACTIONS)) else problems).append(text)
+         and _only_fewer(seen_net, Counter(words.run_network)) else problems).append(text)
     return problems, missing
 
 
@@ -118,8 +116,9 @@ def check_run_events(evidence: Evidence, identities: list[str]) -> Finding:
         finding.add(Check("events", MISSING, "no engine event log", refs=(EVENTS,)))
         return finding
     problems = []
+    words = VOCABULARIES[evidence.runtime()]
     for number, event in enumerate(events, 1):
-        problem = _shape_problem(event)
+        problem = _shape_problem(event, words)
         if problem:
             problems.append("line %d: %s" % (number, problem))
     shaped = [e for e in events if isinstance(e, dict)]
@@ -142,7 +141,7 @@ def check_run_events(evidence: Evidence, identities: list[str]) -> Finding:
         if isinstance(cid, str):
             found, lost = _run_container_problems(shaped, cid, name,
                                                   dig(result, "timed_out") is True, networks,
-                                                  truncated)
+                                                  truncated, words)
             problems += found
             missing += lost
     if missing:

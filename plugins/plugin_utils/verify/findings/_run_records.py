@@ -43,16 +43,15 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._pr
     run_root_of,
 )
 
-ENGINE_CLI_NAME = "docker"
 
-
-def engine_cli_problem(cli: Any) -> str | None:
-    """The engine CLI is `docker` on the PATH or an absolute, normalised path to one (the
-    engine_cli setting; its directory follows the run root's path rule)."""
-    if cli == ENGINE_CLI_NAME:
+def engine_cli_problem(cli: Any, runtime: str = "docker") -> str | None:
+    """The engine CLI is the runtime's (`docker`, `podman`) on the PATH or an absolute,
+    normalised path to one (the engine_cli setting; its directory follows the run root's path
+    rule)."""
+    if cli == runtime:
         return None
-    if not isinstance(cli, str) or posixpath.basename(cli) != ENGINE_CLI_NAME:
-        return "the engine CLI %s is not docker" % short(cli, 80)
+    if not isinstance(cli, str) or posixpath.basename(cli) != runtime:
+        return "the engine CLI %s is not %s" % (short(cli, 80), runtime)
     problem = _profile.run_root_problem(posixpath.dirname(cli))
     return None if problem is None else "the engine CLI %s: its directory %s" % (
         short(cli, 80), problem)
@@ -132,7 +131,7 @@ def _profile_problems(evidence: Evidence, limits: dict[str, int] | None) -> list
     seccomp = dig(evidence.doc("run.json"), "seccomp_profile")
     if limits is None or seccomp not in _profile.SECCOMP_PROFILES:
         return ["no limits within bounds or no shipped seccomp profile to render it from"]
-    expected = _profile.profile_document(seccomp, limits)
+    expected = _profile.profile_document(seccomp, limits, runtime=evidence.runtime())
     differing = sorted(key for key in set(expected) | set(as_dict(document))
                        if as_dict(document).get(key) != expected.get(key))
     return ["%s differ from the shipped profile's rendering for its limits"
@@ -163,7 +162,8 @@ def check_run_records(evidence: Evidence, identities: list[str]) -> Finding:
                                                     _profile.run_root_problem(run_root)))
     for identity in identities:
         argv = evidence.identity_doc(identity, "argv.json")
-        problem = engine_cli_problem(argv[0] if isinstance(argv, list) and argv else None)
+        problem = engine_cli_problem(argv[0] if isinstance(argv, list) and argv else None,
+                                     evidence.runtime())
         if problem:
             setting_problems.append("%s: %s" % (identity, problem))
     finding.add(_check("settings", setting_problems, "engine CLI and run root",

@@ -57,6 +57,7 @@ PER_IDENTITY = {
     "probe": bundle.PROBE_OUTPUT,
     "stderr": bundle.PROBE_STDERR,
     "inspect": bundle.INSPECT,
+    "oci_spec": bundle.OCI_SPEC,
     "fetch": bundle.FETCH,
     "out_ok": bundle.FETCHED,
 }

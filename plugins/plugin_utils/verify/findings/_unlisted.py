@@ -15,22 +15,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._event_vocabulary import DOCKER
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._util import short
 
 # The actions by which the engine logs an object coming or going, per event type whose actor
-# is the object itself. Images are named by references as well as IDs; their arrival is
-# judged by the snapshots (non_mutation's "appeared"), not here.
-CREATED_OR_REMOVED = {
-    "container": frozenset({"create", "destroy"}),
-    "network": frozenset({"create", "destroy"}),
-    "volume": frozenset({"create", "destroy"}),
-}
+# is the object itself (verify/_event_vocabulary.py, per runtime). Images are named by
+# references as well as IDs; their arrival is judged by the snapshots (non_mutation's
+# "appeared"), not here.
+CREATED_OR_REMOVED = DOCKER.created_or_removed
 
 
-def unlisted_objects(events: list[dict[str, Any]], listed: set[str],
-                     image_id: Any) -> tuple[list[str], list[str]]:
+def unlisted_objects(events: list[dict[str, Any]], listed: set[str], image_id: Any,
+                     created_or_removed: dict[str, frozenset[str]] | None = None,
+                     ) -> tuple[list[str], list[str]]:
     """(churn: objects made or removed within the window, by label; unexplained: objects the
     log names without their creation or removal, each with its events)."""
+    if created_or_removed is None:
+        created_or_removed = CREATED_OR_REMOVED
     groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for event in events:
         ident = str(event.get("id"))
@@ -46,7 +47,7 @@ def unlisted_objects(events: list[dict[str, Any]], listed: set[str],
         named = next((str(e.get("name")) for e in own if e.get("name")), ident)
         label = "%s %s" % (kind, short(named, 60))
         actions = sorted({str(e.get("action")) for e in own})
-        if kind in CREATED_OR_REMOVED and not CREATED_OR_REMOVED[kind] & set(actions):
+        if kind in created_or_removed and not created_or_removed[kind] & set(actions):
             unexplained.append("%s %s (its events: %s)" % (
                 kind, short(named if named != ident else ident, 70),
                 ", ".join(actions) or "none; named by another object's event"))

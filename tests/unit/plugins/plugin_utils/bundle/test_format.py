@@ -23,7 +23,7 @@ def test_every_file_of_the_format_is_in_the_documented_tree() -> None:
     for path in (bundle.MANIFEST, *bundle.TOP_FILES):
         assert re.search(r"^\s+%s\s" % re.escape(path), tree, re.MULTILINE), path
     assert "%s/<identity>/" % bundle.IDENTITIES_DIR in tree
-    for name in bundle.IDENTITY_FILES:
+    for name in bundle.KNOWN_IDENTITY_FILES:
         assert re.search(r"^\s+%s\s" % re.escape(name), tree, re.MULTILINE), name
     assert re.search(r"^\s+%s/\s" % bundle.VERIFICATION_DIR, tree, re.MULTILINE)
 
@@ -31,7 +31,9 @@ def test_every_file_of_the_format_is_in_the_documented_tree() -> None:
 def test_known_paths_and_how_each_file_is_read() -> None:
     paths = bundle.known_paths(["workload", "root"])
     assert len(paths) == 1 + len(bundle.TOP_FILES) + len(bundle.SIGNATURE_FILES) + 2 * len(
-        bundle.IDENTITY_FILES)
+        bundle.KNOWN_IDENTITY_FILES)
+    # Podman's OCI spec is a file of the format; the schema says which runtime's bundle has it.
+    assert bundle.KNOWN_IDENTITY_FILES == (*bundle.IDENTITY_FILES, bundle.OCI_SPEC)
     assert "identities/root/out/%s" % _bundle_format.FETCH_NAME in paths
     kinds = {path: bundle.file_kind(path) for path in paths}
     assert {path for path, kind in kinds.items() if kind == "jsonl"} == {

@@ -29,8 +29,10 @@ def test_layout_writes_the_formats_files_and_numbers() -> None:
                          "engine_id": "E"}, {}, {}, {}, [],
                    [_identity("workload", True), _identity("root", False)], {})
     # The venue's signature is added to these by module_utils/_venue_signature.seal.
+    # A Docker run's results: no OCI spec (Podman's sandbox_run returns one).
     expected = bundle.known_paths(["workload", "root"]) - {
-        bundle.MANIFEST, bundle.identity_path("root", bundle.FETCHED), *bundle.SIGNATURE_FILES}
+        bundle.MANIFEST, bundle.identity_path("root", bundle.FETCHED), *bundle.SIGNATURE_FILES,
+        *(bundle.identity_path(i, bundle.OCI_SPEC) for i in ("workload", "root"))}
     assert set(files) == expected
     for path in (bundle.RUN, bundle.VENUE, bundle.identity_path("root", bundle.RESULT),
                  bundle.identity_path("root", bundle.FETCH)):

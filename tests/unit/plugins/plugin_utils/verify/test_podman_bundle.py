@@ -1,17 +1,43 @@
 """A real Podman bundle (tests/unit/data/podman-bundle: the roles with runtime podman on the
-Molecule Podman host) until the verifier judges Podman (issue 18): FAILED, never READY, and
-what it says of it - the rows whose probes its expectations judge pass, the rows whose static
-checks read Docker's inspect document do not, and the schema names docker as the only
-runtime (docs/podman-facts.md section 13)."""
+Molecule Podman host) judged by the verifier (issue 18): READY with the host's pins, every row
+PASS, and each edit of what Podman's evidence says - its OCI spec above all, which only Podman
+bundles carry - fails a finding. The edits are made to the parsed evidence and judged by the
+profile and inspect_fields findings directly: a bundle edited on disk fails its manifest and
+signature first, which would hide what these findings say."""
 
 from __future__ import annotations
 
+import copy
 import json
 import os
+import shutil
+from collections.abc import Iterator
+from typing import Any
 
+import pytest
+
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._data import (
+    load_expectations,
+    load_inspect_fields,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._evidence import (
+    Evidence,
+    load_evidence,
+    read_bundle,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model import PASS
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._verifier import (
     Options,
     verify_bundle,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._inspect_fields import (  # noqa: E501
+    check_inspect_fields,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._profile import (
+    check_profile,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._venue import (
+    parse_venues,
 )
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.outputs._write import (
     render_outputs,
@@ -19,24 +45,153 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.outputs._wri
 
 BUNDLE = os.path.join(os.path.dirname(__file__), "..", "..", "..", "data", "podman-bundle")
 # A little after the run, so that the bundle's age is no reason.
-NOW = "2026-11-30T14:20:00Z"
+NOW = "2026-11-30T16:40:00Z"
+# The Molecule host's pins as create.yml wrote them (tests/unit/data/README.md).
+HOST = "vps"
+FINGERPRINT = "sha256:2c75bb883de494149bc622fc42b30cee1d2307ca655d05b4bd2e22ab644ff544"
+HOST_KEY = ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPKHtRTv0Dmv6BMlHceFnfD4KqESBSC3Xj0d/"
+            "QKRzaWt")
+SPEC = "identities/workload/oci-spec.json"
+INSPECT = "identities/workload/inspect.json"
 
 
-def _verdict() -> dict:
-    return json.loads(render_outputs(verify_bundle(BUNDLE, Options(now=NOW)))["verdict.json"])
+def _verdict(approved: dict[str, Any]) -> dict:
+    options = Options(now=NOW, host=HOST, venues=parse_venues(approved, []))
+    return json.loads(render_outputs(verify_bundle(BUNDLE, options))["verdict.json"])
 
 
-def test_a_podman_bundle_fails_closed() -> None:
-    verdict = _verdict()
-    assert verdict["status"] == "SANDBOX_ATTESTATION_FAILED"
-    assert "schema: run.json/runtime: 'podman' is not one of ['docker']" in verdict["reasons"]
-    assert "schema: profile/profile.json/runtime: 'podman' is not one of ['docker']" in \
-        verdict["reasons"]
+def test_ready_when_pinned_with_every_row_pass() -> None:
+    verdict = _verdict({HOST: {"fingerprint": FINGERPRINT, "host_key": HOST_KEY}})
+    assert verdict["status"] == "SANDBOX_ATTESTED_READY", verdict["reasons"]
+    assert {row["row"]: row["result"] for row in verdict["rows"]} == {
+        row: "PASS" for row in range(24, 38)}
 
 
-def test_its_rows_as_measured() -> None:
-    rows = {row["row"]: row["result"] for row in _verdict()["rows"]}
-    # Judged by runtimes.podman's probes alone, or by checks Podman's inspect satisfies.
-    assert {n for n, result in rows.items() if result == "PASS"} == {24, 27, 28, 30, 33, 35}
-    assert {n for n, result in rows.items() if result == "FAIL"} == {
-        25, 26, 29, 31, 32, 34, 36, 37}
+def test_unpinned_it_is_not_ready_and_says_why() -> None:
+    assert _verdict({})["reasons"] == ["unapproved venue"]
+
+
+def test_a_venue_pinned_for_its_docker_engine_is_not_ready_for_podman() -> None:
+    # The fingerprint binds the engine ID (podman:<graph root>): the same machine pinned with
+    # its Docker engine is another venue.
+    verdict = _verdict({HOST: {"fingerprint": "sha256:" + "0" * 64, "host_key": HOST_KEY}})
+    assert verdict["status"] != "SANDBOX_ATTESTED_READY"
+
+
+@pytest.fixture(scope="module")
+def pristine() -> Evidence:
+    return load_evidence(read_bundle(BUNDLE))
+
+
+@pytest.fixture(scope="module")
+def data() -> tuple[dict[str, Any], dict[str, Any]]:
+    return load_expectations().document, load_inspect_fields().document
+
+
+def _failed(evidence: Evidence, data: tuple[dict[str, Any], dict[str, Any]]) -> set[str]:
+    expectations, fields = data
+    identities = ["workload", "root"]
+    checks = [*check_profile(evidence, expectations, identities).checks,
+              *check_inspect_fields(evidence, identities, fields).checks]
+    return {check.id for check in checks if check.outcome != PASS}
+
+
+def _edited(pristine: Evidence, path: str, edit: Any) -> Evidence:
+    evidence = copy.copy(pristine)
+    evidence.docs = dict(pristine.docs)
+    document = copy.deepcopy(pristine.docs[path])
+    edit(document[0] if path.endswith("inspect.json") else document)
+    evidence.docs[path] = document
+    return evidence
+
+
+def test_the_pristine_evidence_passes_both_findings(pristine, data) -> None:
+    assert _failed(pristine, data) == set()
+
+
+@pytest.mark.parametrize(("what", "edit", "failing"), [
+    ("a prestart hook", lambda s: s.update(hooks={"prestart": [{"path": "/bin/sh"}]}),
+     {"spec_closed_world"}),
+    ("CAP_SYS_ADMIN effective", lambda s: s["process"]["capabilities"].update(
+        effective=["CAP_SYS_ADMIN"]), {"cap_drop_all", "spec_closed_world"}),
+    ("ptrace allowed", lambda s: s["linux"]["seccomp"]["syscalls"][0]["names"].append("ptrace"),
+     {"seccomp_shipped", "seccomp_denies_ptrace", "spec_closed_world"}),
+    ("/proc/kcore unmasked", lambda s: s["linux"]["maskedPaths"].remove("/proc/kcore"),
+     {"masked_paths", "spec_closed_world"}),
+    ("/in writable", lambda s: next(m for m in s["mounts"] if m["destination"] == "/in")[
+        "options"].__setitem__(0, "rw"), {"bind_in_ro", "spec_closed_world"}),
+    ("the host's network namespace", lambda s: s["linux"]["namespaces"][1].update(
+        path="/proc/1/ns/net"), {"no_host_namespaces", "spec_closed_world"}),
+    ("a resolv.conf", lambda s: s["mounts"].append(
+        {"destination": "/etc/resolv.conf", "type": "bind", "source": "/etc/resolv.conf",
+         "options": ["ro", "rbind"]}), {"dns_loopback", "binds_exact", "spec_closed_world"}),
+    ("the root writable", lambda s: s["root"].update(readonly=False),
+     {"readonly_rootfs", "spec_closed_world"}),
+    ("no pids ceiling", lambda s: s["linux"]["resources"]["pids"].update(limit=0),
+     {"limits", "spec_closed_world"}),
+])
+def test_each_weakening_in_the_oci_spec_fails(pristine, data, what, edit, failing) -> None:
+    assert _failed(_edited(pristine, SPEC, edit), data) == failing, what
+
+
+def _leaves(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """Every path to a scalar, or to a list as a whole."""
+    if isinstance(value, dict) and value:
+        for key, item in value.items():
+            yield from _leaves(item, (*path, key))
+    else:
+        yield path
+
+
+def _set(document: Any, path: tuple[Any, ...], value: Any) -> None:
+    for key in path[:-1]:
+        document = document[key]
+    document[path[-1]] = value
+
+
+def _not_isolation(fields: dict[str, Any], path: str) -> set[tuple[str, ...]]:
+    entry = fields["engines"]["podman"]["4.3.1"]
+    named = {**entry["spec_not_isolation"]} if path == SPEC else {
+        **fields["not_isolation"], **entry["not_isolation"]}
+    return {tuple(key.replace("~1", "/") for key in pointer.split("/")[1:]) for pointer in named}
+
+
+@pytest.mark.parametrize("path", [SPEC, INSPECT])
+def test_every_field_of_podmans_documents_is_read(pristine, data, path) -> None:
+    """A mutation of each field, one at a time, fails a check: nothing is left unread but what
+    data/inspect-fields.yml names as not bearing on isolation (times, a manifest digest), or as
+    judged by another check (the environment, by env's predicates)."""
+    document = pristine.docs[path]
+    document = document[0] if path == INSPECT else document
+    leaves = list(_leaves(document))
+    assert len(leaves) > (150 if path == INSPECT else 30)
+    unread = []
+    for leaf in leaves:
+        def edit(doc: Any, leaf: tuple[Any, ...] = leaf) -> None:
+            _set(doc, leaf, "mutant")
+        if not _failed(_edited(pristine, path, edit), data):
+            unread.append(leaf)
+    assert set(unread) <= _not_isolation(data[1], path)
+
+
+def test_the_schema_refuses_a_podman_bundle_without_its_spec_or_as_docker(tmp_path) -> None:
+    # Edited on disk: the schema names both (the manifest fails too, which is no matter here).
+    copy_dir = tmp_path / "bundle"
+    shutil.copytree(BUNDLE, copy_dir)
+    os.remove(copy_dir / SPEC)
+    run = json.loads((copy_dir / "run.json").read_text())
+    options = Options(now=NOW)
+    reasons = json.loads(render_outputs(verify_bundle(str(copy_dir), options))[
+        "verdict.json"])["reasons"]
+    assert "schema: identities/workload/: 'oci_spec' is a required property" in reasons
+    # Called Docker's, the same evidence lacks what Docker's inspect has, and has what a
+    # Docker bundle must not (the spec, Podman's facts and snapshot fields).
+    run["runtime"] = "docker"
+    (copy_dir / "run.json").write_text(json.dumps(run))
+    reasons = json.loads(render_outputs(verify_bundle(str(copy_dir), options))[
+        "verdict.json"])["reasons"]
+    assert "schema: identities/root/inspect.json/0/HostConfig: 'MaskedPaths' is a required " \
+        "property" in reasons
+    assert any(r.startswith("schema: identities/root/: False schema does not allow {")
+               for r in reasons), reasons
+    assert "schema: snapshots/before.json: False schema does not allow 'podman'" in reasons
