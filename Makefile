@@ -10,9 +10,9 @@ COLLECTION_LINK := collections/ansible_collections/sandbox/attest
 export ANSIBLE_HOME := $(CURDIR)/.cache/ansible
 export ANSIBLE_LOCAL_TEMP := $(CURDIR)/.cache/ansible/tmp
 
-.PHONY: setup venv probe link tools build test unit integration lint sanity molecule clean
+.PHONY: setup venv probe seccomp-bpf link tools build test unit integration lint sanity molecule clean
 
-setup: venv probe link tools
+setup: venv probe link tools seccomp-bpf
 
 # Debian tools the tests use: shellcheck checks the operator packet's script.
 tools:
@@ -44,7 +44,7 @@ $(PROBE): $(PROBE_SRC)
 BUILD_DIR ?= build
 VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 TARBALL := $(BUILD_DIR)/sandbox-attest-$(VERSION).tar.gz
-build: venv probe
+build: venv probe seccomp-bpf
 	@[ "$$(head -c 4 $(PROBE) | od -An -c | tr -d ' ')" = '177ELF' ] || { \
 	  echo "make build: $(PROBE) is not an ELF binary: refusing to build a tarball without the probe" >&2; exit 1; }
 	@mkdir -p $(BUILD_DIR) && rm -f $(TARBALL)
@@ -52,6 +52,22 @@ build: venv probe
 	@if [ "$$(tar -xOzf $(TARBALL) files/sandbox-probe 2>/dev/null | sha256sum)" != "$$(sha256sum < $(PROBE))" ]; then \
 	  rm -f $(TARBALL); echo "make build: the tarball does not hold $(PROBE): removed it" >&2; exit 1; fi
 	@echo "$(TARBALL): $$(tar -tzf $(TARBALL) | grep -vc '/$$') files, $$(stat -c %s $(TARBALL)) bytes, probe sha256 $$(sha256sum < $(PROBE) | cut -c1-64)"
+
+# The shipped seccomp profiles compiled to BPF per architecture, for bubblewrap's --seccomp FD
+# (docs/bwrap-facts.md): built once, here, never on a target. Debian's python3-seccomp is
+# libseccomp's own binding, so the compiler runs under Debian's python3; the venv renders the
+# profiles from module_utils/_seccomp (their one source).
+SYSTEM_PYTHON ?= /usr/bin/python3
+SECCOMP_BPF := files/seccomp/manifest.json
+seccomp-bpf: $(SECCOMP_BPF)
+$(SECCOMP_BPF): plugins/module_utils/_seccomp.py plugins/module_utils/_profile.py src/seccomp/compile_bpf.py src/seccomp/profiles_json.py | venv link
+	@if ! $(SYSTEM_PYTHON) -c 'import seccomp' 2>/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-seccomp >/dev/null; \
+	  else echo "python3-seccomp is missing and cannot be installed here (need root and apt-get)" >&2; exit 1; fi; fi
+	@profiles=$$(mktemp) && trap 'rm -f "$$profiles"' EXIT && \
+	  $(BIN)/python src/seccomp/profiles_json.py >"$$profiles" && \
+	  $(SYSTEM_PYTHON) src/seccomp/compile_bpf.py "$$profiles" files/seccomp
 
 link:
 	@mkdir -p $(dir $(COLLECTION_LINK))
