@@ -50,12 +50,12 @@ WORKLOAD_IDENTITY = "workload"
 
 SECCOMP_PROFILES = ("targeted-deny", "default-deny")
 DEFAULT_SECCOMP_PROFILE = "targeted-deny"
-# The runtimes a user may choose (settings accept): those the playbook attests end to end.
-RUNTIMES = ("docker",)
-# The runtimes the profile renders an argv and a profile document for. Wider than RUNTIMES on
-# purpose: the Podman rendering is measured (docs/podman-facts.md), but a Podman run also needs
-# snapshots, events and a verifier that know Podman (issue 18), not built yet; until they are,
-# settings must not offer podman, so a user cannot choose a runtime nothing could attest.
+# The runtimes a user may choose (settings accept): those the playbook attests end to end
+# (Podman: snapshots, facts, events, the OCI spec and the verifier, docs/podman-facts.md).
+RUNTIMES = ("docker", "podman")
+# The runtimes the profile renders an argv and a profile document for. The same today; a
+# runtime is rendered (and measured) before settings offer it, never offered before the
+# verifier can judge it.
 PROFILE_RUNTIMES = ("docker", "podman")
 
 # Pinned local log driver: probe output never leaves the host through a logging plugin.

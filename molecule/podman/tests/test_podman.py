@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from conftest import (
     assert_decoys_unchanged,
     assert_nothing_of_a_run_left,
     inner,
+    inner_state,
     record,
     run_playbook,
     runner_identity,
@@ -123,3 +126,27 @@ def test_the_pinned_podman_host_is_ready(bundle, tmp_path):
         row: "PASS" for row in range(24, 38)}
     record(podman_status=verdict["status"],
            podman_rows={row["row"]: row["result"] for row in verdict["rows"]})
+
+
+def test_check_and_cleanup_over_ssh_take_the_runtime(host, decoys_recorded, name):
+    # Last: it removes the cached probe image (playbooks/cleanup.yml with the runtime), so that
+    # --check previews a host that lacks it.
+    podman = json.dumps({"sandbox_attest_runtime": "podman", "sandbox_attest_remove_image": True})
+    proc = run_playbook(PROJECT / "playbooks" / "cleanup.yml", "-e", podman)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert inner(host, "image", "ls", "--quiet", "--filter",
+                 "label=sandbox.attest.probe-image") == ""
+    before = inner_state(host)
+    bundles_before = sorted((EPHEMERAL / "evidence" / name).iterdir())
+    with tempfile.TemporaryDirectory() as evidence:
+        proc = run_playbook(PROJECT / "playbooks" / "attest.yml", "--check", "-e", json.dumps(
+            {"sandbox_attest_runtime": "podman", "sandbox_attest_evidence_root": evidence}))
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert list(Path(evidence).iterdir()) == []
+    assert inner_state(host) == before
+    assert sorted((EPHEMERAL / "evidence" / name).iterdir()) == bundles_before
+    assert_decoys_unchanged(host, decoys_recorded)
+    # The preview names Podman's commands: its load, and its create with the profile.
+    output = " ".join(proc.stdout.split())
+    assert re.search(r"image_load: podman load", output), output[-3000:]
+    assert "podman create" in output and "--read-only-tmpfs=false" in output

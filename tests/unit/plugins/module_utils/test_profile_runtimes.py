@@ -9,6 +9,15 @@ import itertools
 import pytest
 
 from ansible_collections.sandbox.attest.plugins.module_utils import _profile as profile
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._data import (
+    load_inspect_fields,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._event_vocabulary import (
+    VOCABULARIES,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._profile import (
+    RUNTIME_CHECKS,
+)
 
 RUN_ID = "20261128T223131Z-1a2b3c4d"
 RUN_ROOT = "/var/lib/sandbox-attest"
@@ -146,6 +155,10 @@ def test_podman_document_differs_from_docker_only_in_runtime_and_dns() -> None:
 
 
 def test_settings_offer_only_what_is_attested_end_to_end() -> None:
-    # Podman renders, but its snapshots, events and verifier are not built: not choosable yet.
-    assert profile.RUNTIMES == ("docker",)
-    assert set(profile.RUNTIMES) < set(profile.PROFILE_RUNTIMES)
+    # A runtime is choosable only once the profile renders for it and the verifier judges it:
+    # its static checks, its event words and its engine's closed world in the data.
+    assert profile.RUNTIMES == ("docker", "podman")
+    engines = load_inspect_fields().document["engines"]
+    for runtime in profile.RUNTIMES:
+        assert runtime in profile.PROFILE_RUNTIMES and runtime in RUNTIME_CHECKS
+        assert runtime in VOCABULARIES and engines.get(runtime), runtime
