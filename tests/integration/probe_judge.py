@@ -1,6 +1,6 @@
 """The verifier's own judgement of one probe run (tests and measurement tools only): each probe's
 lines against data/expectations.yml for a runtime and identity, as findings/_probes judges a
-bundle's. Used by the Podman tests and tests/podman/probe_podman.py."""
+bundle's. Used by the Podman and bubblewrap tests and tests/podman/probe_podman.py."""
 
 from __future__ import annotations
 
@@ -25,13 +25,21 @@ def judge(lines: dict, identity: str, runtime: str = "podman") -> dict[str, str]
     """probe id -> the verifier's outcome, and its message when not PASS. lines: the run's
     probe lines by probe id, with the engine's inspect document (Id, Config.Hostname) under
     "inspect"."""
-    expectations = load_expectations().document
     inspect = lines["inspect"]
-    ctx = Context(container_hostname=inspect["Config"]["Hostname"], container_id=inspect["Id"],
+    return judge_output([line for key, line in lines.items() if key != "inspect"], identity,
+                        runtime, hostname=inspect["Config"]["Hostname"],
+                        container_id=inspect["Id"], dns=list(profile.dns_servers(runtime)))
+
+
+def judge_output(lines: list, identity: str, runtime: str, *, hostname: str | None,
+                 container_id: str | None, dns: list[str]) -> dict[str, str]:
+    """As judge, with the context given: a sandbox without an engine (bubblewrap) has no
+    inspect document and no resolver the profile renders."""
+    expectations = load_expectations().document
+    ctx = Context(container_hostname=hostname, container_id=container_id,
                   limits=profile.resolve_limits(),
-                  environment=environment(expectations, runtime, identity),
-                  dns=list(profile.dns_servers(runtime)))
-    output = parse_output([line for key, line in lines.items() if key != "inspect"])
+                  environment=environment(expectations, runtime, identity), dns=dns)
+    output = parse_output(lines)
     verdicts = {}
     for probe in PROBE_ORDER:
         check = evaluate_probe(probe, output,

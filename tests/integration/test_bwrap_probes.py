@@ -9,22 +9,11 @@ import json
 
 import pytest
 from bwrap_host import BwrapHost
-from probe_judge import failing
+from probe_judge import failing, judge_output
 
 from ansible_collections.sandbox.attest.plugins.module_utils import _profile as profile
-from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._data import (
-    load_expectations,
-)
-from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._expectations import (
-    Context,
-    environment,
-    probe_items,
-)
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._probes import (
-    PASS,
     PROBE_ORDER,
-    evaluate_probe,
-    parse_output,
 )
 
 IDENTITIES = ("workload", "root")
@@ -50,20 +39,9 @@ def judge_bwrap(record: dict, identity: str, runtime: str = "bwrap") -> dict[str
     bwrap's context: no inspect document (the hostname the probe read, no container ID: no bwrap
     expectation uses either) and no resolver (the profile's argv gives bwrap none;
     _profile.dns_servers renders for the engines only)."""
-    expectations = load_expectations().document
     lines = record["lines"]
-    ctx = Context(container_hostname=lines["META"]["hostname"], container_id=None,
-                  limits=profile.resolve_limits(),
-                  environment=environment(expectations, runtime, identity), dns=[])
-    output = parse_output(list(lines.values()))
-    verdicts = {}
-    for probe in PROBE_ORDER:
-        check = evaluate_probe(probe, output,
-                               probe_items(expectations, runtime, identity, "none", probe),
-                               ctx, identity)
-        verdicts[probe] = check.outcome if check.outcome == PASS else "%s: %s" % (
-            check.outcome, check.message)
-    return verdicts
+    return judge_output(list(lines.values()), identity, runtime,
+                        hostname=lines["META"]["hostname"], container_id=None, dns=[])
 
 
 def run(host: BwrapHost, identity: str, seccomp: str = "targeted-deny",
