@@ -95,7 +95,7 @@ molecule: setup
 	molecule/run.sh test --no-command-borders $(if $(SCENARIO),--scenario-name $(SCENARIO),--all)
 
 lint:
-	$(BIN)/ruff check plugins tests bench/verify bench/soak bench/scale bench/hostile bench/attest bench/_common.py molecule
+	$(BIN)/ruff check plugins tests bench molecule
 	$(BIN)/yamllint -s .
 	$(BIN)/ansible-lint -q
 

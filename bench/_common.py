@@ -105,13 +105,14 @@ def ansible_env(work: str) -> dict[str, str]:
 
 
 def attest_once(work: str, *extra: str, inventory: str = "inventories/local",
-                memory: bool = False) -> tuple[float, str | None, int]:
+                memory: bool = False, env: dict[str, str] | None = None,
+                ) -> tuple[float, str | None, int]:
     """One attestation (playbooks/attest.yml) into a fresh evidence root, removed after."""
     evidence = tempfile.mkdtemp(prefix="evidence-", dir=work)
     elapsed, proc, peak = timed(
         [PLAYBOOK, os.path.join(ROOT, "playbooks", "attest.yml"), "-i", inventory, "-e",
          "sandbox_attest_evidence_root=%s" % evidence, *extra],
-        memory=memory, cwd=ROOT, env=ansible_env(work))
+        memory=memory, cwd=ROOT, env=env or ansible_env(work))
     shutil.rmtree(evidence, ignore_errors=True)
     return elapsed, None if proc.returncode == 0 else proc.stdout[-1500:], peak
 
