@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import subprocess
 import tempfile
@@ -25,6 +26,7 @@ import time
 import pytest
 from harness import docker, run_playbook
 from podman_host import PodmanHost
+from test_touch_nothing import hanging_probe
 
 ROWS = list(range(24, 38))
 VENUE = "podman-venue"
@@ -32,6 +34,7 @@ OUT = "/root/evidence"
 ROLES_BUNDLE = os.path.join(os.path.dirname(__file__), "..", "unit", "data", "podman-bundle")
 PODMAN = {"engine_cli": "podman", "runtime": "podman"}
 KINDS = ("containers", "pods", "networks", "volumes", "images")
+RUN_LINE = re.compile(r"\(run ([0-9]{8}T[0-9]{6}Z-[0-9a-f]{8})\)")
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +52,7 @@ def host_key(host: PodmanHost) -> str:
     return " ".join(pub.split()[:2])
 
 
-def render(tmp_path, key: str) -> str:
+def render(tmp_path, key: str, *extra: str) -> str:
     """The packet, rendered by playbooks/packet.yml from an inventory naming the venue with its
     runtime and pinned host key, as a reviewer would."""
     inventory = tmp_path / "venues.ini"
@@ -58,7 +61,7 @@ def render(tmp_path, key: str) -> str:
     dest = tmp_path / "packets"
     result = run_playbook("packet.yml", str(inventory), str(tmp_path),
                           "-e", "sandbox_attest_venue=%s" % VENUE,
-                          "-e", "sandbox_attest_packet_dest=%s" % dest)
+                          "-e", "sandbox_attest_packet_dest=%s" % dest, *extra)
     assert result.returncode == 0, result.stdout[-4000:]
     assert "runtime podman: the script drives podman" in result.stdout
     [packet] = [p for p in os.listdir(dest) if not p.endswith(".tar.gz")]
@@ -231,3 +234,48 @@ def test_a_second_run_finds_the_probe_image_cached_and_leaves_nothing(host: Podm
     assert not [e for e in events if e["type"] == "image"]
     unpinned = verify(tmp_path, bundle, "[approved_venues]\n")
     assert unpinned["reasons"] == ["unapproved venue"]
+
+
+def test_sigint_while_the_probe_runs_leaves_nothing_under_podman(
+        host: PodmanHost, tmp_path) -> None:
+    # A probe that hangs, so the run is caught with its container running; the script is
+    # started in the host as a job of its own and sent SIGINT, as Ctrl-C would.
+    packet = render(tmp_path, "", "-e", "packet_probe_path=%s" % hanging_probe(tmp_path))
+    name = os.path.basename(packet)
+    docker("cp", packet, "%s:/root/%s" % (host.id, name))
+    before = objects(json.loads(host.snapshot()))
+    docker("exec", "-d", host.id, "sh", "-c", "echo $$ > /root/sigint.pid; exec sh "
+           "/root/%s/attest.sh /root/sigint-out > /root/sigint.log 2>&1" % name)
+    run_id, log = None, ""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        log = host.exec("sh", "-c", "cat /root/sigint.log 2>/dev/null || :").stdout.decode()
+        found = RUN_LINE.search(log)
+        if found:
+            run_id = found.group(1)
+            if host.exec("podman", "ps", "-q", "--filter", "status=running", "--filter",
+                         "label=sandbox.attest.run-id=%s" % run_id).stdout.strip():
+                break
+        time.sleep(0.1)
+    assert run_id, log
+    assert host.exec("ls", "/var/lib/sandbox-attest/%s" % run_id, check=False).returncode == 0
+    sent = time.monotonic()
+    host.exec("sh", "-c", "kill -INT $(cat /root/sigint.pid)")
+    while host.exec("sh", "-c", "kill -0 $(cat /root/sigint.pid)", check=False).returncode == 0:
+        assert time.monotonic() - sent < 120, "the script did not end after SIGINT"
+        time.sleep(0.1)
+    print("podman packet: SIGINT to exit %.2f s" % (time.monotonic() - sent))
+    log = host.exec("cat", "/root/sigint.log").stdout.decode()
+    assert "interrupted (INT): removing what this run created" in log, log[-3000:]
+    assert "removed container" in log and "removed the run directory" in log, log[-3000:]
+    assert leftovers(host, run_id) == dict.fromkeys(
+        ("labelled", "named", "run dir", "scratch", "partial"), "")
+    assert host.exec("ls", "/root/sigint-out", check=False).returncode != 0, "output left"
+    after = objects(json.loads(host.snapshot()))
+    for kind in ("containers", "pods", "networks", "volumes"):
+        assert after[kind] == before[kind], kind
+    # The hanging probe's image is the one addition: a labelled cache; this test's, so removed.
+    added = [i for i in after["images"] if i not in before["images"]]
+    assert len(added) <= 1 and all(i["probe_image"] for i in added)
+    for image in added:
+        host.exec("podman", "rmi", image["id"])
