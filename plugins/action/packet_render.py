@@ -27,6 +27,7 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils._controller_action 
 from ansible_collections.sandbox.attest.plugins.plugin_utils._files import same_bytes
 from ansible_collections.sandbox.attest.plugins.plugin_utils._probe_image import read_probe
 from ansible_collections.sandbox.attest.plugins.plugin_utils.packet._render import (
+    PACKET_RUNTIMES,
     SCRIPT_NAME,
     Packet,
     PacketError,
@@ -44,6 +45,8 @@ ARGUMENT_SPEC = dict(
     limits=dict(type="dict", default={}),
     run_root=dict(type="str", default=_profile.DEFAULT_RUN_ROOT),
     probe_path=dict(type="path"),
+    # As settings_check normalises it: empty means docker.
+    runtime=dict(type="str", default="docker", choices=["", *PACKET_RUNTIMES]),
 )
 
 
@@ -108,7 +111,8 @@ class ActionModule(ControllerAction):
             settings = PacketSettings(
                 host=args["host"], collection_version=collection_version(),
                 seccomp_profile=args["seccomp_profile"], limits=args["limits"] or {},
-                run_root=args["run_root"], host_key=args["host_key"])
+                run_root=args["run_root"], host_key=args["host_key"],
+                runtime=args["runtime"] or "docker")
             packet = render_packet(read_probe(probe_path), settings)
         except (PacketError, FileNotFoundError, ValueError) as exc:
             raise AnsibleActionFail("cannot render the packet: %s" % exc) from exc

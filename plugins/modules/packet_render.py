@@ -16,7 +16,8 @@ description:
     the hardened profile and its seccomp profile, a POSIX C(sh) script C(attest.sh), a README
     for the operator, and C(SHA256SUMS) - as a directory
     C(<dest>/sandbox-attest-packet-<host>-<digest>/) and a tarball beside it.
-  - The script needs only the docker CLI and coreutils. It takes the snapshots with the same
+  - The script needs only the engine's CLI (C(docker), or C(podman) with O(runtime=podman)),
+    coreutils and C(awk). It takes the snapshots with the same
     digest-only C(--format) templates as the automated path, runs both identities with exactly
     the profile's argv (M(sandbox.attest.sandbox_run) runs the same argv), removes what it
     created on exit and on interrupt, and writes an evidence bundle in the same format,
@@ -63,6 +64,17 @@ options:
         trailing C(/)), each component of letters, digits, C(.), C(_) and C(-).
     type: str
     default: /var/lib/sandbox-attest
+  runtime:
+    description:
+      - The engine the script drives on the venue, as C(sandbox_attest_runtime) names it
+        (settings_check's normalised C(runtime)); empty means C(docker).
+      - C(podman) (rootful) renders the script for Podman - C(podman load) of the archive, the
+        profile's podman argv, Podman's facts, snapshot templates (pods too) and event log, and
+        each container's OCI spec kept before its removal - with nothing but POSIX C(sh),
+        GNU coreutils and C(awk) on the venue, as for Docker.
+    type: str
+    choices: ["", docker, podman]
+    default: docker
   probe_path:
     description:
       - Another probe binary, for tests only (a probe that hangs). By default the one
@@ -134,6 +146,11 @@ host:
   description: The venue name the bundle will claim.
   returned: success
   type: str
+runtime:
+  description: The engine the script drives on the venue, C(docker) or C(podman).
+  returned: success
+  type: str
+  sample: podman
 seccomp_profile:
   description: The seccomp profile.
   returned: success

@@ -13,6 +13,11 @@ bundle's files, names, format numbers, caps, fetch bounds and run-id format come
 bundle/_format.py and module_utils/_bundle_format.py. Because the rendering is deterministic
 (no time, no randomness), the verifier re-renders the packet from the settings a bundle
 records and so tells whether the bundle came from the packet this collection renders.
+
+The packet renders for a runtime (PACKET_RUNTIMES: docker, or rootful podman): the template's
+runtime sections (runtime_text) hold what only one engine needs, and every engine command,
+template and rule is that runtime's module_utils constant, so Docker's packet is byte for byte
+what it was before Podman's sections existed.
 """
 
 from __future__ import annotations
@@ -28,9 +33,11 @@ from dataclasses import dataclass, field
 
 from ansible_collections.sandbox.attest.plugins.module_utils import (
     _bundle_format,
+    _engine,
     _facts,
     _profile,
     _snapshot,
+    _snapshot_podman,
     _venue_signature,
 )
 from ansible_collections.sandbox.attest.plugins.module_utils._json import canonical, pretty
@@ -61,7 +68,9 @@ IMAGE_NAME = _profile.PROBE_ARCHIVE
 SUMS_NAME = "SHA256SUMS"
 PROFILE_NAME = "profile/profile.json"
 SECCOMP_NAME = "profile/seccomp.json"
-ENGINE_CLI = "docker"
+# The runtimes a packet renders for (docs/podman-facts.md, "The operator packet under Podman"):
+# each one's engine CLI is its name, run from PATH as the operator's shell finds it.
+PACKET_RUNTIMES = ("docker", "podman")
 TEMPLATE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "template")
 # Rendered lines stay shorter than this, where a word list is wrapped to fit.
 WIDTH = 100
@@ -81,6 +90,12 @@ _PLACEHOLDER = re.compile(r"@@([A-Z0-9_]+)@@")
 # (The comment keeps the template valid sh where a code block goes, e.g. among case items.)
 _BLOCK = re.compile(r"^([ \t]*)# @@([A-Z0-9_]+)@@$")
 _PLAIN_WORD = re.compile(r"^[A-Za-z0-9._/-]+$")
+# A template's runtime sections: the lines between `# @@ONLY <runtime>...@@` and
+# `# @@END ONLY@@` are kept only when rendering for one of the runtimes named, and the two
+# marker lines never. Both are comments of sh and awk alike, so the template, with every
+# section in it, stays valid sh for shellcheck; a runtime's text is what its sections leave.
+_ONLY = re.compile(r"^[ \t]*# @@ONLY ([a-z]+(?: [a-z]+)*)@@$")
+_END_ONLY = re.compile(r"^[ \t]*# @@END ONLY@@$")
 
 
 class PacketError(ValueError):
@@ -98,6 +113,8 @@ class PacketSettings:
     run_root: str = _profile.DEFAULT_RUN_ROOT
     # The venue's pinned public SSH host key, `<type> <base64>`, or "" (the bundle unsigned).
     host_key: str = ""
+    # The engine the script drives (PACKET_RUNTIMES), as settings_check normalises it.
+    runtime: str = "docker"
 
 
 @dataclass(frozen=True)
@@ -131,6 +148,9 @@ def check_settings(settings: PacketSettings) -> PacketSettings:
     if not isinstance(settings.host, str) or not HOST_PATTERN.match(settings.host):
         raise PacketError("the venue name %r must be letters, digits, '.', '_' or '-' (it names "
                           "the bundle's directory)" % (settings.host,))
+    if settings.runtime not in PACKET_RUNTIMES:
+        raise PacketError("unknown runtime %r (the packet renders for %s)" % (
+            settings.runtime, ", ".join(PACKET_RUNTIMES)))
     if settings.seccomp_profile not in _profile.SECCOMP_PROFILES:
         raise PacketError("unknown seccomp profile %r (shipped: %s)" % (
             settings.seccomp_profile, ", ".join(_profile.SECCOMP_PROFILES)))
@@ -150,7 +170,7 @@ def check_settings(settings: PacketSettings) -> PacketSettings:
         raise PacketError(str(exc)) from exc
     return PacketSettings(host=settings.host, collection_version=settings.collection_version,
                           seccomp_profile=settings.seccomp_profile, limits=limits,
-                          run_root=root, host_key=host_key)
+                          run_root=root, host_key=host_key, runtime=settings.runtime)
 
 
 def sh_quote(text: str) -> str:
@@ -164,15 +184,20 @@ def shell_word(word: str) -> str:
     return "".join(_SHELL_VARIABLE.get(part) or sh_quote(part) for part in parts) or "''"
 
 
+def engine_cli(runtime: str) -> str:
+    """The engine CLI the script runs for runtime: its name, found on the venue's PATH."""
+    return runtime
+
+
 def sentinel_argv(settings: PacketSettings, identity: str, image_id: str) -> list[str]:
     paths = _profile.run_paths(SENTINEL_RUN_ROOT, SENTINEL_RUN_ID, identity,
                                settings.seccomp_profile)
-    return _profile.create_argv(ENGINE_CLI, SENTINEL_RUN_ID, identity, image_id, paths,
-                                settings.limits)
+    return _profile.create_argv(engine_cli(settings.runtime), SENTINEL_RUN_ID, identity,
+                                image_id, paths, settings.limits, runtime=settings.runtime)
 
 
 def _groups(argv: list[str]) -> list[list[str]]:
-    """`docker create`, then each flag with its value (a value never starts with '-')."""
+    """`<cli> create`, then each flag with its value (a value never starts with '-')."""
     groups = [argv[:2]]
     rest = argv[2:]
     index = 0
@@ -201,6 +226,8 @@ def create_function(identity: str, argv: list[str]) -> str:
 
 def render_script(settings: PacketSettings, image: ProbeImage) -> tuple[str, dict[str, list[str]]]:
     """(the script's text, identity -> create argv with sentinels)."""
+    runtime = settings.runtime
+    cli = engine_cli(runtime)
     argv = {identity: sentinel_argv(settings, identity, image.image_id)
             for identity in _profile.IDENTITIES}
     values = {
@@ -216,35 +243,68 @@ def render_script(settings: PacketSettings, image: ProbeImage) -> tuple[str, dic
         "LABEL_RUN_ID": _profile.LABEL_RUN_ID,
         "CONTAINER_PREFIX": _profile.CONTAINER_NAME_PREFIX,
         "FACTS_TEMPLATE": sh_quote(_facts.FACTS_TEMPLATE),
-        "EVENT_TEMPLATE": sh_quote(_snapshot.EVENT_TEMPLATE),
+        "EVENT_TEMPLATE": sh_quote(_snapshot.event_template(runtime)),
         "CREATE_FUNCTIONS": "\n\n".join(create_function(identity, words)
                                         for identity, words in argv.items()),
         "HOST_KEY": sh_quote(settings.host_key),
         "IDENTITY_USERS": "\n".join("%s) printf '%%s' %s ;;" % (
             identity, sh_quote(_profile.identity_user(identity)))
             for identity in _profile.IDENTITIES),
+        "RUNTIME": runtime,
+        "CLI": cli,
+        "VERSION_FORMAT": sh_quote(_engine.VERSION_FORMATS[runtime]),
     }
-    values.update(_format_values())
+    values.update(_format_values(runtime))
+    values.update(_snapshot_values(runtime))
     values["SNAPSHOT_FORMAT"] = str(_snapshot.SNAPSHOT_FORMAT)
     values["EVENTS_CLOSE_MARGIN_NS"] = str(_snapshot.EVENTS_CLOSE_MARGIN_NS)
     values["INSPECT_BATCH"] = str(_snapshot.INSPECT_BATCH)
     values["INSPECT_CALLS_MAX"] = str(_snapshot.INSPECT_CALLS_MAX)
-    for kind in _snapshot.KINDS:
-        values["LIST_" + kind.upper()] = _command(_snapshot.LIST_COMMANDS[kind])
-    for kind in _snapshot.INSPECTED_KINDS:
+    if runtime == "podman":
+        values.update(_podman_values())
+    return fill(runtime_text(read_template(SCRIPT_NAME), runtime), values), argv
+
+
+def _snapshot_values(runtime: str) -> dict[str, str]:
+    """The snapshot's list and inspect commands and templates of runtime, as the script runs
+    them: module_utils/_snapshot.py's (Docker) or _snapshot_podman.py's, verbatim."""
+    source = _snapshot_podman if runtime == "podman" else _snapshot
+    templates = _snapshot.templates(runtime)
+    values = {"SNAPSHOT_KINDS": " ".join(_snapshot.KINDS_OF[runtime])}
+    for kind in _snapshot.KINDS_OF[runtime]:
+        values["LIST_" + kind.upper()] = _command(runtime, source.LIST_COMMANDS[kind])
+    for kind in source.INSPECTED_KINDS:
         upper = kind.upper()
-        values["SNAP_" + upper] = sh_quote(_snapshot.SNAPSHOT_TEMPLATES[kind])
-        values["INSPECT_" + upper] = _command(_snapshot.INSPECT_COMMANDS[kind])
-    values["LIST_PROBE_IMAGE"] = _command(_snapshot.PROBE_IMAGE_LIST_COMMAND)
-    return fill(read_template(SCRIPT_NAME), values), argv
+        values["SNAP_" + upper] = sh_quote(templates[kind])
+        values["INSPECT_" + upper] = _command(runtime, source.INSPECT_COMMANDS[kind])
+    values["LIST_PROBE_IMAGE"] = _command(runtime, source.PROBE_IMAGE_LIST_COMMAND)
+    return values
 
 
-def _command(words: list[str]) -> str:
+def _podman_values() -> dict[str, str]:
+    """What only Podman's script reads: its info JSON's fact paths (module_utils/_facts.py, read
+    by the script's awk as the module reads them), its event read, its warnings, the OCI spec's
+    bound."""
+    wants = ["%s=%s" % (".".join(path), key) for key, path in _facts.PODMAN_FACT_PATHS]
+    for word in wants:
+        _sh_list_word(word.replace("=", "."))
+    return {
+        "PODMAN_INFO": _command("podman", list(_facts.PODMAN_INFO_ARGS)),
+        "PODMAN_FACT_WANTS": sh_quote(" ".join(wants)),
+        "PODMAN_ID_PREFIX": sh_quote(_facts.PODMAN_ID_PREFIX),
+        "EVENT_READ": _command("podman", _snapshot_podman.EVENT_READ_COMMAND),
+        "WARNING_MARK": sh_quote(_snapshot_podman.WARNING_MARK),
+        "OCI_SPEC": _bundle_format.OCI_SPEC,
+        "OCI_SPEC_MAX_BYTES": str(_bundle_format.OCI_SPEC_MAX_BYTES),
+    }
+
+
+def _command(runtime: str, words: list[str]) -> str:
     """An engine command as the script runs it: the CLI and each word single-quoted."""
-    return " ".join(sh_quote(word) for word in [ENGINE_CLI, *words])
+    return " ".join(sh_quote(word) for word in [engine_cli(runtime), *words])
 
 
-def _format_values() -> dict[str, str | list[str]]:
+def _format_values(runtime: str = "docker") -> dict[str, str | list[str]]:
     """The bundle format as the script writes it: names, format numbers, caps and bounds, the
     files its manifest lists, and the run-id format as `date`, `od` and a `case` glob."""
     time_glob = "".join("[0-9]" * int(value) if kind == "digits" else str(value)
@@ -255,8 +315,10 @@ def _format_values() -> dict[str, str | list[str]]:
         "MANIFEST_FORMAT": str(bundle.MANIFEST_FORMAT),
         "MANIFEST": bundle.MANIFEST,
         "TOP_FILES": [_sh_list_word(path) for path in bundle.TOP_FILES],
+        # Podman's runs keep the container's OCI spec too (docs/evidence-bundle.md).
         "IDENTITY_FILES": [fetched if name == bundle.FETCHED else _sh_list_word(name)
-                           for name in bundle.IDENTITY_FILES],
+                           for name in (bundle.KNOWN_IDENTITY_FILES if runtime == "podman"
+                                        else bundle.IDENTITY_FILES)],
         "VENUE_METHOD": sh_quote(bundle.VENUE_METHOD),
         "SIGNATURE_FILES": [_sh_list_word(path) for path in bundle.SIGNATURE_FILES],
         "SIGNATURE_DIR": bundle.SIGNATURE_DIR,
@@ -283,6 +345,33 @@ def _sh_list_word(word: str) -> str:
     return word
 
 
+def runtime_text(template: str, runtime: str) -> str:
+    """The template with only runtime's sections (`# @@ONLY <runtimes>@@` ... `# @@END ONLY@@`,
+    never nested): the lines of a section for another runtime and every marker line go."""
+    lines: list[str] = []
+    keep: bool | None = None
+    for number, line in enumerate(template.split("\n"), 1):
+        only, end = _ONLY.match(line), _END_ONLY.match(line)
+        if only:
+            if keep is not None:
+                raise PacketError("line %d: a runtime section inside another" % number)
+            names = only.group(1).split()
+            unknown = sorted(set(names) - set(PACKET_RUNTIMES))
+            if unknown:
+                raise PacketError("line %d: a section for unknown runtimes %s" % (
+                    number, ", ".join(unknown)))
+            keep = runtime in names
+        elif end:
+            if keep is None:
+                raise PacketError("line %d: the end of no runtime section" % number)
+            keep = None
+        elif keep is not False:
+            lines.append(line)
+    if keep is not None:
+        raise PacketError("a runtime section is not closed")
+    return "\n".join(lines)
+
+
 def read_template(name: str) -> str:
     """The template of the packet file `name` (template/<name>), as text."""
     with open(os.path.join(TEMPLATE_DIR, name), encoding="utf-8", newline="") as handle:
@@ -291,7 +380,7 @@ def read_template(name: str) -> str:
 
 def render_readme(settings: PacketSettings, image: ProbeImage) -> str:
     limits = settings.limits
-    return fill(read_template(README_NAME), {
+    return fill(runtime_text(read_template(README_NAME), settings.runtime), {
         "HOST": settings.host,
         "VERSION": settings.collection_version,
         "PACKET_FORMAT": str(PACKET_FORMAT),
@@ -308,6 +397,9 @@ def render_readme(settings: PacketSettings, image: ProbeImage) -> str:
         "MANIFEST": bundle.MANIFEST,
         "HOST_KEY_WORDS": ("`%s`" % settings.host_key) if settings.host_key
         else "none was pinned: the bundle will be unsigned, and never READY",
+        "CLI": engine_cli(settings.runtime),
+        "OCI_SPEC": _bundle_format.OCI_SPEC,
+        "OCI_SPEC_MAX_BYTES": str(_bundle_format.OCI_SPEC_MAX_BYTES),
     })
 
 
@@ -379,7 +471,8 @@ def render_packet(probe: bytes, settings: PacketSettings) -> Packet:
         SCRIPT_NAME: script.encode("utf-8"),
         IMAGE_NAME: image.archive,
         PROFILE_NAME: pretty(_profile.profile_document(settings.seccomp_profile,
-                                                       settings.limits)),
+                                                       settings.limits,
+                                                       runtime=settings.runtime)),
         SECCOMP_NAME: canonical(seccomp_profile(settings.seccomp_profile)),
     }
     # The format `sha256sum -c` reads: "<hex>  <path>", sorted, so the digest is stable.
@@ -418,6 +511,7 @@ def summary(packet: Packet) -> dict:
         "packet_format": PACKET_FORMAT,
         "name": packet.name,
         "host": packet.settings.host,
+        "runtime": packet.settings.runtime,
         "seccomp_profile": packet.settings.seccomp_profile,
         "limits": dict(packet.settings.limits),
         "run_root": packet.settings.run_root,

@@ -11,7 +11,7 @@
 #   sh attest.sh [OUTPUT_DIR]    run as root; the bundle lands in OUTPUT_DIR/@@HOST@@/<run id>/
 #                                (default OUTPUT_DIR: ./evidence)
 #
-# Needs the docker CLI (with an engine it can reach) and coreutils, nothing else. It creates
+# Needs the @@CLI@@ CLI (with an engine it can reach) and coreutils, nothing else. It creates
 # only this run's two containers (named and labelled with its run id), this run's directory
 # under the run root (@@RUN_ROOT@@) and, when the engine lacks it, the probe image (a
 # labelled cache, kept). On exit or interrupt it removes the containers and the run
@@ -45,7 +45,17 @@ SIGNATURE_NAMESPACE=@@SIGNATURE_NAMESPACE@@
 
 # The engine --format templates, verbatim from module_utils/_facts.py and _snapshot.py: the
 # automated path runs the same strings, so both paths give the same facts and digests.
+# @@ONLY docker@@
 FACTS_TEMPLATE=@@FACTS_TEMPLATE@@
+# @@END ONLY@@
+# @@ONLY podman@@
+# Podman's facts are its info JSON, read at these paths (module_utils/_facts.py
+# PODMAN_FACT_PATHS, `<path>=<facts key>`) by json_pick, as the module reads them: a template
+# fails on any field its Podman lacks. Its engine ID stand-in is this prefix and the graph root.
+PODMAN_FACT_WANTS=@@PODMAN_FACT_WANTS@@
+PODMAN_ID_PREFIX=@@PODMAN_ID_PREFIX@@
+OCI_SPEC_MAX_BYTES=@@OCI_SPEC_MAX_BYTES@@
+# @@END ONLY@@
 # shellcheck disable=SC2016 # Go template variables, meant literally
 EVENT_TEMPLATE=@@EVENT_TEMPLATE@@
 # shellcheck disable=SC2016 # Go template variables, meant literally
@@ -54,6 +64,10 @@ SNAP_CONTAINER=@@SNAP_CONTAINER@@
 SNAP_NETWORK=@@SNAP_NETWORK@@
 # shellcheck disable=SC2016
 SNAP_VOLUME=@@SNAP_VOLUME@@
+# @@ONLY podman@@
+# shellcheck disable=SC2016
+SNAP_POD=@@SNAP_POD@@
+# @@END ONLY@@
 EVENTS_CLOSE_MARGIN_NS=@@EVENTS_CLOSE_MARGIN_NS@@
 # A kind with many objects is inspected in up to INSPECT_CALLS_MAX calls at the same time, each
 # of at least INSPECT_BATCH objects (module_utils/_snapshot.py batches).
@@ -68,8 +82,14 @@ list_probe_image() { @@LIST_PROBE_IMAGE@@; }
 inspect_container() { @@INSPECT_CONTAINER@@ "$@"; }
 inspect_network() { @@INSPECT_NETWORK@@ "$@"; }
 inspect_volume() { @@INSPECT_VOLUME@@ "$@"; }
+# @@ONLY podman@@
+list_pod() { @@LIST_POD@@; }
+inspect_pod() { @@INSPECT_POD@@ "$@"; }
+podman_info() { @@PODMAN_INFO@@; }
+read_events() { @@EVENT_READ@@ "$@"; }
+# @@END ONLY@@
 
-# The exact `docker create` argv of each identity: module_utils/_profile.py create_argv,
+# The exact `@@CLI@@ create` argv of each identity: module_utils/_profile.py create_argv,
 # rendered with this run's id and run root. run_create records it in argv.json and runs it
 # as it is; the verifier recomputes it and compares it word for word.
 # @@CREATE_FUNCTIONS@@
@@ -159,17 +179,17 @@ forget_container() {
 # label, and those named after it; each label is read back before anything is removed.
 remove_run_containers() {
     _passes=1
-    # A `docker create` cut short by a signal may still complete in the engine: look again.
+    # A `@@CLI@@ create` cut short by a signal may still complete in the engine: look again.
     [ -z "$CREATING" ] || _passes=5
     while [ "$_passes" -gt 0 ]; do
-        _listed=$(timeout 60 docker ps -aq --no-trunc --filter "label=$LABEL_RUN_ID=$RUN_ID" \
+        _listed=$(timeout 60 @@CLI@@ ps -aq --no-trunc --filter "label=$LABEL_RUN_ID=$RUN_ID" \
             2>/dev/null) || _listed=''
         _named=''
         for _rc_identity in $IDENTITIES; do
             _named="$_named $CONTAINER_PREFIX$RUN_ID-$_rc_identity"
         done
         for _rc_ref in $CREATED $_listed $_named; do
-            _rc_seen=$(timeout 60 docker container inspect --format \
+            _rc_seen=$(timeout 60 @@CLI@@ container inspect --format \
                 "{{.Id}} {{index .Config.Labels \"$LABEL_RUN_ID\"}}" "$_rc_ref" 2>/dev/null) \
                 || continue
             _rc_id=${_rc_seen%% *}
@@ -177,11 +197,11 @@ remove_run_containers() {
                 say "not removing $_rc_ref: it does not carry this run's label"
                 continue
             fi
-            if timeout 60 docker rm --force --volumes "$_rc_id" >/dev/null 2>&1; then
+            if timeout 60 @@CLI@@ rm --force --volumes "$_rc_id" >/dev/null 2>&1; then
                 say "removed container $_rc_id"
                 forget_container "$_rc_id"
             else
-                say "could not remove container $_rc_id: remove it with docker rm --force $_rc_id"
+                say "could not remove container $_rc_id: remove it with @@CLI@@ rm --force $_rc_id"
             fi
         done
         _passes=$((_passes - 1))
@@ -238,12 +258,12 @@ run_create() {
     printf '\n' >> "$ID_DIR/argv.json"
     record "$@"
     CREATING=1
-    _rcr_out=$("$@" 2>"$WORK/create.err") || die "docker create failed: $(cat "$WORK/create.err")"
+    _rcr_out=$("$@" 2>"$WORK/create.err") || die "@@CLI@@ create failed: $(cat "$WORK/create.err")"
     _rcr_id=${_rcr_out##*"$NL"}
     case $_rcr_id in
-        *[!0-9a-f]*|'') die "docker create printed no container id: $_rcr_out" ;;
+        *[!0-9a-f]*|'') die "@@CLI@@ create printed no container id: $_rcr_out" ;;
     esac
-    [ "${#_rcr_id}" -eq 64 ] || die "docker create printed no container id: $_rcr_out"
+    [ "${#_rcr_id}" -eq 64 ] || die "@@CLI@@ create printed no container id: $_rcr_out"
     CID=$_rcr_id
     CREATED="$CREATED $CID"
     CREATING=''
@@ -255,6 +275,10 @@ only_vanished() {
     while IFS= read -r _ov_line; do
         case $_ov_line in
             ''|*"No such"*|*"no such"*|*"not found"*|*"Not found"*) ;;
+            # @@ONLY podman@@
+            # Podman's warnings (module_utils/_snapshot_podman.py WARNING_MARK) are no failure.
+            *@@WARNING_MARK@@*) ;;
+            # @@END ONLY@@
             *) return 1 ;;
         esac
     done < "$1"
@@ -299,6 +323,9 @@ snapshot_kind() {
         container) _sk_t=$SNAP_CONTAINER ;;
         network) _sk_t=$SNAP_NETWORK ;;
         volume) _sk_t=$SNAP_VOLUME ;;
+        # @@ONLY podman@@
+        pod) _sk_t=$SNAP_POD ;;
+        # @@END ONLY@@
         image) snapshot_images; return ;;
     esac
     # Each kind has error files of its own: the kinds are read at the same time.
@@ -358,12 +385,23 @@ snapshot_kind() {
             second = index(rest, " ")
             this = substr($0, 1, first - 1)
             tag = substr(rest, 1, second - 1)
+            # @@ONLY docker@@
             if (first < 2 || second < 2 || this ~ /[^A-Za-z0-9_.:-]/ || tag !~ /^[chim]$/) fail()
+            # @@END ONLY@@
+            # @@ONLY podman@@
+            # Podman containers add `n <network name>` lines: their networks (not hashed).
+            if (first < 2 || second < 2 || this ~ /[^A-Za-z0-9_.:-]/ || tag !~ /^[chimn]$/) fail()
+            # @@END ONLY@@
             if (this != key) {
                 object_done()
                 key = this
             }
+            # @@ONLY docker@@
             if (tag != "m" && seen[tag]++) fail()
+            # @@END ONLY@@
+            # @@ONLY podman@@
+            if (tag != "m" && tag != "n" && seen[tag]++) fail()
+            # @@END ONLY@@
         }
         tag == "c" {
             if (object != "") close(object)
@@ -373,6 +411,9 @@ snapshot_kind() {
             n++
         }
         tag == "m" { print sum > object }
+        # @@ONLY podman@@
+        tag == "n" { print substr(rest, second + 1), key > (dir "/members") }
+        # @@END ONLY@@
         tag == "h" {
             h++
             hsum = sum
@@ -390,6 +431,12 @@ snapshot_kind() {
     : >> "$_sk_dir/keys"
     : >> "$_sk_dir/health"
     read -r _sk_n _sk_h < "$_sk_dir/counts"
+    # @@ONLY podman@@
+    # `<network name as JSON> <container id>` a line, for the networks' members (network_members).
+    if [ -f "$_sk_dir/members" ]; then
+        mv -- "$_sk_dir/members" "$WORK/snapshot-members"
+    fi
+    # @@END ONLY@@
     # Listed but not printed: gone between list and inspect (both lists in byte order).
     comm -23 "$_sk_dir/refs" "$_sk_dir/keys" > "$_sk_dir/gone"
     _sk_vanished "$_sk_dir/gone"
@@ -397,6 +444,9 @@ snapshot_kind() {
     # identifying JSON in key order, as the per-object files are in the glob's byte order.
     sort -s -t ' ' -k 2,2 "$_sk_dir/lines.txt" | tail -n "+$((_sk_n + _sk_h + 1))" \
         | head -n "$_sk_n" | cut -d ' ' -f 3- > "$_sk_dir/idents"
+    # @@ONLY podman@@
+    [ "$_sk_kind" != pod ] || sort_pod_members "$_sk_dir/idents"
+    # @@END ONLY@@
     (cd -- "$_sk_dir/objects" && sha256sum -- *) | cut -c1-64 > "$_sk_dir/configs" \
         || die "sha256sum failed"
     yes ',"config_sha256":"' | head -n "$_sk_n" > "$_sk_dir/before-config"
@@ -410,6 +460,9 @@ snapshot_kind() {
         paste -d '\0' "$_sk_dir/idents" "$_sk_dir/before-config" "$_sk_dir/configs" \
             "$_sk_dir/close" > "$_sk_dir/items"
     fi
+    # @@ONLY podman@@
+    [ "$_sk_kind" != network ] || cp -- "$_sk_dir/items" "$WORK/snapshot-lines-network"
+    # @@END ONLY@@
     SK_ITEMS=$(paste -s -d ',' "$_sk_dir/items")
     rm -rf -- "$_sk_dir"
 }
@@ -555,14 +608,21 @@ scrub_events() {
 
 snapshot() {
     # The clock before the first and after the last engine call, in ns as events' time_nano.
+    # @@ONLY docker@@
     printf '{"format":@@SNAPSHOT_FORMAT@@,"taken_at":"%s","started_ns":%s' "$(now)" \
         "$(date -u +%s%N)" > "$1"
+    # @@END ONLY@@
+    # @@ONLY podman@@
+    # A podman snapshot says its runtime, and has pods (module_utils/_snapshot.py).
+    printf '{"format":@@SNAPSHOT_FORMAT@@,"runtime":"@@RUNTIME@@","taken_at":"%s","started_ns":%s' \
+        "$(now)" "$(date -u +%s%N)" > "$1"
+    # @@END ONLY@@
     # The four kinds are read at the same time, each in a subshell writing its items and its
     # vanished refs to files of its own (as the automated path reads them in threads): the
     # snapshot costs about its largest kind. A kind that fails has said why (die) and makes
     # the snapshot fail.
     SNAPSHOT_PIDS=''
-    for _sn_kind in container network volume image; do
+    for _sn_kind in @@SNAPSHOT_KINDS@@; do
         (
             SNAP_VANISHED=''
             snapshot_kind "$_sn_kind"
@@ -577,8 +637,11 @@ snapshot() {
     done
     SNAPSHOT_PIDS=''
     [ -z "$_sn_failed" ] || die "the snapshot of the engine failed (see above)"
+    # @@ONLY podman@@
+    network_members
+    # @@END ONLY@@
     _sn_vanished=''
-    for _sn_kind in container network volume image; do
+    for _sn_kind in @@SNAPSHOT_KINDS@@; do
         {
             printf ',"%ss":[' "$_sn_kind"
             cat -- "$WORK/snapshot-items-$_sn_kind"
@@ -649,12 +712,12 @@ run_identity() {
     say "created $CID"
     _ri_started=$(now)
     step "$_ri_identity: start, wait at most ${TIMEOUT_S}s"
-    record docker start "$CID"
-    docker start "$CID" > /dev/null || die "docker start $CID failed"
-    record docker wait "$CID"
+    record @@CLI@@ start "$CID"
+    @@CLI@@ start "$CID" > /dev/null || die "@@CLI@@ start $CID failed"
+    record @@CLI@@ wait "$CID"
     # In the background so that a signal is handled at once (sh defers traps until a
     # foreground command ends); `timeout` bounds the wait.
-    timeout "$TIMEOUT_S" docker wait "$CID" > "$WORK/wait.out" 2> "$WORK/wait.err" &
+    timeout "$TIMEOUT_S" @@CLI@@ wait "$CID" > "$WORK/wait.out" 2> "$WORK/wait.err" &
     WAIT_PID=$!
     _ri_rc=0
     wait "$WAIT_PID" || _ri_rc=$?
@@ -664,12 +727,12 @@ run_identity() {
         # The bound is the evidence: kill, record, and let the verifier say NOT READY.
         _ri_timed_out=true
         say "the probe exceeded ${TIMEOUT_S}s: killing it"
-        record docker kill "$CID"
-        docker kill "$CID" > /dev/null 2>&1 || :
-        record docker wait "$CID"
-        timeout 30 docker wait "$CID" > "$WORK/wait.out" 2> "$WORK/wait.err" || :
+        record @@CLI@@ kill "$CID"
+        @@CLI@@ kill "$CID" > /dev/null 2>&1 || :
+        record @@CLI@@ wait "$CID"
+        timeout 30 @@CLI@@ wait "$CID" > "$WORK/wait.out" 2> "$WORK/wait.err" || :
     elif [ "$_ri_rc" -ne 0 ]; then
-        die "docker wait $CID failed: $(cat "$WORK/wait.err")"
+        die "@@CLI@@ wait $CID failed: $(cat "$WORK/wait.err")"
     fi
     _ri_code=-1
     while IFS= read -r _ri_line; do
@@ -679,20 +742,24 @@ run_identity() {
         esac
     done < "$WORK/wait.out"
     if [ "$_ri_code" = -1 ] && [ "$_ri_timed_out" = false ]; then
-        die "docker wait printed no exit code"
+        die "@@CLI@@ wait printed no exit code"
     fi
     say "exit code $_ri_code"
     step "$_ri_identity: probe output and inspect document, then remove the container"
-    record docker logs "$CID"
-    docker logs "$CID" > "$WORK/probe.out" 2> "$WORK/probe.err" || die "docker logs $CID failed"
+    record @@CLI@@ logs "$CID"
+    @@CLI@@ logs "$CID" > "$WORK/probe.out" 2> "$WORK/probe.err" || die "@@CLI@@ logs $CID failed"
     head -c "$STDOUT_CAP" "$WORK/probe.out" > "$ID_DIR/probe.jsonl"
     head -c "$STDERR_CAP" "$WORK/probe.err" > "$ID_DIR/stderr.txt"
-    record docker inspect "$CID"
-    docker inspect "$CID" > "$ID_DIR/inspect.json" || die "docker inspect $CID failed"
-    record docker rm --force --volumes "$CID"
-    docker rm --force --volumes "$CID" > /dev/null || die "docker rm $CID failed"
-    record docker container inspect --format '{{.Id}}' "$CID"
-    if docker container inspect --format '{{.Id}}' "$CID" > /dev/null 2>&1; then
+    record @@CLI@@ inspect "$CID"
+    @@CLI@@ inspect "$CID" > "$ID_DIR/inspect.json" || die "@@CLI@@ inspect $CID failed"
+    # @@ONLY podman@@
+    # Gone with the container: read now (a file read, not an engine command).
+    copy_oci_spec "$CID"
+    # @@END ONLY@@
+    record @@CLI@@ rm --force --volumes "$CID"
+    @@CLI@@ rm --force --volumes "$CID" > /dev/null || die "@@CLI@@ rm $CID failed"
+    record @@CLI@@ container inspect --format '{{.Id}}' "$CID"
+    if @@CLI@@ container inspect --format '{{.Id}}' "$CID" > /dev/null 2>&1; then
         die "could not remove container $CID"
     fi
     forget_container "$CID"
@@ -711,6 +778,269 @@ run_identity() {
     } > "$ID_DIR/result.json"
 }
 
+# @@ONLY podman@@
+# The scalars of the JSON document on stdin at the paths $1 names (space-separated
+# `<key>.<key>...=<name>`, an array's element by its index), printed `<name>=<JSON token>` a
+# line in the order asked, the last of a key given twice as a JSON reader keeps it. A token
+# reader, not a validator: objects, arrays, strings, numbers and the three words; anything
+# else fails it (exit 2), as does a document left open. Tokens never span lines in JSON.
+json_pick() {
+    awk -v wants="$1" '
+        function fail() {
+            failed = 1
+            exit 2
+        }
+        function scalar(token,   i, p) {
+            if (depth == 0) return
+            p = key[1]
+            for (i = 2; i <= depth; i++) p = p SUBSEP key[i]
+            if (p in want) got[want[p]] = token
+        }
+        BEGIN {
+            count = split(wants, list, " ")
+            for (i = 1; i <= count; i++) {
+                eq = index(list[i], "=")
+                parts = split(substr(list[i], 1, eq - 1), names, ".")
+                p = names[1]
+                for (j = 2; j <= parts; j++) p = p SUBSEP names[j]
+                want[p] = substr(list[i], eq + 1)
+                order[i] = want[p]
+            }
+        }
+        {
+            s = $0
+            while (s != "") {
+                c = substr(s, 1, 1)
+                if (c == " " || c == "\t" || c == "\r" || c == ":") {
+                    s = substr(s, 2)
+                } else if (c == "{" || c == "[") {
+                    depth++
+                    kind[depth] = c
+                    key[depth] = (c == "[") ? 0 : ""
+                    expect_key[depth] = (c == "{")
+                    s = substr(s, 2)
+                } else if (c == "}" || c == "]") {
+                    if (depth == 0) fail()
+                    depth--
+                    s = substr(s, 2)
+                } else if (c == ",") {
+                    if (kind[depth] == "[") key[depth]++
+                    else expect_key[depth] = 1
+                    s = substr(s, 2)
+                } else if (c == "\"") {
+                    if (!match(s, /^"([^"\\]|\\.)*"/)) fail()
+                    token = substr(s, 1, RLENGTH)
+                    s = substr(s, RLENGTH + 1)
+                    if (kind[depth] == "{" && expect_key[depth]) {
+                        key[depth] = substr(token, 2, length(token) - 2)
+                        expect_key[depth] = 0
+                    } else scalar(token)
+                } else if (match(s, /^(-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?|true|false|null)/)) {
+                    scalar(substr(s, 1, RLENGTH))
+                    s = substr(s, RLENGTH + 1)
+                } else fail()
+            }
+        }
+        END {
+            if (failed || depth != 0 || NR == 0) exit 2
+            for (i = 1; i <= count; i++) if (order[i] in got) print order[i] "=" got[order[i]]
+        }
+    '
+}
+
+# The engine facts of `podman info --format json` into engine/facts.json, as
+# module_utils/_facts.py select_podman_facts selects them: each PODMAN_FACT_PATHS value when it
+# is a string that is not empty or an integer; cgroup_version without Podman's `v`;
+# operating_system from the distribution's parts; security_options in Docker's `name=` words;
+# engine_id the prefix and the graph root; api_version from `podman version`. A string is kept
+# as the JSON token Podman printed (the same string once read). Sets ENGINE_ID.
+podman_facts() {
+    podman_info > "$WORK/info.json" 2> "$WORK/info.err" \
+        || die "podman info failed: $(head -c 2000 "$WORK/info.err")"
+    # The parts of the facts the module composes, in its order, each under a name of its own.
+    _pf_wants="$PODMAN_FACT_WANTS host.cgroupVersion=~cgroup"
+    _pf_wants="$_pf_wants host.distribution.distribution=~distribution"
+    _pf_wants="$_pf_wants host.distribution.version=~version host.distribution.codename=~codename"
+    _pf_wants="$_pf_wants host.security.seccompEnabled=~seccomp"
+    _pf_wants="$_pf_wants host.security.seccompProfilePath=~profile"
+    _pf_wants="$_pf_wants host.security.apparmorEnabled=~apparmor"
+    _pf_wants="$_pf_wants host.security.selinuxEnabled=~selinux host.security.rootless=~rootless"
+    json_pick "$_pf_wants" < "$WORK/info.json" > "$WORK/facts.picked" \
+        || die "podman info printed no readable JSON"
+    rm -f -- "$WORK/info.json" "$WORK/info.err"
+    _pf_json='{"format":1'
+    _pf_root=''
+    _pf_system=''
+    _pf_seccomp=''
+    _pf_profile=''
+    _pf_modules=''
+    while IFS= read -r _pf_line; do
+        _pf_name=${_pf_line%%=*}
+        _pf_token=${_pf_line#*=}
+        case $_pf_token in
+            '""' | \"*\") _pf_text=${_pf_token#\"} && _pf_text=${_pf_text%\"} ;;
+            *) _pf_text='' ;;
+        esac
+        case $_pf_name in
+            '~cgroup')
+                [ -n "$_pf_text" ] || continue
+                _pf_json="$_pf_json,\"cgroup_version\":\"${_pf_text#v}\"" ;;
+            '~distribution' | '~version')
+                [ -z "$_pf_text" ] || _pf_system="$_pf_system${_pf_system:+ }$_pf_text" ;;
+            '~codename') [ -z "$_pf_text" ] || _pf_system="$_pf_system${_pf_system:+ }($_pf_text)" ;;
+            '~seccomp') _pf_seccomp=$_pf_token ;;
+            '~profile') _pf_profile=$_pf_text ;;
+            '~'*)
+                [ "$_pf_token" != true ] || _pf_modules="$_pf_modules,\"name=${_pf_name#\~}\"" ;;
+            *)
+                case $_pf_token in
+                    '""') continue ;;
+                    \"*) ;;
+                    -[0-9]* | [0-9]*)
+                        case ${_pf_token#-} in
+                            *[!0-9]*) continue ;;
+                        esac ;;
+                    *) continue ;;
+                esac
+                _pf_json="$_pf_json,\"$_pf_name\":$_pf_token"
+                [ "$_pf_name" != graph_root ] || _pf_root=$_pf_text ;;
+        esac
+    done < "$WORK/facts.picked"
+    rm -f -- "$WORK/facts.picked"
+    case $_pf_root in
+        *\\*) die "podman's graph root is printed with an escape: refusing to guess its name" ;;
+    esac
+    [ -z "$_pf_system" ] || _pf_json="$_pf_json,\"operating_system\":\"$_pf_system\""
+    if [ "$_pf_seccomp" = true ]; then
+        _pf_modules=",\"name=seccomp${_pf_profile:+,profile=$_pf_profile}\"$_pf_modules"
+    fi
+    ENGINE_ID=$PODMAN_ID_PREFIX$_pf_root
+    printf '%s,"security_options":[%s],"engine_id":"%s","api_version":"%s"}\n' "$_pf_json" \
+        "${_pf_modules#,}" "$ENGINE_ID" "$API_VERSION" > "$STAGE/engine/facts.json"
+}
+
+# The event log of the run window into file $1 (module_utils/_snapshot.py, Podman):
+# `podman events --until T` stops when T passes however much it has read (measured), so the
+# log is read whole since the start once the close has passed, and the close is applied to each
+# event's time_nano (as strings of digits: awk's numbers are doubles). The window closes
+# EVENTS_CLOSE_MARGIN_NS from now; finished_at is that moment rounded up to the second
+# (window_closes_at), so every event kept is inside the run's window. Podman logs no exec
+# command: a line with a tab, or one not of the template, stops the run.
+podman_events() {
+    _pe_until=$(($(date -u +%s%N) + EVENTS_CLOSE_MARGIN_NS))
+    while [ "$(date -u +%s%N)" -le "$_pe_until" ]; do
+        sleep 0.05
+    done
+    FINISHED_AT=$(date -u -d "@$(((_pe_until + 999999999) / 1000000000))" +%Y-%m-%dT%H:%M:%SZ)
+    read_events --since "$STARTED_AT" --format "$EVENT_TEMPLATE" > "$WORK/events.read" \
+        2> "$WORK/events.err" || die "podman events failed: $(head -c 2000 "$WORK/events.err")"
+    awk -v until="$_pe_until" '
+        $0 == "" { next }
+        {
+            if (index($0, "\t") || !match($0, /^[{]"time_nano":[0-9]+,/)) exit 2
+            at = substr($0, 14, RLENGTH - 14) ""
+            bound = until ""
+            if (length(at) < length(bound) || (length(at) == length(bound) && at <= bound)) print
+        }
+    ' "$WORK/events.read" > "$1" || die "podman events printed a line not of the event template"
+    rm -f -- "$WORK/events.read" "$WORK/events.err"
+}
+
+# The OCI spec Podman handed the OCI runtime, copied beside the inspect document before the
+# container $1 is removed (module_utils/_oci_spec.py, the automated path's rules): its path is
+# the inspect document's OCIConfigPath, never the sandbox's word, held to the engine's layout
+# (absolute, normal, <storage>/<container id>/userdata/config.json), a regular file opened
+# without following a link (dd iflag=nofollow) and at most OCI_SPEC_MAX_BYTES. Anything else
+# stops the run.
+copy_oci_spec() {
+    _os_picked=$(json_pick '0.OCIConfigPath=path' < "$ID_DIR/inspect.json") \
+        || die "the inspect document of $1 is not readable JSON"
+    case $_os_picked in
+        'path="'*'"') _os_path=${_os_picked#path=\"} && _os_path=${_os_path%\"} ;;
+        *) die "the inspect document of $1 names no OCIConfigPath" ;;
+    esac
+    _os_shown=$(safe_name "$_os_path")
+    case $_os_path in
+        *\\* | *"$NL"*) die "OCIConfigPath $_os_shown is printed with an escape: refusing it" ;;
+    esac
+    case $_os_path in
+        /*) ;;
+        *) die "OCIConfigPath $_os_shown is not absolute" ;;
+    esac
+    case $_os_path/ in
+        *//* | */./* | */../*) die "OCIConfigPath $_os_shown is not a normal path" ;;
+    esac
+    case $_os_path in
+        */"$1"/userdata/config.json) ;;
+        *) die "OCIConfigPath $_os_shown is not <storage>/$1/userdata/config.json" ;;
+    esac
+    [ ! -L "$_os_path" ] || die "the OCI spec $_os_shown is a symbolic link: refusing it"
+    [ -f "$_os_path" ] || die "the OCI spec $_os_shown is not a regular file"
+    dd if="$_os_path" of="$ID_DIR/@@OCI_SPEC@@" iflag=nofollow bs=65536 \
+        count=$((OCI_SPEC_MAX_BYTES / 65536 + 1)) status=none 2> "$WORK/dd.err" \
+        || die "cannot read the OCI spec $_os_shown: $(head -c 300 "$WORK/dd.err")"
+    _os_size=$(wc -c < "$ID_DIR/@@OCI_SPEC@@")
+    [ "$_os_size" -le "$OCI_SPEC_MAX_BYTES" ] \
+        || die "the OCI spec $_os_shown is over $OCI_SPEC_MAX_BYTES bytes"
+    [ "$(head -c 1 "$ID_DIR/@@OCI_SPEC@@")" = '{' ] \
+        || die "the OCI spec $_os_shown is not a JSON object"
+}
+
+# A pod's members (the identifying JSON's "containers" list) in byte order, in file $1, as
+# module_utils/_snapshot.py sorts them: Podman lists them in no defined order.
+sort_pod_members() {
+    awk '
+        {
+            start = index($0, ",\"containers\":[")
+            if (!start) exit 2
+            rest = substr($0, start + 15)
+            end = index(rest, "]")
+            if (!end) exit 2
+            n = (end > 1) ? split(substr(rest, 1, end - 1), ids, ",") : 0
+            for (i = 2; i <= n; i++) {
+                id = ids[i]
+                for (j = i - 1; j >= 1 && ids[j] > id; j--) ids[j + 1] = ids[j]
+                ids[j + 1] = id
+            }
+            list = ""
+            for (i = 1; i <= n; i++) list = list (i > 1 ? "," : "") ids[i]
+            print substr($0, 1, start + 14) list substr(rest, end)
+        }
+    ' "$1" > "$1.sorted" || die "the pod snapshot template printed an unreadable line"
+    mv -- "$1.sorted" "$1"
+}
+
+# Podman's networks list no members: each network item gets Docker's "containers" (IDs, sorted)
+# from the networks its containers named (module_utils/_snapshot.py fill_network_members).
+network_members() {
+    [ -f "$WORK/snapshot-lines-network" ] || return 0
+    : >> "$WORK/snapshot-members"
+    sort -u -o "$WORK/snapshot-members" "$WORK/snapshot-members"
+    awk -v members="$WORK/snapshot-members" '
+        BEGIN {
+            while ((getline line < members) > 0) {
+                space = index(line, " ")
+                name = substr(line, 1, space - 1)
+                id = "\"" substr(line, space + 1) "\""
+                if (name in ids) ids[name] = ids[name] "," id
+                else ids[name] = id
+            }
+        }
+        {
+            at = index($0, ",\"name\":")
+            rest = substr($0, at + 8)
+            end = index(rest, ",\"driver\":")
+            if (!at || end < 2) exit 2
+            name = substr(rest, 1, end - 1)
+            printf "%s%s,\"containers\":[%s]}", (NR > 1 ? "," : ""),
+                substr($0, 1, length($0) - 1), (name in ids ? ids[name] : "")
+        }
+    ' "$WORK/snapshot-lines-network" > "$WORK/snapshot-items-network" \
+        || die "the network snapshot template printed an unreadable line"
+    rm -f -- "$WORK/snapshot-lines-network" "$WORK/snapshot-members"
+}
+
+# @@END ONLY@@
 identity_user() {
     case $1 in
         # @@IDENTITY_USERS@@
@@ -922,7 +1252,7 @@ write_run_json() {
         printf ' "producer": {"path": "packet", "collection": "sandbox.attest",'
         printf ' "collection_version": "%s", "packet_format": %s, "packet_sha256": "%s"},' \
             "$COLLECTION_VERSION" "$PACKET_FORMAT" "$PACKET_SHA256"
-        printf ' "inventory_hostname": "%s", "runtime": "docker",' "$PACKET_HOST"
+        printf ' "inventory_hostname": "%s", "runtime": "@@RUNTIME@@",' "$PACKET_HOST"
         printf ' "seccomp_profile": "%s", "image_id": "%s", "probe_sha256": "%s",' \
             "$SECCOMP_PROFILE" "$IMAGE_ID" "$PROBE_SHA256"
         printf ' "identities": [%s], "started_at": "%s", "finished_at": "%s"}\n' \
@@ -943,11 +1273,15 @@ main() {
     [ "$#" -le 1 ] || { usage >&2; die "too many arguments"; }
 
     step "check the tools and the packet against its digest list (SHA256SUMS)"
-    for _tool in docker sha256sum od tr head tail wc stat date mkdir mktemp chmod chown rm rmdir \
+    for _tool in @@CLI@@ sha256sum od tr head tail wc stat date mkdir mktemp chmod chown rm rmdir \
         mv cat sort timeout sleep id dirname split cut paste comm yes awk; do
         command -v "$_tool" > /dev/null 2>&1 \
-            || die "$_tool is missing: the packet needs the docker CLI, coreutils and awk"
+            || die "$_tool is missing: the packet needs the @@CLI@@ CLI, coreutils and awk"
     done
+    # @@ONLY podman@@
+    command -v dd > /dev/null 2>&1 \
+        || die "dd is missing: the packet needs the @@CLI@@ CLI, coreutils and awk"
+    # @@END ONLY@@
     PACKET_DIR=$(cd -- "$(dirname -- "$0")" && pwd -P)
     (cd -- "$PACKET_DIR" && sha256sum --quiet --strict -c SHA256SUMS) \
         || die "the packet does not match its SHA256SUMS: it was changed after it was rendered"
@@ -977,7 +1311,7 @@ main() {
         *[!0-9a-f]*|'') die "/etc/machine-id does not hold a machine-id (32 lowercase hex)" ;;
     esac
     [ "${#MACHINE_ID}" -eq 32 ] || die "/etc/machine-id does not hold a machine-id"
-    if ! API_VERSION=$(docker version --format '{{.Server.APIVersion}}' 2>&1) \
+    if ! API_VERSION=$(@@CLI@@ version --format @@VERSION_FORMAT@@ 2>&1) \
         || [ -z "$API_VERSION" ]; then
         die "the engine is unreachable, so nothing was run: $API_VERSION"
     fi
@@ -1006,6 +1340,7 @@ main() {
     STARTED_AT=$(now)
 
     step "engine facts and the venue fingerprint (run $RUN_ID)"
+    # @@ONLY docker@@
     _facts=$(docker info --format "$FACTS_TEMPLATE") || die "docker info failed"
     case $_facts in
         '{'*'}') ;;
@@ -1014,6 +1349,10 @@ main() {
     printf '%s,"api_version":"%s"}\n' "${_facts%\}}" "$API_VERSION" > "$STAGE/engine/facts.json"
     ENGINE_ID=$(docker info --format '{{.ID}}') || die "docker info failed"
     [ -n "$ENGINE_ID" ] || die "the engine reports no ID"
+    # @@END ONLY@@
+    # @@ONLY podman@@
+    podman_facts
+    # @@END ONLY@@
     # The fingerprint is over the machine-id's digest (module_utils/_facts.py fingerprint_of):
     # the bundle carries that digest, never the machine-id, and a verifier recomputes it.
     MACHINE_SHA=$(printf '%s' "$MACHINE_ID" | sha_of)
@@ -1030,11 +1369,11 @@ main() {
     prepare_run_dir
 
     step "make sure the engine has the probe image $IMAGE_ID"
-    if docker image inspect --format '{{.Id}}' "$IMAGE_ID" > /dev/null 2>&1; then
+    if @@CLI@@ image inspect --format '{{.Id}}' "$IMAGE_ID" > /dev/null 2>&1; then
         say "present (a cache kept between runs)"
     else
-        docker load -i "$PACKET_DIR/probe-image.tar" || die "docker load failed"
-        docker image inspect --format '{{.Id}}' "$IMAGE_ID" > /dev/null 2>&1 \
+        @@CLI@@ load -i "$PACKET_DIR/probe-image.tar" || die "@@CLI@@ load failed"
+        @@CLI@@ image inspect --format '{{.Id}}' "$IMAGE_ID" > /dev/null 2>&1 \
             || die "the loaded archive did not give image $IMAGE_ID"
     fi
 
@@ -1044,14 +1383,21 @@ main() {
 
     step "snapshot the engine after the run"
     snapshot "$STAGE/snapshots/after.json"
+    # @@ONLY docker@@
     FINISHED_AT=$(now)
+    # @@END ONLY@@
 
     step "the engine's event log for the run window (scrubbed by its template)"
+    # @@ONLY docker@@
     # `docker events` returns once --until is in the past: the window closes now, a fraction of
     # a second past (module_utils/_snapshot.py events_until), in seconds and nanoseconds.
     _until=$(events_until "$(date -u +%s%N)")
     docker events --since "$STARTED_AT" --until "$_until" --format "$EVENT_TEMPLATE" \
         > "$WORK/events.raw" || die "docker events failed"
+    # @@END ONLY@@
+    # @@ONLY podman@@
+    podman_events "$WORK/events.raw"
+    # @@END ONLY@@
     scrub_events "$WORK/events.raw" "$STAGE/engine/events.jsonl"
     rm -f -- "$WORK/events.raw"
 

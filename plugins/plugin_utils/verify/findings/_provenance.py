@@ -252,9 +252,10 @@ def _rendered_packet(evidence: Evidence, identities: list[str], shipped: Shipped
     limits = dig(evidence.doc("profile/profile.json"), "limits")
     run_root, root_problem = run_root_of(evidence, identities)
     host, seccomp = dig(run, "inventory_hostname"), dig(run, "seccomp_profile")
-    words = "venue %s, seccomp %s, limits %s, run root %s, collection %s" % (
+    words = "venue %s, seccomp %s, limits %s, run root %s, collection %s%s" % (
         short(host, 60), short(seccomp, 40), short(limits, 160), short(run_root, 80),
-        short(version, 20))
+        short(version, 20), "" if dig(run, "runtime") in (None, "docker")
+        else ", runtime %s" % short(dig(run, "runtime"), 20))
     if shipped is None:
         return None, words, shipped_problem or "the shipped probe is unknown"
     if run_root is None:
@@ -271,7 +272,9 @@ def _rendered_packet(evidence: Evidence, identities: list[str], shipped: Shipped
             run_root=run_root,
             # The pin the packet was rendered with, as its statement records it (the signature
             # finding checks it against the inventory's).
-            host_key=_stated_host_key(evidence))
+            host_key=_stated_host_key(evidence),
+            # The engine the script drove, as run.json records it (docker when not said).
+            runtime=dig(run, "runtime") or "docker")
         return packet.packet_sha256(probe, settings), words, None
     except OSError as exc:
         return None, words, "cannot read the shipped probe %s: %s" % (shipped.source, exc)
