@@ -38,6 +38,9 @@ class Vocabulary:
     load_names_image: bool
     # How the runtime lists a loaded image's short tag (Podman: under `localhost/`).
     local_tag_prefix: str
+    # Whether an image event names the image by bare hex (Podman), where the snapshots key
+    # images as `sha256:<hex>` (both runtimes).
+    image_ids_bare: bool
     # Types whose objects' coming or going the log records by these actions.
     created_or_removed: dict[str, frozenset[str]]
 
@@ -57,6 +60,7 @@ DOCKER = Vocabulary(
     load="load",
     load_names_image=True,
     local_tag_prefix="",
+    image_ids_bare=False,
     created_or_removed={kind: frozenset({"create", "destroy"})
                         for kind in ("container", "network", "volume")},
 )
@@ -78,6 +82,7 @@ PODMAN = Vocabulary(
     load="loadfromarchive",
     load_names_image=False,
     local_tag_prefix="localhost/",
+    image_ids_bare=True,
     created_or_removed={kind: frozenset({"create", "remove"})
                         for kind in ("container", "volume", "pod")},
 )

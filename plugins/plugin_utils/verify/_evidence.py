@@ -16,7 +16,6 @@ import stat
 from dataclasses import dataclass, field
 from typing import Any
 
-from ansible_collections.sandbox.attest.plugins.module_utils._profile import PROFILE_RUNTIMES
 from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._format import (
     IDENTITIES_DIR,
     KNOWN_IDENTITY_FILES,
@@ -46,6 +45,11 @@ KIND_FILE = "file"
 KIND_DIR = "dir"
 KIND_LINK = "link"
 KIND_OTHER = "other"
+
+# The runtimes the verifier judges: each has its static checks (findings/_profile.py
+# RUNTIME_CHECKS), event words (_event_vocabulary.py) and engine entries (data/inspect-fields.yml);
+# a runtime the profile renders (module_utils/_profile.PROFILE_RUNTIMES) joins them only then.
+JUDGED_RUNTIMES = ("docker", "podman")
 
 
 @dataclass(frozen=True)
@@ -111,11 +115,11 @@ class Evidence:
         return self.bundle.identity_dirs()
 
     def runtime(self) -> str:
-        """The runtime run.json names (module_utils/_profile.PROFILE_RUNTIMES); docker when it
-        names none of them (the schema reports that), so a bundle is judged by one runtime."""
+        """The runtime run.json names, one of JUDGED_RUNTIMES; docker when it names none of
+        them (the schema reports that), so a bundle is judged by one runtime's rules."""
         run = self.doc(RUN)
         runtime = run.get("runtime") if isinstance(run, dict) else None
-        return runtime if runtime in PROFILE_RUNTIMES else "docker"
+        return runtime if runtime in JUDGED_RUNTIMES else "docker"
 
 
 def _is_known(path: str) -> bool:

@@ -137,6 +137,12 @@ def engine_entry(data: dict[str, Any], runtime: Any, facts: Any) -> tuple[
     if oci not in (entry.get("oci_runtimes") or []):
         return None, "engine not modelled: default OCI runtime %r of %s API %s is not one of " \
             "%s" % (oci, runtime, api, entry.get("oci_runtimes"))
+    for fact, listed in (("cgroup_driver", "cgroup_drivers"),
+                         ("cgroup_version", "cgroup_versions")):
+        # Where the entry names them: the cgroup paths it derives depend on them (Podman's).
+        if listed in entry and str(dig(facts, fact)) not in [str(v) for v in entry[listed]]:
+            return None, "engine not modelled: %s %r of %s API %s is not one of %s" % (
+                fact, dig(facts, fact), runtime, api, entry[listed])
     module = security_module(facts)
     if module not in as_dict(entry.get("security_modules")):
         return None, "engine not modelled: %s API %s with %s" % (runtime, api, module)

@@ -50,7 +50,7 @@ BIND_OPTIONS = "rprivate,nodev,rbind"
 TMPFS_EXTRA = ("rprivate", "tmpcopyup")
 # The cgroup of a container under the cgroupfs manager (measured; systemd names a scope).
 CGROUPFS_PARENT = "/libpod_parent/libpod-"
-_LAYER_DIR = re.compile(r"^[0-9a-f]{64}$")
+_LAYER_DIR = re.compile(r"[0-9a-f]{64}")
 
 
 def _inputs(evidence: Evidence, identity: str, picture: Picture) -> dict[str, Any] | None:
@@ -176,7 +176,7 @@ def derive_inspect(evidence: Evidence, identity: str, picture: Picture) -> None:
 def _same_layer_dir(observed: Any, expected: Any) -> bool:
     """The container's writable layer: a directory named by a random ID under the driver's."""
     return (isinstance(observed, str) and observed.startswith(expected)
-            and bool(_LAYER_DIR.match(observed[len(expected):])))
+            and bool(_LAYER_DIR.fullmatch(observed[len(expected):])))
 
 
 def derive_spec(evidence: Evidence, identity: str, picture: Picture,
@@ -194,7 +194,6 @@ def derive_spec(evidence: Evidence, identity: str, picture: Picture,
     put(pointer("annotations", "io.podman.annotations.seccomp"), paths["seccomp_file"],
         "the profile's seccomp file in the run directory")
     put("/hostname", cid[:12], "the engine's default hostname (the ID's first 12)")
-    put("/linux/cgroupsPath", CGROUPFS_PARENT + cid, "the cgroupfs manager's path for the ID")
     put("/linux/seccomp", seccomp_for_runtime(_seccomp.seccomp_profile(v["seccomp_name"]),
                                               dig(facts, "architecture")),
         "the shipped profile for the facts' architecture")
@@ -227,7 +226,9 @@ def derive_spec(evidence: Evidence, identity: str, picture: Picture,
          "options": [*_profile.TMPFS_TMP_OPTIONS, "size=%dm" % limits["tmpfs_tmp_mb"],
                      *TMPFS_EXTRA]},
     ]
-    for mount in (entry or {}).get("spec_mounts") or []:
+    if entry is None:
+        return  # Podman's own mounts are the entry's: without one the list cannot be known.
+    for mount in entry.get("spec_mounts") or []:
         mount = dict(as_dict(mount))
         if mount.get("destination") in engine_binds:
             mount["source"] = engine_binds[mount["destination"]]
@@ -259,6 +260,11 @@ def spec_picture(evidence: Evidence, identity: str, data: dict[str, Any]) -> Pic
     if entry is None:
         picture.engine_problem = problem
     else:
+        # Only for a modelled engine: the entry pins the cgroupfs manager it was measured with.
+        container_id = dig(evidence.identity_doc(identity, "result.json"), "container_id")
+        if is_id(container_id):
+            picture.fields["/linux/cgroupsPath"] = Field(
+                CGROUPFS_PARENT + container_id, "the cgroupfs manager's path for the ID")
         for path, value in as_dict(entry.get("spec_fields")).items():
             picture.fields.setdefault(str(path), Field(value, "the engine's own value (data)"))
     return picture

@@ -254,6 +254,20 @@ def _loaded_probe_image(ident: str, obj: dict[str, Any], image_id: Any,
                  "runs)" % short(ident, 24), refs=(AFTER,))
 
 
+_HEX64 = frozenset("0123456789abcdef")
+
+
+def _image_id_as_listed(event: dict[str, Any]) -> dict[str, Any]:
+    """A Podman image event's bare-hex ID as the snapshots list the image (`sha256:<hex>`), so
+    that the image's own events are found for it (a pre-existing image tagged or removed in
+    the window is a change, as under Docker)."""
+    ident = event.get("id")
+    if event.get("type") == "image" and isinstance(ident, str) and len(ident) == 64 \
+            and set(ident) <= _HEX64:
+        return {**event, "id": "sha256:" + ident}
+    return event
+
+
 def probe_image_loads(events: list[dict[str, Any]], image_id: Any,
                       words: Vocabulary) -> list[dict[str, Any]]:
     """The run's load of the probe image as the engine logs it: Docker names the image ID as
@@ -444,6 +458,8 @@ def check_non_mutation(evidence: Evidence, identities: list[str]) -> Finding:
     run_id = dig(run, "run_id")
     image_id = dig(run, "image_id")
     words = VOCABULARIES[evidence.runtime()]
+    if words.image_ids_bare:
+        events = [_image_id_as_listed(event) for event in events]
     loads = probe_image_loads(events, image_id, words)
     churn: list[str] = []
     changed: list[dict[str, Any]] = []

@@ -50,6 +50,12 @@ MIB = 1024 * 1024
 CPU_PERIOD = 100_000
 # The binds Podman adds from the container's own directories (measured, section 5).
 ENGINE_BINDS = ("/etc/hostname", "/etc/hosts", "/dev/shm", "/run/.containerenv")  # noqa: S108
+# The kernel filesystems every Podman container gets (type, place; measured, section 5; the
+# spec's closed world holds their options: data/inspect-fields.yml spec_mounts), and the
+# profile's /tmp tmpfs. Any other mount is not of this profile.
+ENGINE_MOUNTS = frozenset({("proc", "/proc"), ("tmpfs", "/dev"), ("sysfs", "/sys"),
+                           ("mqueue", "/dev/mqueue"), ("devpts", "/dev/pts"),
+                           ("cgroup", "/sys/fs/cgroup"), ("tmpfs", "/tmp")})  # noqa: S108
 RESOLV_CONF = "/etc/resolv.conf"
 # Podman reports --log-opt max-size as a size with a unit (measured "1m" -> "1MB").
 LOG_SIZE_UNITS = {"k": "kB", "m": "MB", "g": "GB"}
@@ -129,10 +135,14 @@ def _binds_exact(c: dict[str, Any], e: Expected) -> Result:
     suffix = "/%s/%s/" % (e.run_id, e.identity)
     run_binds = {}
     for mount in mounts(e.oci_spec):
-        if mount.get("type") != "bind" and "bind" not in as_list(mount.get("options")) \
-                and "rbind" not in as_list(mount.get("options")):
-            continue
         destination, source = mount.get("destination"), mount.get("source")
+        bind = mount.get("type") == "bind" or bool(
+            {"bind", "rbind"} & set(map(str, as_list(mount.get("options")))))
+        if not bind:
+            if (mount.get("type"), destination) not in ENGINE_MOUNTS:
+                problems.append("a %s mount %s -> %s" % (
+                    short(mount.get("type"), 20), short(source), short(destination)))
+            continue
         if destination in ("/in", "/out"):
             run_binds[destination] = source
             if not (isinstance(source, str) and source.endswith(suffix + destination[1:])

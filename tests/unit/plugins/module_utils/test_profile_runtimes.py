@@ -15,6 +15,9 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._data import
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._event_vocabulary import (
     VOCABULARIES,
 )
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._evidence import (
+    JUDGED_RUNTIMES,
+)
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._profile import (
     RUNTIME_CHECKS,
 )
@@ -159,6 +162,7 @@ def test_settings_offer_only_what_is_attested_end_to_end() -> None:
     # its static checks, its event words and its engine's closed world in the data.
     assert profile.RUNTIMES == ("docker", "podman")
     engines = load_inspect_fields().document["engines"]
+    assert set(RUNTIME_CHECKS) == set(VOCABULARIES) == set(JUDGED_RUNTIMES)
     for runtime in profile.RUNTIMES:
-        assert runtime in profile.PROFILE_RUNTIMES and runtime in RUNTIME_CHECKS
+        assert runtime in profile.PROFILE_RUNTIMES and runtime in JUDGED_RUNTIMES
         assert runtime in VOCABULARIES and engines.get(runtime), runtime

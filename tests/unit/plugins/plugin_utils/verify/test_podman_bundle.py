@@ -20,18 +20,22 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._data import
     load_expectations,
     load_inspect_fields,
 )
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._event_log import may_be_cut
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._evidence import (
     Evidence,
     load_evidence,
     read_bundle,
 )
-from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model import PASS
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model import PARTIAL, PASS
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._verifier import (
     Options,
     verify_bundle,
 )
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._inspect_fields import (  # noqa: E501
     check_inspect_fields,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._non_mutation import (
+    check_non_mutation,
 )
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._profile import (
     check_profile,
@@ -52,6 +56,7 @@ FINGERPRINT = "sha256:2c75bb883de494149bc622fc42b30cee1d2307ca655d05b4bd2e22ab64
 HOST_KEY = ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPKHtRTv0Dmv6BMlHceFnfD4KqESBSC3Xj0d/"
             "QKRzaWt")
 SPEC = "identities/workload/oci-spec.json"
+EVENTS = "engine/events.jsonl"
 INSPECT = "identities/workload/inspect.json"
 
 
@@ -129,9 +134,66 @@ def test_the_pristine_evidence_passes_both_findings(pristine, data) -> None:
      {"readonly_rootfs", "spec_closed_world"}),
     ("no pids ceiling", lambda s: s["linux"]["resources"]["pids"].update(limit=0),
      {"limits", "spec_closed_world"}),
+    # Row 31 holds by itself, not by the closed world alone: any mount beside the profile's.
+    ("an overlay of /etc", lambda s: s["mounts"].append(
+        {"destination": "/host", "type": "overlay", "source": "overlay",
+         "options": ["lowerdir=/etc"]}), {"binds_exact", "spec_closed_world"}),
+    ("a writable sysfs", lambda s: s["mounts"].append(
+        {"destination": "/hsys", "type": "sysfs", "source": "sysfs", "options": ["rw"]}),
+     {"binds_exact", "spec_closed_world"}),
 ])
 def test_each_weakening_in_the_oci_spec_fails(pristine, data, what, edit, failing) -> None:
     assert _failed(_edited(pristine, SPEC, edit), data) == failing, what
+
+
+def test_a_pre_existing_images_events_are_its_own_under_podman(pristine) -> None:
+    # Podman names an image in its events by bare hex; the snapshots list sha256:<hex>. A
+    # pre-existing image tagged and untagged in the window is a change, as under Docker.
+    events = [dict(e) for e in pristine.docs[EVENTS]]
+    image = next(i for i in pristine.docs["snapshots/before.json"]["images"]
+                 if not i["probe_image"])
+    when = events[1]["time_nano"]
+    for action in ("tag", "untag"):
+        events.insert(1, {"action": action, "command_sha256": None, "container": None,
+                          "exec_id": None, "id": image["id"].split(":", 1)[1],
+                          "name": "evil/x:1", "time_nano": when, "type": "image"})
+    evidence = copy.copy(pristine)
+    evidence.docs = {**pristine.docs, EVENTS: events}
+    checks = check_non_mutation(evidence, ["workload", "root"]).checks
+    assert [c.id for c in checks if c.outcome == PARTIAL] == ["pre_existing"]
+    assert check_non_mutation(pristine, ["workload", "root"]).checks[-1].outcome == PASS
+
+
+def test_a_long_podman_log_is_not_read_as_cut(pristine) -> None:
+    # Docker replays its last 256 events; Podman's read of its event file has no such limit
+    # (docs/podman-facts.md section 12): 256 replayed events are no sign of a loss there.
+    evidence = copy.copy(pristine)
+    events = pristine.docs[EVENTS] * 30
+    evidence.docs = {**pristine.docs, EVENTS: events,
+                     "run.json": {**pristine.docs["run.json"], "events_replayed": len(events)}}
+    assert not may_be_cut(evidence)
+    evidence.docs["run.json"] = {**evidence.docs["run.json"], "runtime": "docker"}
+    assert may_be_cut(evidence)
+
+
+def test_another_cgroup_manager_is_an_engine_not_modelled(pristine, data) -> None:
+    # The spec's cgroupsPath is derived for cgroupfs on cgroup v1 (measured): a systemd host
+    # (its facts, its inspect documents and its specs all say so) is "engine not modelled"
+    # (PARTIAL), not a departure (FAILED).
+    evidence = copy.copy(pristine)
+    evidence.docs = {**pristine.docs, "engine/facts.json": {
+        **pristine.docs["engine/facts.json"], "cgroup_driver": "systemd"}}
+    for identity in ("workload", "root"):
+        inspect = copy.deepcopy(pristine.docs["identities/%s/inspect.json" % identity])
+        inspect[0]["HostConfig"]["CgroupManager"] = "systemd"
+        spec = copy.deepcopy(pristine.docs["identities/%s/oci-spec.json" % identity])
+        spec["linux"]["cgroupsPath"] = "machine.slice:libpod:" + inspect[0]["Id"]
+        evidence.docs["identities/%s/inspect.json" % identity] = inspect
+        evidence.docs["identities/%s/oci-spec.json" % identity] = spec
+    checks = check_inspect_fields(evidence, ["workload", "root"], data[1]).checks
+    assert {c.id for c in checks if c.outcome != PASS} == {"engine_modelled"}
+    assert "cgroup_driver 'systemd'" in next(c.message for c in checks
+                                             if c.id == "engine_modelled")
 
 
 def _leaves(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
