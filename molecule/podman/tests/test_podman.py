@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -128,11 +129,47 @@ def test_the_pinned_podman_host_is_ready(bundle, tmp_path):
            podman_rows={row["row"]: row["result"] for row in verdict["rows"]})
 
 
+def test_a_packet_run_on_the_podman_host_verifies_the_same_way(host, name, pinned, tmp_path):
+    # The operator packet rendered for this venue (its runtime, pins and host key from the
+    # scenario's inventory), run on the host as root, its bundle brought back and verified.
+    dest = tmp_path / "packet"
+    proc = run_playbook(PROJECT / "playbooks" / "packet.yml", "-e", json.dumps(
+        {"sandbox_attest_venue": name, "sandbox_attest_packet_dest": str(dest)}))
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    [packet] = [p for p in dest.iterdir() if p.is_dir()]
+    remote = "/tmp/sandbox-attest-packet-podman"  # noqa: S108 # on the test host, removed here
+    host.run_expect([0], "rm -rf %s %s.out" % (remote, remote))
+    _docker("cp", str(packet), "%s:%s" % (pinned["container_id"], remote))
+    ran = host.run("sh %s/attest.sh %s.out" % (remote, remote))
+    assert ran.rc == 0, ran.stdout[-3000:] + ran.stderr[-3000:]
+    out = tmp_path / "bundle"
+    _docker("cp", "%s:%s.out/%s" % (pinned["container_id"], remote, name), str(out))
+    host.run_expect([0], "rm -rf %s %s.out" % (remote, remote))
+    [bundle] = [p for p in out.iterdir() if p.is_dir()]
+    run = json.loads((bundle / "run.json").read_text())
+    assert run["runtime"] == "podman" and run["producer"]["path"] == "packet"
+    verification = tmp_path / "verification"
+    proc = run_playbook(PROJECT / "playbooks" / "verify.yml", "-e", json.dumps(
+        {"sandbox_attest_bundle": str(bundle),
+         "sandbox_attest_verification_dest": str(verification)}), inventory=INVENTORY)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    verdict = json.loads((verification / "verdict.json").read_text())
+    assert verdict["status"] == "SANDBOX_ATTESTED_READY", verdict["reasons"]
+    assert {row["row"]: row["result"] for row in verdict["rows"]} == {
+        row: "PASS" for row in range(24, 38)}
+    record(podman_packet_status=verdict["status"])
+
+
+def _docker(*argv: str) -> str:
+    return subprocess.run(["docker", *argv], capture_output=True, text=True, check=True,
+                          timeout=120).stdout
+
+
 def test_check_and_cleanup_over_ssh_take_the_runtime(host, decoys_recorded, name):
-    # Last: it removes the cached probe image (playbooks/cleanup.yml with the runtime), so that
-    # --check previews a host that lacks it.
-    podman = json.dumps({"sandbox_attest_runtime": "podman", "sandbox_attest_remove_image": True})
-    proc = run_playbook(PROJECT / "playbooks" / "cleanup.yml", "-e", podman)
+    # Last: it removes the cached probe image (playbooks/cleanup.yml with the host's runtime),
+    # so that --check previews a host that lacks it.
+    proc = run_playbook(PROJECT / "playbooks" / "cleanup.yml", "-e",
+                        json.dumps({"sandbox_attest_remove_image": True}))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert inner(host, "image", "ls", "--quiet", "--filter",
                  "label=sandbox.attest.probe-image") == ""
@@ -140,7 +177,7 @@ def test_check_and_cleanup_over_ssh_take_the_runtime(host, decoys_recorded, name
     bundles_before = sorted((EPHEMERAL / "evidence" / name).iterdir())
     with tempfile.TemporaryDirectory() as evidence:
         proc = run_playbook(PROJECT / "playbooks" / "attest.yml", "--check", "-e", json.dumps(
-            {"sandbox_attest_runtime": "podman", "sandbox_attest_evidence_root": evidence}))
+            {"sandbox_attest_evidence_root": evidence}))
         assert proc.returncode == 0, proc.stdout + proc.stderr
         assert list(Path(evidence).iterdir()) == []
     assert inner_state(host) == before
