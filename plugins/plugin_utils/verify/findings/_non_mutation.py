@@ -34,6 +34,9 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._event_vocab
     Vocabulary,
 )
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._evidence import Evidence
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._inspect_expected import (
+    run_root_of,
+)
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model import (
     FAIL,
     INFO,
@@ -268,11 +271,12 @@ def _image_id_as_listed(event: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
-def probe_image_loads(events: list[dict[str, Any]], image_id: Any,
-                      words: Vocabulary) -> list[dict[str, Any]]:
+def probe_image_loads(events: list[dict[str, Any]], image_id: Any, words: Vocabulary,
+                      archive: str | None = None) -> list[dict[str, Any]]:
     """The run's load of the probe image as the engine logs it: Docker names the image ID as
     actor and name (or its tag); Podman names no image, only the archive it read, which the
-    run names _profile.PROBE_ARCHIVE (in its run directory, or beside the packet's script)."""
+    run names _profile.PROBE_ARCHIVE: in the automated path's run directory (`archive`, when
+    the run root is known), or beside the packet's script, wherever the operator put it."""
     if words.load_names_image:
         tag = _profile.probe_image_tag(str(image_id).split(":", 1)[-1])
         return [e for e in events if e.get("type") == "image" and e.get("action") == words.load
@@ -280,7 +284,22 @@ def probe_image_loads(events: list[dict[str, Any]], image_id: Any,
     return [e for e in events if e.get("type") == "image" and e.get("action") == words.load
             and e.get("id") == "" and isinstance(e.get("name"), str)
             and e["name"].startswith("/") and posixpath.normpath(e["name"]) == e["name"]
-            and posixpath.basename(e["name"]) == _profile.PROBE_ARCHIVE]
+            and posixpath.basename(e["name"]) == _profile.PROBE_ARCHIVE
+            and (archive is None or e["name"] == archive)]
+
+
+def _probe_archive(evidence: Evidence, identities: list[str], run_id: Any) -> str | None:
+    """Where the automated path's run loaded the probe image from: <run root>/<run id>/
+    PROBE_ARCHIVE (roles/probe_image), the run root as the argv's /in bind names it; None
+    for the packet, or when no argv names a run root (other findings say so)."""
+    run = evidence.doc("run.json")
+    if dig(run, "producer", "path") != "automated" or not isinstance(run_id, str):
+        return None
+    for identity in identities:
+        root = run_root_of(evidence.identity_doc(identity, "argv.json"), run_id, identity)
+        if root is not None:
+            return "%s/%s/%s" % (root.rstrip("/"), run_id, _profile.PROBE_ARCHIVE)
+    return None
 
 
 def _probe_image_events(events: list[dict[str, Any]], loads: list[dict[str, Any]],
@@ -460,7 +479,8 @@ def check_non_mutation(evidence: Evidence, identities: list[str]) -> Finding:
     words = VOCABULARIES[evidence.runtime()]
     if words.image_ids_bare:
         events = [_image_id_as_listed(event) for event in events]
-    loads = probe_image_loads(events, image_id, words)
+    loads = probe_image_loads(events, image_id, words,
+                              _probe_archive(evidence, identities, run_id))
     churn: list[str] = []
     changed: list[dict[str, Any]] = []
     finding.extra.update({"churn": churn, "changed": changed, "probe_image": None})

@@ -10,6 +10,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from podman_info import INFO
+from podman_info import info_without as _without
+from podman_info import key_paths as _leaves
 
 from ansible_collections.sandbox.attest.plugins.module_utils import _facts as facts
 from ansible_collections.sandbox.attest.plugins.module_utils._engine import (
@@ -18,30 +21,11 @@ from ansible_collections.sandbox.attest.plugins.module_utils._engine import (
 )
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "podman-info"
-INFO = json.loads((DATA / "info.json").read_text(encoding="utf-8"))
 API = (DATA / "api-version").read_text(encoding="ascii").strip()
 # The test host's machine-id and its fingerprint as tests/podman's POSIX sh computed them there,
 # five times and again after a restart of the host (docs/podman-facts.md section 11).
 HOST_MACHINE_ID = "73a15712e806f9038adab585feb7cbbe"
 HOST_FINGERPRINT = "sha256:c335879ce5ba4901d9b36e81a7e7b738efa0ca27fc0a897ed9bc69166dd5edff"
-
-
-def _leaves(document: object, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
-    if isinstance(document, dict):
-        found = [(*path, key) for key in document]
-        for key, value in document.items():
-            found += _leaves(value, (*path, key))
-        return found
-    return []
-
-
-def _without(path: tuple[str, ...]) -> dict:
-    info = copy.deepcopy(INFO)
-    parent = info
-    for key in path[:-1]:
-        parent = parent[key]
-    del parent[path[-1]]
-    return info
 
 
 def test_the_test_hosts_facts_are_selected_under_dockers_keys() -> None:

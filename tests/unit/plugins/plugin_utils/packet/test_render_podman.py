@@ -14,6 +14,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from podman_info import INFO
+from podman_info import info_without as _without
+from podman_info import key_paths as _leaf_paths
 
 from ansible_collections.sandbox.attest.plugins.module_utils import (
     _bundle_format,
@@ -29,7 +32,6 @@ PROBE = b"\x7fELF stand-in probe for the packet's unit tests\n"
 RUN_ID = "20261128T223131Z-1a2b3c4d"
 DATA = Path(__file__).resolve().parents[3] / "data"
 SNAPSHOT_DATA = DATA / "podman-snapshot"
-INFO = json.loads((DATA / "podman-info" / "info.json").read_text(encoding="utf-8"))
 CID = "ab" * 32
 
 
@@ -196,23 +198,6 @@ def test_plan_prints_the_podman_argv_and_touches_nothing(tmp_path) -> None:
 
 
 # Facts: `podman info --format json` read by awk as select_podman_facts reads it.
-
-def _leaf_paths(document: object, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
-    if isinstance(document, dict):
-        found = [(*path, key) for key in document]
-        for key, value in document.items():
-            found += _leaf_paths(value, (*path, key))
-        return found
-    return []
-
-
-def _without(path: tuple[str, ...]) -> dict:
-    info = copy.deepcopy(INFO)
-    parent = info
-    for key in path[:-1]:
-        parent = parent[key]
-    del parent[path[-1]]
-    return info
 
 
 def _shell_facts(tmp_path, info_text: str) -> tuple[dict, str]:

@@ -164,6 +164,18 @@ def test_a_pre_existing_images_events_are_its_own_under_podman(pristine) -> None
     assert check_non_mutation(pristine, ["workload", "root"]).checks[-1].outcome == PASS
 
 
+def test_the_probe_images_load_is_the_runs_own(pristine) -> None:
+    # Podman logs a load by the archive's path alone: the automated path's is in the run's
+    # directory; another tenant's archive of the same name is not this run's load.
+    events = [dict(e) for e in pristine.docs[EVENTS]]
+    assert events[0]["action"] == "loadfromarchive"
+    events[0]["name"] = "/home/mallory/probe-image.tar"
+    evidence = copy.copy(pristine)
+    evidence.docs = {**pristine.docs, EVENTS: events}
+    checks = check_non_mutation(evidence, ["workload", "root"]).checks
+    assert "probe_image_events" in [c.id for c in checks if c.outcome == PARTIAL]
+
+
 def test_a_long_podman_log_is_not_read_as_cut(pristine) -> None:
     # Docker replays its last 256 events; Podman's read of its event file has no such limit
     # (docs/podman-facts.md section 12): 256 replayed events are no sign of a loss there.
