@@ -12,14 +12,15 @@ engine replays may have lost the oldest: the log then cannot show that nothing h
 
 from __future__ import annotations
 
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._event_vocabulary import (
+    DOCKER,
+    VOCABULARIES,
+)
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._evidence import Evidence
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._util import as_list, dig
 
-# Measured on Docker 20.10.24: a window of 1,400 events gave back its last 256. Podman's read
-# of its event file (`--stream=false`) has none: 300 events since T, 300 read, and a 513-line
-# log read whole (docs/podman-facts.md section 12); its 256 is no sign of a loss.
-ENGINE_EVENT_REPLAY_LIMIT = 256
-REPLAY_LIMITS = {"docker": ENGINE_EVENT_REPLAY_LIMIT, "podman": None}
+# Docker's (the runtimes' limits: verify/_event_vocabulary.py replay_limit).
+ENGINE_EVENT_REPLAY_LIMIT = DOCKER.replay_limit
 EVENTS = "engine/events.jsonl"
 
 
@@ -44,5 +45,5 @@ def replayed_problem(evidence: Evidence) -> str | None:
 
 
 def may_be_cut(evidence: Evidence) -> bool:
-    limit = REPLAY_LIMITS.get(evidence.runtime(), ENGINE_EVENT_REPLAY_LIMIT)
+    limit = VOCABULARIES[evidence.runtime()].replay_limit
     return limit is not None and replayed_count(evidence) >= limit

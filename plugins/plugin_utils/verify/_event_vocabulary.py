@@ -41,6 +41,11 @@ class Vocabulary:
     # Whether an image event names the image by bare hex (Podman), where the snapshots key
     # images as `sha256:<hex>` (both runtimes).
     image_ids_bare: bool
+    # How many events the engine replays at most (verify/_event_log.py), None without a limit:
+    # Docker 20.10.24 gave back the last 256 of a 1,400-event window; Podman's read of its
+    # event file (`--stream=false`) has none (300 of 300, a 513-line log whole;
+    # docs/podman-facts.md section 12).
+    replay_limit: int | None
     # Types whose objects' coming or going the log records by these actions.
     created_or_removed: dict[str, frozenset[str]]
 
@@ -61,6 +66,7 @@ DOCKER = Vocabulary(
     load_names_image=True,
     local_tag_prefix="",
     image_ids_bare=False,
+    replay_limit=256,
     created_or_removed={kind: frozenset({"create", "destroy"})
                         for kind in ("container", "network", "volume")},
 )
@@ -83,6 +89,7 @@ PODMAN = Vocabulary(
     load_names_image=False,
     local_tag_prefix="localhost/",
     image_ids_bare=True,
+    replay_limit=None,
     created_or_removed={kind: frozenset({"create", "remove"})
                         for kind in ("container", "volume", "pod")},
 )

@@ -35,6 +35,9 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._bounds impo
     TOTAL_MAX_VALUES,
     max_bytes,
 )
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._event_vocabulary import (
+    VOCABULARIES,
+)
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._util import (
     parse_json_counted,
 )
@@ -46,10 +49,11 @@ KIND_DIR = "dir"
 KIND_LINK = "link"
 KIND_OTHER = "other"
 
-# The runtimes the verifier judges: each has its static checks (findings/_profile.py
-# RUNTIME_CHECKS), event words (_event_vocabulary.py) and engine entries (data/inspect-fields.yml);
-# a runtime the profile renders (module_utils/_profile.PROFILE_RUNTIMES) joins them only then.
-JUDGED_RUNTIMES = ("docker", "podman")
+# The runtimes the verifier judges: those with event words (_event_vocabulary.py), which also
+# have static checks (findings/_profile.py RUNTIME_CHECKS) and engine entries
+# (data/inspect-fields.yml; tests/unit test_profile_runtimes holds the three together); a runtime
+# the profile renders (module_utils/_profile.PROFILE_RUNTIMES) joins them only then.
+JUDGED_RUNTIMES = tuple(VOCABULARIES)
 
 
 @dataclass(frozen=True)

@@ -160,7 +160,7 @@ def derive_inspect(evidence: Evidence, identity: str, picture: Picture) -> None:
     put("/HostConfig/MemorySwap", memory, "profile --memory-swap (= memory)")
     put("/HostConfig/NanoCpus", limits["cpus_milli"] * 1_000_000, "profile limits cpus_milli")
     put("/HostConfig/CpuPeriod", _profile_podman.CPU_PERIOD, "Podman's period for --cpus")
-    put("/HostConfig/CpuQuota", limits["cpus_milli"] * _profile_podman.CPU_PERIOD // 1000,
+    put("/HostConfig/CpuQuota", _profile_podman.cpu_quota(limits),
         "profile limits cpus_milli over Podman's period")
     put("/HostConfig/Binds", ["%s:/in:ro,%s" % (paths["in"], BIND_OPTIONS),
                               "%s:/out:rw,%s" % (paths["out"], BIND_OPTIONS)],
@@ -201,7 +201,7 @@ def derive_spec(evidence: Evidence, identity: str, picture: Picture,
     put("/linux/resources/memory/limit", memory, "profile limits memory_mb")
     put("/linux/resources/memory/swap", memory, "profile --memory-swap (= memory)")
     put("/linux/resources/cpu/period", _profile_podman.CPU_PERIOD, "Podman's period for --cpus")
-    put("/linux/resources/cpu/quota", limits["cpus_milli"] * _profile_podman.CPU_PERIOD // 1000,
+    put("/linux/resources/cpu/quota", _profile_podman.cpu_quota(limits),
         "profile limits cpus_milli over Podman's period")
     put("/process/args", image["Entrypoint"], "the probe image's entrypoint")
     put("/process/cwd", image["WorkingDir"], "the probe image's working directory")

@@ -48,6 +48,13 @@ Check = Callable[[dict[str, Any], "Expected"], Result]
 MIB = 1024 * 1024
 # Podman's CFS period for --cpus (measured: 100000 us, the quota scaled to it).
 CPU_PERIOD = 100_000
+
+
+def cpu_quota(limits: dict[str, int]) -> int:
+    """The CFS quota Podman sets for the profile's cpus_milli over CPU_PERIOD."""
+    return limits["cpus_milli"] * CPU_PERIOD // 1000
+
+
 # The binds Podman adds from the container's own directories (measured, section 5).
 ENGINE_BINDS = ("/etc/hostname", "/etc/hosts", "/dev/shm", "/run/.containerenv")  # noqa: S108
 # The kernel filesystems every Podman container gets (type, place; measured, section 5; the
@@ -248,7 +255,7 @@ def _spec_limits(c: dict[str, Any], e: Expected) -> Result:
     if e.limits is None:
         return False, "the profile's limits", e.limits_problem or "no limits"
     memory = e.limits["memory_mb"] * MIB
-    quota = e.limits["cpus_milli"] * CPU_PERIOD // 1000
+    quota = cpu_quota(e.limits)
     observed = (dig(resources, "pids", "limit"), dig(resources, "memory", "limit"),
                 dig(resources, "memory", "swap"), dig(resources, "cpu", "quota"),
                 dig(resources, "cpu", "period"))

@@ -25,6 +25,9 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils._collection import 
 from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle import _format as bundle_format
 from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._format import identity_path
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._data import collection_version
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._event_vocabulary import (
+    VOCABULARIES,
+)
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._evidence import Evidence
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model import (
     FAIL,
@@ -172,7 +175,8 @@ def check_provenance(evidence: Evidence, identities: list[str],
             refs=(ins + "#/0/Config/Labels",)))
         config_image = dig(inspect, "Config", "Image")
         top_image = dig(inspect, "Image")
-        if evidence.runtime() == "podman" and isinstance(top_image, str) and ":" not in top_image:
+        if VOCABULARIES[evidence.runtime()].image_ids_bare and isinstance(top_image, str) \
+                and ":" not in top_image:
             # Podman's top-level Image is the bare hex ID (measured); Config.Image is the argv's.
             top_image = "sha256:" + top_image
         finding.add(_agree("image_id", "%s image ID" % identity, {
