@@ -16,7 +16,11 @@ host objects this module creates and removes itself, each recorded with the boun
   src/seccomp/compile_bpf.py), checked against its digest and passed as `--seccomp FD`;
 - the workload identity starts bwrap as its own host uid through setpriv: bwrap launched as
   root with `--uid 65532` leaves root-owned files on the host (measured, issue 19), through
-  setpriv they are 65532's. The root identity starts it as root.
+  setpriv they are 65532's. The root identity starts it as root;
+- Docker's system paths are masked and made read-only in the sandbox's fresh /proc (bwrap
+  itself covers only /proc/irq and /proc/bus, measured); /sys is not mounted at all;
+- bwrap stops the sandbox once it is set up (--block-fd) until the run has read, from the
+  host, what /proc shows of it (view()): namespaces, capabilities, cgroups and its mount table.
 
 Directories are handed to bwrap as O_PATH descriptors (--ro-bind-fd/--bind-fd), opened by root;
 bwrap still walks their paths as the calling uid, so the directories above them are
@@ -30,11 +34,14 @@ import hashlib
 import json
 import os
 import resource
+import select
 import subprocess
 import time
 from dataclasses import dataclass, field
 
-from ansible_collections.sandbox.attest.plugins.module_utils import _profile
+from ansible_collections.sandbox.attest.plugins.module_utils import _bundle_format, _profile
+from ansible_collections.sandbox.attest.plugins.module_utils._engine import utc_now
+from ansible_collections.sandbox.attest.plugins.module_utils._safe_read import read_expected
 
 RUNTIME = "bwrap"
 BWRAP = "bwrap"
@@ -49,6 +56,23 @@ CGROUP_CONTROLLERS = ("pids", "memory", "cpu")
 CPU_PERIOD_US = 100000
 # Probe output is a few KiB; anything far beyond is not the shipped probe's and is cut.
 MAX_OUTPUT_BYTES = 1 << 20
+# Docker's baseline system paths under /proc (moby's OCI defaults, data/expectations.yml); its
+# /sys/firmware has no counterpart: bwrap mounts no /sys in the sandbox. A path this kernel
+# does not have is not made (bwrap cannot create a file in proc) and is recorded as absent.
+MASKED_PATHS = ("/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys",
+                "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
+                "/proc/sched_debug", "/proc/scsi")
+READONLY_PATHS = ("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger")
+# The file a masked /proc file is covered by (read-only): nothing to read (on the sandbox's
+# nodev tmpfs root its open is refused outright, measured).
+MASK_FILE = "/dev/null"
+NAMESPACES = ("cgroup", "ipc", "mnt", "net", "pid", "user", "uts")
+STATUS_FIELDS = ("Uid", "Gid", "Groups", "CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb",
+                 "NoNewPrivs", "Seccomp", "NSpid")
+# How long the sandbox may take to be set up before the run gives up on viewing it.
+VIEW_TIMEOUT_S = 10.0
+# The host's view of the sandbox is a few KiB; a mount table beyond this is cut and said so.
+MAX_VIEW_LINES = 256
 
 
 class BwrapError(RuntimeError):
@@ -61,6 +85,7 @@ class Sandbox:
 
     run_dir: str
     identity: str
+    hostname: str
     uid: int
     gid: int
     paths: dict[str, str]
@@ -71,6 +96,12 @@ class Sandbox:
     rlimits: dict[str, int] = field(default_factory=dict)
     ceilings: list[dict] = field(default_factory=list)
     mounts: list[str] = field(default_factory=list)
+    # sha256 of the probe as copied into the run's root: what bwrap binds and runs.
+    probe_sha256: str | None = None
+    # Docker's system paths as this kernel has them: masked/readonly (covered) and absent.
+    system_paths: dict[str, list[str]] = field(default_factory=dict)
+    # The run's ends of the --info-fd and --block-fd pipes (the sandbox's ends are in fds).
+    control: dict[str, int] = field(default_factory=dict)
 
 
 def machine_arch() -> str:
@@ -209,6 +240,23 @@ def apply_rlimits_fallback(sandbox: Sandbox) -> None:
                                  "boundary": BOUNDARIES[name]})
 
 
+def system_paths(proc_root: str = "/proc") -> dict[str, list[str]]:
+    """Docker's system paths this kernel has (its own /proc: the sandbox's fresh proc shows the
+    same entries) and those it has not; a masked directory is covered by a read-only tmpfs, a
+    file by MASK_FILE, a read-only path by a read-only bind of itself."""
+    found: dict[str, list[str]] = {"masked": [], "masked_dirs": [], "readonly": [], "absent": []}
+    for kind, paths in (("masked", MASKED_PATHS), ("readonly", READONLY_PATHS)):
+        for path in paths:
+            host_path = os.path.join(proc_root, os.path.relpath(path, "/proc"))
+            if not os.path.lexists(host_path):
+                found["absent"].append(path)
+                continue
+            found[kind].append(path)
+            if kind == "masked" and os.path.isdir(host_path):
+                found["masked_dirs"].append(path)
+    return found
+
+
 def _sha256_file(path: str) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -232,7 +280,8 @@ def prepare(run_root: str, run_id: str, identity: str, probe_path: str,
         raise BwrapError("unknown identity %r" % identity)
     ids = _profile.IDENTITIES[identity]
     paths = layout(run_root, run_id, identity, seccomp["profile"])
-    sandbox = Sandbox(run_dir=paths["run_dir"], identity=identity, uid=ids["uid"],
+    sandbox = Sandbox(run_dir=paths["run_dir"], identity=identity,
+                      hostname=cgroup_name(run_id, identity), uid=ids["uid"],
                       gid=ids["gid"], paths=paths, seccomp=dict(seccomp),
                       limits=_profile.resolve_limits(limits))
     try:
@@ -266,6 +315,7 @@ def _prepare(sandbox: Sandbox, run_id: str, probe_path: str) -> None:
     with open(probe_path, "rb") as source, open(paths["probe"], "xb") as target:
         target.write(source.read())
     os.chmod(paths["probe"], 0o555)  # noqa: S103 - every uid runs the probe, none writes it
+    sandbox.probe_sha256 = _sha256_file(paths["probe"])
     # The scratch space: a tmpfs of the profile's size, noexec,nosuid,nodev, owned by the
     # identity; bwrap binds it on /tmp and the bind keeps these flags.
     size = "size=%dm" % sandbox.limits["tmpfs_tmp_mb"]
@@ -281,6 +331,13 @@ def _prepare(sandbox: Sandbox, run_id: str, probe_path: str) -> None:
             sandbox.seccomp["path"], actual, sandbox.seccomp["sha256"]))
     create_cgroups(sandbox, cgroup_name(run_id, sandbox.identity))
     apply_rlimits_fallback(sandbox)
+    sandbox.system_paths = system_paths()
+    # bwrap reports the sandbox's pid on the info pipe and waits on the block pipe, once set up,
+    # before it applies the filter and runs the probe: the window in which view() reads it.
+    info_read, info_write = os.pipe2(os.O_CLOEXEC)
+    block_read, block_write = os.pipe2(os.O_CLOEXEC)
+    sandbox.control.update(info=info_read, block=block_write)
+    sandbox.fds.update(info=info_write, block=block_read)
     # O_PATH descriptors are enough for a bind, and need no permission on the directories
     # above; the filter is read by bwrap, so that one is opened for reading.
     for key in ("in", "out", "tmp", "probe"):
@@ -289,10 +346,9 @@ def _prepare(sandbox: Sandbox, run_id: str, probe_path: str) -> None:
 
 
 def launcher_argv(sandbox: Sandbox) -> list[str]:
-    """What starts bwrap: setpriv to the identity's host uid and gid (no supplementary groups)
-    for a non-root identity, nothing for root."""
-    if sandbox.uid == 0:
-        return []
+    """What starts bwrap: setpriv to the identity's host uid and gid with no supplementary
+    groups, root too (the attesting process's groups would otherwise go with the sandbox:
+    measured, root's run showed Groups 0)."""
     return [SETPRIV, "--reuid=%d" % sandbox.uid, "--regid=%d" % sandbox.gid,
             "--clear-groups", "--"]
 
@@ -309,11 +365,14 @@ def bwrap_argv(sandbox: Sandbox) -> list[str]:
         "--die-with-parent",
         "--new-session",
         "--clearenv",
+        # the new UTS namespace's name: the host's otherwise (it is copied at unshare)
+        "--hostname", sandbox.hostname,
         "--cap-drop", "ALL",
         # root: an empty tmpfs, the probe and the binds in it, then read-only
         "--tmpfs", "/",
         "--ro-bind-fd", str(fds["probe"]), PROBE_INSIDE,
         "--proc", "/proc",
+        *_system_path_options(sandbox.system_paths),
         "--dev", "/dev",
         "--ro-bind-fd", str(fds["in"]), "/in",
         "--bind-fd", str(fds["out"]), "/out",
@@ -321,8 +380,24 @@ def bwrap_argv(sandbox: Sandbox) -> list[str]:
         "--remount-ro", "/",
         "--chdir", "/",
         "--seccomp", str(fds["seccomp"]),
+        "--info-fd", str(fds["info"]),
+        "--block-fd", str(fds["block"]),
         PROBE_INSIDE,
     ]
+
+
+def _system_path_options(paths: dict[str, list[str]]) -> list[str]:
+    """bwrap options that mask and make read-only Docker's system paths in the new /proc (the
+    sources of --ro-bind are the host's: its /dev/null, and its /proc's global entries)."""
+    options: list[str] = []
+    for path in paths.get("masked", []):
+        if path in paths.get("masked_dirs", []):
+            options += ["--tmpfs", path, "--remount-ro", path]
+        else:
+            options += ["--ro-bind", MASK_FILE, path]
+    for path in paths.get("readonly", []):
+        options += ["--ro-bind", path, path]
+    return options
 
 
 def argv(sandbox: Sandbox) -> list[str]:
@@ -347,11 +422,22 @@ def _child_setup(sandbox: Sandbox):
 
 def execute(sandbox: Sandbox, run_argv: list[str]) -> dict:
     """Run `run_argv` (argv(sandbox), or a test's weakening of it) once; its record."""
-    started = time.monotonic()
+    started, started_at = time.monotonic(), utc_now()
     proc = subprocess.Popen(  # an argv, never a shell
         run_argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         pass_fds=tuple(sandbox.fds.values()), preexec_fn=_child_setup(sandbox),
         env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}, close_fds=True)
+    # The sandbox's ends belong to bwrap now: an end kept here would hold the info pipe open.
+    for key in ("info", "block"):
+        os.close(sandbox.fds.pop(key))
+    try:
+        seen = view(sandbox)
+    finally:
+        # Release the sandbox (or, when bwrap died early, nothing is waiting): one byte.
+        try:
+            os.write(sandbox.control["block"], b"x")
+        except BrokenPipeError:
+            pass
     try:
         stdout, stderr = proc.communicate(timeout=sandbox.limits["timeout_s"])
         timed_out = False
@@ -362,6 +448,8 @@ def execute(sandbox: Sandbox, run_argv: list[str]) -> dict:
         timed_out = True
     return {
         "argv": list(run_argv),
+        "started_at": started_at,
+        "finished_at": utc_now(),
         "rc": proc.returncode,
         "timed_out": timed_out,
         "elapsed_ms": int((time.monotonic() - started) * 1000),
@@ -369,6 +457,91 @@ def execute(sandbox: Sandbox, run_argv: list[str]) -> dict:
         "stdout_truncated": len(stdout) > MAX_OUTPUT_BYTES,
         "stderr": stderr[-4096:].decode("utf-8", "replace"),
         "cgroup_stats": cgroup_stats(sandbox),
+        "view": seen,
+        "out": read_out(sandbox),
+    }
+
+
+def read_out(sandbox: Sandbox) -> dict:
+    """What the probe left in out/, read as the engines' run_output reads it: the one expected
+    name, bounded, no link followed; everything else only named as refused."""
+    copied, refused = read_expected(sandbox.paths["out"], (_bundle_format.FETCH_NAME,),
+                                    _bundle_format.FETCH_MAX_BYTES,
+                                    _bundle_format.FETCH_MAX_ENTRIES)
+    return {"copied": [{k: item[k] for k in ("name", "bytes", "sha256")} for item in copied],
+            "refused": refused}
+
+
+def _read_info(fd: int, deadline: float) -> dict | None:
+    """bwrap's --info-fd JSON (child-pid and namespace ids), or None when bwrap closed it
+    without one (it failed before the sandbox existed)."""
+    data = b""
+    while time.monotonic() < deadline:
+        readable = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))[0]
+        if not readable:
+            break
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            break
+        data += chunk
+    try:
+        info = json.loads(data.decode("utf-8")) if data else None
+    except ValueError:
+        return None
+    return info if isinstance(info, dict) and isinstance(info.get("child-pid"), int) else None
+
+
+def _status(pid: int) -> dict[str, str]:
+    fields = {}
+    with open("/proc/%d/status" % pid, encoding="utf-8") as handle:
+        for line in handle:
+            key, dummy, value = line.partition(":")
+            if key in STATUS_FIELDS:
+                fields[key] = " ".join(value.split())
+    return fields
+
+
+def view(sandbox: Sandbox) -> dict:
+    """What /proc shows of the sandbox from the host once bwrap has set it up and waits on the
+    block pipe (its capabilities dropped; the filter and the probe are still to come): its
+    status, namespaces against the run's own, uid/gid maps, cgroups and mount table. Read only;
+    {"error": ...} when bwrap never reported a sandbox or it did not reach that point in time."""
+    deadline = time.monotonic() + VIEW_TIMEOUT_S
+    info = _read_info(sandbox.control["info"], deadline)
+    if info is None:
+        return {"error": "bwrap reported no sandbox on --info-fd"}
+    pid = info["child-pid"]
+    proc = "/proc/%d" % pid
+    try:
+        # Set up means capabilities dropped: bwrap drops them after its last mount, right before
+        # it reads the block pipe.
+        status = _status(pid)
+        while status.get("CapEff", "").strip("0") and time.monotonic() < deadline:
+            time.sleep(0.005)
+            status = _status(pid)
+        if status.get("CapEff", "").strip("0"):
+            return {"error": "the sandbox was not set up within %gs" % VIEW_TIMEOUT_S,
+                    "pid": pid}
+        namespaces = {name: os.readlink("%s/ns/%s" % (proc, name)) for name in NAMESPACES
+                      if os.path.lexists("%s/ns/%s" % (proc, name))}
+        own = {name: os.readlink("/proc/self/ns/%s" % name) for name in namespaces}
+        lines = {}
+        for name in ("uid_map", "gid_map", "cgroup", "mountinfo"):
+            with open("%s/%s" % (proc, name), encoding="utf-8") as handle:
+                lines[name] = [" ".join(line.split()) for line in handle][:MAX_VIEW_LINES + 1]
+    except OSError as exc:
+        return {"error": "reading %s: %s" % (proc, exc.strerror), "pid": pid}
+    return {
+        "pid": pid,
+        "info": info,
+        "status": status,
+        "namespaces": namespaces,
+        "host_namespaces": own,
+        "uid_map": lines["uid_map"],
+        "gid_map": lines["gid_map"],
+        "cgroup": lines["cgroup"],
+        "mountinfo": lines["mountinfo"][:MAX_VIEW_LINES],
+        "mountinfo_truncated": len(lines["mountinfo"]) > MAX_VIEW_LINES,
     }
 
 
@@ -391,8 +564,10 @@ def facts(sandbox: Sandbox) -> dict:
         "uid": sandbox.uid,
         "argv": argv(sandbox),
         "seccomp": dict(sandbox.seccomp),
+        "probe_sha256": sandbox.probe_sha256,
         "ceilings": list(sandbox.ceilings),
         "tmp_mount": mount_options(sandbox.paths["tmp"]),
+        "system_paths": {key: list(value) for key, value in sandbox.system_paths.items()},
     }
 
 
@@ -419,9 +594,10 @@ def teardown(sandbox: Sandbox) -> list[str]:
     """Remove everything prepare() made: descriptors, cgroups, the tmpfs mount, the identity's
     run directory (the run directory too once it is empty). The problems, each in words."""
     problems = []
-    for fd in sandbox.fds.values():
+    for fd in [*sandbox.fds.values(), *sandbox.control.values()]:
         os.close(fd)
     sandbox.fds.clear()
+    sandbox.control.clear()
     for path in list(sandbox.cgroups.values()):
         try:
             _remove_cgroup(path)

@@ -29,10 +29,12 @@ RUN_ROOT = "/var/lib/sandbox-attest"
 # The host's privileges: SYS_ADMIN for its init to remount the cgroup hierarchies writable;
 # NET_ADMIN to give it a dummy default route (below); no seccomp filter of the outer engine
 # (bwrap needs unshare(CLONE_NEWUSER) and mount in its namespaces) and an unmasked /proc (a
-# user namespace may mount a new proc only where no path of it is covered).
+# user namespace may mount a new proc only where no path of it is covered); SYS_PTRACE, which
+# a real host's root has, to read the namespaces of the workload's sandbox (another uid's
+# process: /proc/PID/ns is behind a ptrace access check) for _bwrap.view().
 HOST_OPTIONS = ["--init", "--network", "none", "--cap-add", "SYS_ADMIN", "--cap-add",
-                "NET_ADMIN", "--security-opt", "seccomp=unconfined", "--security-opt",
-                "systempaths=unconfined"]
+                "NET_ADMIN", "--cap-add", "SYS_PTRACE", "--security-opt", "seccomp=unconfined",
+                "--security-opt", "systempaths=unconfined"]
 # A default route into a veth pair whose both ends stay in the host's own network namespace
 # (on --network none: it has no other way out; this kernel has no dummy driver): a network
 # weakening then has a route to show, and anything routed there could only reach the pair's
@@ -40,6 +42,11 @@ HOST_OPTIONS = ["--init", "--network", "none", "--cap-add", "SYS_ADMIN", "--cap-
 NETWORK_SETUP = ("ip link add attest0 type veth peer name attest1 && "
                  "ip addr add 10.254.0.1/24 dev attest0 && ip link set attest0 up && "
                  "ip link set attest1 up && ip route add default dev attest0")
+
+
+# Remount each cgroup hierarchy read-only (in the caller's own mount namespace).
+READ_ONLY_CGROUPS = ("for h in /sys/fs/cgroup/*; do if [ -d \"$h\" ] && [ ! -L \"$h\" ] && "
+                     "mountpoint -q \"$h\"; then mount -o remount,ro,bind \"$h\"; fi; done")
 
 
 def host_image() -> str:
@@ -79,13 +86,19 @@ class BwrapHost:
         return proc.stdout
 
     def run(self, identity: str, seccomp: str = "targeted-deny",
-            weakening: str | None = None) -> dict:
+            weakening: str | None = None, cgroups_read_only: bool = False) -> dict:
         """One run: the in-host record (facts, result, teardown) with the probe's lines by
-        probe id under "lines"."""
+        probe id under "lines". cgroups_read_only: the run sees every cgroup hierarchy
+        read-only, as in a host that delegates none (a mount namespace of the run's own: the
+        host's hierarchies stay as they are)."""
         run_id = "20260101T000000Z-%08x" % next(self.runs)
         argv = ["env", "PYTHONPATH=%s" % PYTHONPATH, "python3", "/attest/bwrap_in_host.py",
                 RUN_ROOT, run_id, identity, seccomp]
+        if cgroups_read_only:
+            argv = ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                    READ_ONLY_CGROUPS + ' && exec "$@"', "sh", *argv]
         record = json.loads(self.exec(*argv, *([weakening] if weakening else [])))
+        record["run_id"] = run_id
         record["lines"] = {line["probe"]: line for line in (
             json.loads(row) for row in record["result"]["stdout"].splitlines() if row.strip())}
         return record

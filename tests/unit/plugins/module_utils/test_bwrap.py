@@ -15,40 +15,74 @@ from ansible_collections.sandbox.attest.plugins.module_utils import _profile as 
 RUN_ID = "20261128T223131Z-1a2b3c4d"
 RUN_ROOT = "/var/lib/sandbox-attest"
 TMP = profile.TMPFS_TMP_TARGET
-FDS = {"in": 5, "out": 6, "tmp": 7, "probe": 8, "seccomp": 9}
+FDS = {"in": 5, "out": 6, "tmp": 7, "probe": 8, "seccomp": 9, "info": 10, "block": 11}
+# Docker's system paths as the bubblewrap test host's kernel has them (measured).
+SYSTEM_PATHS = {"masked": ["/proc/acpi", "/proc/keys", "/proc/timer_list"],
+                "masked_dirs": ["/proc/acpi"],
+                "readonly": ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys"],
+                "absent": ["/proc/asound", "/proc/kcore", "/proc/latency_stats",
+                           "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
+                           "/proc/sysrq-trigger"]}
 
 
 def sandbox(identity: str) -> _bwrap.Sandbox:
     ids = profile.IDENTITIES[identity]
     paths = _bwrap.layout(RUN_ROOT, RUN_ID, identity, "targeted-deny")
-    return _bwrap.Sandbox(run_dir=paths["run_dir"], identity=identity, uid=ids["uid"],
+    return _bwrap.Sandbox(run_dir=paths["run_dir"], identity=identity,
+                          hostname=_bwrap.cgroup_name(RUN_ID, identity), uid=ids["uid"],
                           gid=ids["gid"], paths=paths, seccomp={}, fds=dict(FDS),
-                          limits=profile.resolve_limits())
+                          limits=profile.resolve_limits(), system_paths=SYSTEM_PATHS)
 
 
 @pytest.mark.parametrize("identity", ["workload", "root"])
 def test_the_argv_holds_every_boundary_and_the_probe_last(identity: str) -> None:
     argv = _bwrap.argv(sandbox(identity))
     start = argv.index("bwrap")
-    # setpriv to the workload's own host uid; root starts bwrap itself
-    assert argv[:start] == ([] if identity == "root" else [
-        "setpriv", "--reuid=65532", "--regid=65532", "--clear-groups", "--"])
+    # setpriv to the identity's own host uid, root too: no supplementary groups go along
+    uid = profile.IDENTITIES[identity]["uid"]
+    assert argv[:start] == ["setpriv", "--reuid=%d" % uid, "--regid=%d" % uid,
+                            "--clear-groups", "--"]
     for flag in ("--unshare-all", "--as-pid-1", "--die-with-parent", "--new-session",
                  "--clearenv"):
         assert argv.count(flag) == 1, flag
     pairs = list(itertools.pairwise(argv))
     assert ("--cap-drop", "ALL") in pairs and ("--seccomp", "9") in pairs
+    # the sandbox reports itself and waits to be viewed; its own host name
+    assert ("--info-fd", "10") in pairs and ("--block-fd", "11") in pairs
+    assert ("--hostname", "sandbox-attest-%s-%s" % (RUN_ID, identity)) in pairs
     # /in read-only, /out and /tmp writable, by descriptor; the root read-only after them all
     assert argv[argv.index("/in") - 2:argv.index("/in")] == ["--ro-bind-fd", "5"]
     assert argv[argv.index("/out") - 2:argv.index("/out")] == ["--bind-fd", "6"]
     assert argv[argv.index(TMP) - 2:argv.index(TMP)] == ["--bind-fd", "7"]
-    remount = argv.index("--remount-ro")
+    remount = pairs.index(("--remount-ro", "/"))
     binds = ("/in", "/out", TMP)
-    assert argv[remount + 1] == "/" and remount > max(argv.index(p) for p in binds)
+    assert pairs.count(("--remount-ro", "/")) == 1
+    assert remount > max(argv.index(p) for p in binds)
     assert argv[start + 1:].index("--tmpfs") < remount - start
     assert argv[-1] == "/sandbox-probe"
-    # nothing names a host path: every bind is a descriptor
-    assert "--bind" not in argv and "--ro-bind" not in argv
+    # no bind names a host path but the masks': /dev/null over a masked file, a /proc entry
+    # over itself read-only (the kernel's global entries), all after --proc
+    assert "--bind" not in argv
+    masks = [(argv[i + 1], argv[i + 2]) for i in range(len(argv)) if argv[i] == "--ro-bind"]
+    assert masks == [("/dev/null", "/proc/keys"), ("/dev/null", "/proc/timer_list"),
+                     *((p, p) for p in SYSTEM_PATHS["readonly"])]
+    assert min(argv.index(p) for p in ("/proc/keys", "/proc/sys")) > argv.index("--proc")
+    # a masked directory: a tmpfs of its own, read-only
+    acpi = argv.index("/proc/acpi")
+    assert argv[acpi - 1:acpi + 3] == ["--tmpfs", "/proc/acpi", "--remount-ro", "/proc/acpi"]
+    assert not set(SYSTEM_PATHS["absent"]) & set(argv)
+
+
+def test_system_paths_are_what_the_kernel_has(tmp_path) -> None:
+    (tmp_path / "acpi").mkdir()
+    (tmp_path / "keys").write_text("")
+    (tmp_path / "sys").mkdir()
+    found = _bwrap.system_paths(str(tmp_path))
+    assert found["masked"] == ["/proc/acpi", "/proc/keys"]
+    assert found["masked_dirs"] == ["/proc/acpi"]
+    assert found["readonly"] == ["/proc/sys"]
+    assert set(found["absent"]) == (set(_bwrap.MASKED_PATHS) | set(_bwrap.READONLY_PATHS)) - {
+        "/proc/acpi", "/proc/keys", "/proc/sys"}
 
 
 def test_cgroup_files_follow_the_limits(monkeypatch) -> None:

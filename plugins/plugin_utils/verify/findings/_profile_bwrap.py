@@ -1,0 +1,355 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) sandbox.attest contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The static checks of a run under bubblewrap (issue 19).
+
+Each check keeps the matrix's id (data/matrix.yml) and decides it from the run's evidence
+(_bwrap_evidence.Run); a check without an engine counterpart says what stands in for it.
+Nothing here trusts the target's word where the evidence can show it: the filter's digest is the
+collection's own manifest's, the mounts are the kernel's table, the namespaces the kernel's
+links.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from ansible_collections.sandbox.attest.plugins.module_utils import _bwrap, _profile, _seccomp
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._bwrap_evidence import (
+    DEV_NODES,
+    Expected,
+    Run,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._inspect import seccomp_allows
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model import (
+    FAIL,
+    MISSING,
+    PASS,
+    Check,
+    Finding,
+)
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._util import as_list, dig, short
+
+TMP_FLAGS = {"noexec", "nosuid", "nodev"}
+TMP = _profile.TMPFS_TMP_TARGET
+
+Result = tuple[bool, str, str]
+
+
+def _argv_exact(r: Run, e: Expected) -> Result:
+    """The recorded argv is the profile's rendering for this identity (descriptor numbers and
+    the system paths this kernel has taken from the record, everything else fixed)."""
+    args = r.bwrap()
+    fds = {}
+    for option, target, key in (("--ro-bind-fd", _bwrap.PROBE_INSIDE, "probe"),
+                                ("--ro-bind-fd", "/in", "in"), ("--bind-fd", "/out", "out"),
+                                ("--bind-fd", _profile.TMPFS_TMP_TARGET, "tmp")):
+        for i in range(len(args) - 2):
+            if args[i] == option and args[i + 2] == target and args[i + 1].isdigit():
+                fds[key] = int(args[i + 1])
+    for option, key in (("--seccomp", "seccomp"), ("--info-fd", "info"),
+                        ("--block-fd", "block")):
+        if option in args and args.index(option) + 1 < len(args) and args[
+                args.index(option) + 1].isdigit():
+            fds[key] = int(args[args.index(option) + 1])
+    paths = r.facts.get("system_paths") if isinstance(r.facts.get("system_paths"), dict) else {}
+    ids = _profile.IDENTITIES[e.identity]
+    sandbox = _bwrap.Sandbox(run_dir="", identity=e.identity, hostname=e.name, uid=ids["uid"],
+                             gid=ids["gid"], paths={}, seccomp={}, limits={}, fds=fds,
+                             system_paths={k: [str(p) for p in as_list(v)]
+                                           for k, v in paths.items()})
+    try:
+        wanted = _bwrap.argv(sandbox)
+    except KeyError as exc:
+        return False, "the profile's bwrap argv", "no descriptor for %s" % exc
+    return r.argv == wanted, "the profile's argv: %s" % " ".join(wanted), " ".join(r.argv)
+
+
+def _network_none(r: Run, e: Expected) -> Result:
+    shared = r.own_namespaces(("net",))
+    ok = r.has("--unshare-all") and not shared
+    return ok, "--unshare-all; a network namespace of its own", (
+        "net namespace %s (run's %s)" % (short(dig(r.view, "namespaces", "net")),
+                                         short(dig(r.view, "host_namespaces", "net"))))
+
+
+def _no_ports(r: Run, e: Expected) -> Result:
+    ok, dummy, observed = _network_none(r, e)
+    return ok, "no port published: bwrap forwards none, into a network namespace of its own", \
+        observed
+
+
+def _dns_loopback(r: Run, e: Expected) -> Result:
+    root = r.at("/")
+    etc = [m.target for m in r.mounts or [] if m.target == "/etc" or m.target.startswith("/etc/")]
+    ok = r.mounts is not None and len(root) == 1 and root[0].fstype == "tmpfs" and not etc
+    return ok, "no resolver: an empty tmpfs root with no /etc bound in", (
+        "root %s; /etc mounts %s" % ([m.fstype for m in root], etc))
+
+
+def _readonly_rootfs(r: Run, e: Expected) -> Result:
+    root = r.at("/")
+    ok = r.has("--remount-ro", "/") and len(root) == 1 and "ro" in root[0].options
+    return ok, "/ mounted ro (--remount-ro /)", "/ %s" % [sorted(m.options) for m in root]
+
+
+def _cap_drop_all(r: Run, e: Expected) -> Result:
+    zero, nonzero = r.caps_zero()
+    return r.has("--cap-drop", "ALL") and zero, "--cap-drop ALL; every capability set empty", \
+        nonzero or "all sets 0"
+
+
+def _no_cap_add(r: Run, e: Expected) -> Result:
+    zero, nonzero = r.caps_zero()
+    return "--cap-add" not in r.bwrap() and zero, "no --cap-add; every capability set empty", \
+        nonzero or "all sets 0"
+
+
+def _not_privileged(r: Run, e: Expected) -> Result:
+    zero, nonzero = r.caps_zero()
+    shared = r.own_namespaces(("user",))
+    user = short(dig(r.view, "namespaces", "user"))
+    return zero and not shared, "a user namespace of its own, no capabilities in it", (
+        "%s; user namespace %s" % (nonzero or "all sets 0", user))
+
+
+def _no_new_privileges(r: Run, e: Expected) -> Result:
+    value = r.status("NoNewPrivs")
+    return value == "1", "NoNewPrivs 1", "NoNewPrivs %s" % value
+
+
+def _seccomp_shipped(r: Run, e: Expected) -> Result:
+    shipped = dig(e.filters, "filters", e.seccomp_name, e.architecture)
+    recorded = r.facts.get("seccomp") if isinstance(r.facts.get("seccomp"), dict) else {}
+    problems = []
+    if not isinstance(shipped, dict):
+        problems.append("the collection ships no %s filter for %s" % (
+            e.seccomp_name, e.architecture))
+    else:
+        if recorded.get("sha256") != shipped.get("sha256"):
+            problems.append("filter sha256 %s, shipped %s" % (short(recorded.get("sha256")),
+                                                              shipped.get("sha256")))
+        if shipped.get("profile_sha256") != _seccomp.seccomp_digest(e.seccomp_name):
+            problems.append("the shipped filter is not of the shipped %s profile"
+                            % e.seccomp_name)
+    for key, value in (("profile", e.seccomp_name), ("arch", e.architecture)):
+        if recorded.get(key) != value:
+            problems.append("%s %s" % (key, short(recorded.get(key))))
+    if not r.has("--seccomp"):
+        problems.append("no --seccomp in the argv")
+    return not problems, "the shipped %s filter for %s, by its digest, passed with --seccomp" % (
+        e.seccomp_name, e.architecture), "; ".join(problems) or "as shipped"
+
+
+def _seccomp_denies_ptrace(r: Run, e: Expected) -> Result:
+    ok, dummy, observed = _seccomp_shipped(r, e)
+    denies = not seccomp_allows(_seccomp.seccomp_profile(e.seccomp_name), "ptrace")
+    return ok and denies, "the shipped filter, whose profile denies ptrace", observed
+
+
+def _masks(r: Run, paths: tuple[str, ...], kind: str) -> Result:
+    absent = {str(p) for p in as_list(dig(r.facts, "system_paths", "absent"))}
+    problems = []
+    for path in paths:
+        if path == "/sys" or path.startswith("/sys/"):
+            under = [m.target for m in r.mounts or [] if m.target == "/sys"
+                     or m.target.startswith("/sys/")]
+            if r.mounts is None or under:
+                problems.append("%s: /sys mounted %s" % (path, under))
+            continue
+        covers = r.at(path)
+        if covers:
+            if "ro" not in covers[-1].options:
+                problems.append("%s not read-only" % path)
+        elif path not in absent:
+            problems.append("%s neither %s nor absent" % (path, kind))
+    return not problems, "%s: %s (or absent from this kernel; /sys not mounted)" % (
+        kind, list(paths)), "; ".join(problems) or "all covered"
+
+
+def _masked_paths(r: Run, e: Expected) -> Result:
+    return _masks(r, e.masked_paths, "masked read-only")
+
+
+def _readonly_paths(r: Run, e: Expected) -> Result:
+    return _masks(r, e.readonly_paths, "read-only")
+
+
+def _limits(r: Run, e: Expected) -> Result:
+    limits = e.limits
+    memory = str(limits["memory_mb"] * 1024 * 1024)
+    wanted = {"pids.max": str(limits["pids"]), "memory.limit_in_bytes": memory,
+              "memory.memsw.limit_in_bytes": memory,
+              "cpu.cfs_period_us": str(_bwrap.CPU_PERIOD_US),
+              "cpu.cfs_quota_us": str(limits["cpus_milli"] * _bwrap.CPU_PERIOD_US // 1000)}
+    set_by_cgroup = {}
+    for ceiling in as_list(r.facts.get("ceilings")):
+        if isinstance(ceiling, dict) and ceiling.get("by") == "cgroup":
+            path = str(ceiling.get("file"))
+            if os.path.basename(os.path.dirname(path)) == e.name:
+                set_by_cgroup[os.path.basename(path)] = ceiling.get("value")
+    problems = ["%s %s, want %s" % (k, short(set_by_cgroup.get(k)), v)
+                for k, v in wanted.items() if set_by_cgroup.get(k) != v]
+    # What stood in where no cgroup could be made, with the boundary it gives: not the
+    # sandbox's ceiling (an rlimit bounds a uid host-wide, or one process), so never a PASS.
+    for ceiling in as_list(r.facts.get("ceilings")):
+        if isinstance(ceiling, dict) and ceiling.get("by") != "cgroup":
+            problems.append("%s: %s" % (short(ceiling.get("controller")), short(
+                ceiling.get("reason") or "%s %s (%s)" % (ceiling.get("by"), ceiling.get("value"),
+                                                         ceiling.get("boundary")), 200)))
+    # The sandbox is in the run's cgroup of each controller (the kernel's /proc/PID/cgroup).
+    joined = {}
+    for line in as_list(r.view.get("cgroup")):
+        parts = str(line).split(":", 2)
+        if len(parts) == 3:
+            for controller in parts[1].split(","):
+                joined[controller] = parts[2]
+    for controller in _bwrap.CGROUP_CONTROLLERS:
+        if not str(joined.get(controller, "")).endswith("/" + e.name):
+            problems.append("not in the run's %s cgroup (%s)" % (controller,
+                                                                 short(joined.get(controller))))
+    return not problems, "the run's cgroups hold the sandbox with %s" % wanted, \
+        "; ".join(problems) or "as set"
+
+
+def _expected_targets(r: Run) -> set[str]:
+    paths = r.facts.get("system_paths") if isinstance(r.facts.get("system_paths"), dict) else {}
+    return {"/", _bwrap.PROBE_INSIDE, "/proc", "/dev", "/dev/pts", "/in", "/out",
+            _profile.TMPFS_TMP_TARGET, *DEV_NODES,
+            *(str(p) for p in as_list(paths.get("masked"))),
+            *(str(p) for p in as_list(paths.get("readonly")))}
+
+
+def _binds_exact(r: Run, e: Expected) -> Result:
+    if r.mounts is None:
+        return False, "the sandbox's mount table", "none read"
+    problems = []
+    extra = sorted({m.target for m in r.mounts} - _expected_targets(r))
+    if extra:
+        problems.append("mounts %s" % extra)
+    base = "/%s/%s/" % (e.run_id, e.identity)
+    for target, root in (("/in", base + "in"), ("/out", base + "out"),
+                         (_bwrap.PROBE_INSIDE, base + "rootfs/" + _bwrap.PROBE_NAME)):
+        found = r.at(target)
+        if len(found) != 1 or not found[0].root.endswith(root):
+            problems.append("%s from %s" % (target, [m.root for m in found]))
+    return not problems, "only the run's own binds: %s under the run directory" % base, \
+        "; ".join(problems) or "exact"
+
+
+def _bind_mode(target: str, writable: bool) -> Callable[[Run, Expected], Result]:
+    def check(r: Run, e: Expected) -> Result:
+        found = r.at(target)
+        ok = len(found) == 1 and ("rw" if writable else "ro") in found[0].options
+        return ok, "%s bound %s" % (target, "rw" if writable else "ro"), "%s %s" % (
+            target, [sorted(m.options) for m in found])
+    return check
+
+
+def _no_socket_mounts(r: Run, e: Expected) -> Result:
+    if r.mounts is None:
+        return False, "the sandbox's mount table", "none read"
+    extra = sorted({m.target for m in r.mounts} - _expected_targets(r))
+    return not extra, "nothing bound but the profile's mounts", "extra %s" % extra if extra \
+        else "none"
+
+
+def _tmpfs_tmp(r: Run, e: Expected) -> Result:
+    found = r.at(_profile.TMPFS_TMP_TARGET)
+    size = "size=%dk" % (e.limits["tmpfs_tmp_mb"] * 1024)
+    ok = (len(found) == 1 and found[0].fstype == "tmpfs" and TMP_FLAGS <= found[0].options
+          and size in found[0].super_options)
+    return ok, "%s a tmpfs %s, %s" % (TMP, sorted(TMP_FLAGS), size), "%s %s" % (TMP, [
+        (m.fstype, sorted(m.options), sorted(m.super_options)) for m in found])
+
+
+def _cgroupns_private(r: Run, e: Expected) -> Result:
+    shared = r.own_namespaces(("cgroup",))
+    return not shared, "a cgroup namespace of its own", "shared %s" % shared if shared else "own"
+
+
+def _no_host_namespaces(r: Run, e: Expected) -> Result:
+    shared = r.own_namespaces(_bwrap.NAMESPACES)
+    return not shared, "every namespace its own: %s" % list(_bwrap.NAMESPACES), \
+        "shared %s" % shared if shared else "all own"
+
+
+def _no_devices(r: Run, e: Expected) -> Result:
+    dev = [m for m in r.mounts or [] if m.target.startswith("/dev/")]
+    extra = sorted(m.target for m in dev if m.target not in DEV_NODES and m.target != "/dev/pts")
+    base = r.at("/dev")
+    ok = r.mounts is not None and len(base) == 1 and base[0].fstype == "tmpfs" and not extra
+    return ok, "/dev a tmpfs with %s and a devpts only" % list(DEV_NODES), \
+        "extra %s" % extra if extra else "%s" % [m.fstype for m in base]
+
+
+def _user(r: Run, e: Expected) -> Result:
+    ids = "%d %d %d %d" % ((e.uid,) * 4)
+    gids = "%d %d %d %d" % ((e.gid,) * 4)
+    launcher = r.argv[:r.argv.index(_bwrap.BWRAP)] if _bwrap.BWRAP in r.argv else None
+    want_launcher = [_bwrap.SETPRIV, "--reuid=%d" % e.uid, "--regid=%d" % e.gid,
+                     "--clear-groups", "--"]
+    # One uid of the sandbox, the identity's, mapped to the same uid on the host.
+    maps = as_list(r.view.get("uid_map"))
+    ok = (r.status("Uid") == ids and r.status("Gid") == gids and r.status("Groups") == ""
+          and launcher == want_launcher and maps == ["%d %d 1" % (e.uid, e.uid)])
+    return ok, "uid/gid %d/%d on the host (uid_map), no groups, started through setpriv" % (
+        e.uid, e.gid), \
+        "Uid %s Gid %s Groups %s uid_map %s launcher %s" % (
+            r.status("Uid"), r.status("Gid"), short(r.status("Groups")), maps, launcher)
+
+
+def _env(r: Run, e: Expected) -> Result:
+    ok = r.has("--clearenv") and "--setenv" not in r.bwrap()
+    return ok, "--clearenv, no --setenv", "clearenv %s; setenv %s" % (
+        r.has("--clearenv"), "--setenv" in r.bwrap())
+
+
+STATIC_CHECKS: dict[str, Callable[[Run, Expected], Result]] = {
+    "network_none": _network_none,
+    "no_ports": _no_ports,
+    "dns_loopback": _dns_loopback,
+    "readonly_rootfs": _readonly_rootfs,
+    "cap_drop_all": _cap_drop_all,
+    "no_cap_add": _no_cap_add,
+    "not_privileged": _not_privileged,
+    "no_new_privileges": _no_new_privileges,
+    "seccomp_shipped": _seccomp_shipped,
+    "seccomp_denies_ptrace": _seccomp_denies_ptrace,
+    # bwrap has no security options to know: the argv must be the profile's, option by option.
+    "security_opts_known": _argv_exact,
+    "masked_paths": _masked_paths,
+    "readonly_paths": _readonly_paths,
+    "limits": _limits,
+    "binds_exact": _binds_exact,
+    "bind_in_ro": _bind_mode("/in", False),
+    "bind_out_rw": _bind_mode("/out", True),
+    "no_socket_mounts": _no_socket_mounts,
+    "tmpfs_tmp": _tmpfs_tmp,
+    "cgroupns_private": _cgroupns_private,
+    "no_host_namespaces": _no_host_namespaces,
+    "no_devices": _no_devices,
+    "user": _user,
+    "env": _env,
+}
+
+
+def check_static(runs: dict[str, Run], expected: dict[str, Expected]) -> Finding:
+    """Finding "profile" of a bwrap run: every static check for every identity. A run whose
+    host-side view is missing or in error has no static evidence: MISSING, never PASS."""
+    finding = Finding("profile")
+    for identity, run in runs.items():
+        for check_id, check in STATIC_CHECKS.items():
+            if not run.view or "error" in run.view or not run.argv:
+                finding.add(Check(check_id, MISSING, "%s on %s: no view of the sandbox (%s)" % (
+                    check_id, identity, short(run.view.get("error"))), identity))
+                continue
+            try:
+                ok, wanted, observed = check(run, expected[identity])
+            except (TypeError, ValueError, AttributeError, IndexError, KeyError) as exc:
+                ok, wanted, observed = False, check_id, "unreadable evidence (%s)" % exc
+            finding.add(Check(check_id, PASS if ok else FAIL, "%s on %s: %s" % (
+                check_id, identity, observed if not ok else wanted), identity,
+                expected=wanted, observed=observed))
+    return finding
