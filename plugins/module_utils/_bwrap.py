@@ -524,6 +524,14 @@ def view(sandbox: Sandbox) -> dict:
                     "pid": pid}
         namespaces = {name: os.readlink("%s/ns/%s" % (proc, name)) for name in NAMESPACES
                       if os.path.lexists("%s/ns/%s" % (proc, name))}
+        # What the probe would inherit: each open descriptor and what it names (a descriptor
+        # of a host directory would be a way out of every mount).
+        descriptors = {}
+        for name in sorted(os.listdir("%s/fd" % proc), key=int)[:MAX_VIEW_LINES]:
+            try:
+                descriptors[name] = os.readlink("%s/fd/%s" % (proc, name))
+            except FileNotFoundError:
+                continue
         own = {name: os.readlink("/proc/self/ns/%s" % name) for name in namespaces}
         lines = {}
         for name in ("uid_map", "gid_map", "cgroup", "mountinfo"):
@@ -537,6 +545,7 @@ def view(sandbox: Sandbox) -> dict:
         "status": status,
         "namespaces": namespaces,
         "host_namespaces": own,
+        "fds": descriptors,
         "uid_map": lines["uid_map"],
         "gid_map": lines["gid_map"],
         "cgroup": lines["cgroup"],

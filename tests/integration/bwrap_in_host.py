@@ -67,6 +67,12 @@ def weaken(name: str, sandbox: _bwrap.Sandbox, argv: list[str], held: list) -> l
         server.listen(8)
         held.append(server)
         return insert_before(argv, "--remount-ro", "--ro-bind", path, "/var/run/docker.sock")
+    if name == "leaked-fd":
+        # a descriptor of the run's own identity directory handed on to the sandbox unbound
+        # (bwrap passes on what it does not consume): no probe looks, the host's view does
+        sandbox.fds["leaked"] = os.open(os.path.dirname(sandbox.paths["in"]),
+                                        os.O_PATH | os.O_CLOEXEC)
+        return argv
     if name == "no-masks":
         # bwrap's own /proc, as the first slice ran it: Docker's system paths left as they are
         i = argv.index("--proc") + 2

@@ -127,6 +127,8 @@ WEAKENINGS = [
     ("no-pids-ceiling", "root", {"PR-PIDS-1"}, {"limits"}),
     ("engine-socket", "root", {"PR-SOCK-DOCKER"}, {"no_socket_mounts", "binds_exact"}),
     ("engine-socket", "workload", {"PR-SOCK-DOCKER"}, {"no_socket_mounts", "binds_exact"}),
+    ("leaked-fd", "workload", set(), {"binds_exact"}),
+    ("leaked-fd", "root", set(), {"binds_exact"}),
     ("no-masks", "workload", set(), {"masked_paths", "readonly_paths"}),
     ("no-masks", "root", set(), {"masked_paths", "readonly_paths"}),
 ]

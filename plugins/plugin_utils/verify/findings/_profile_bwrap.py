@@ -13,6 +13,7 @@ links.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 
 from ansible_collections.sandbox.attest.plugins.module_utils import _bwrap, _profile, _seccomp
@@ -33,6 +34,7 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._util import
 
 TMP_FLAGS = {"noexec", "nosuid", "nodev"}
 TMP = _profile.TMPFS_TMP_TARGET
+PIPE = re.compile(r"^pipe:\[[0-9]+\]$")
 
 Result = tuple[bool, str, str]
 
@@ -221,10 +223,41 @@ def _expected_targets(r: Run) -> set[str]:
             *(str(p) for p in as_list(paths.get("readonly")))}
 
 
+def _descriptors(r: Run) -> list[str]:
+    """The sandbox's open descriptors once set up that are none of: its standard streams (the
+    run's pipes, /dev/null), the block pipe and the filter bwrap reads next, and bwrap's own
+    /proc handle, which it closes before it runs the probe (bubblewrap.c, "if (proc_fd != -1)
+    close (proc_fd)"). The binds' descriptors are closed once bound (measured: none left)."""
+    args = r.bwrap()
+    allowed: dict[str, str | None] = {}
+    procs = 0
+    for option, link in (("--block-fd", "pipe:"), ("--seccomp", r.facts.get("seccomp", {}).get(
+            "path") if isinstance(r.facts.get("seccomp"), dict) else None)):
+        if option in args and args.index(option) + 1 < len(args):
+            allowed[args[args.index(option) + 1]] = link
+    fds = r.view.get("fds")
+    if not isinstance(fds, dict) or not fds:
+        return ["no descriptor list"]
+    problems = []
+    for fd, link in sorted(fds.items()):
+        link = str(link)
+        pipe = PIPE.match(link) is not None
+        if fd in ("0", "1", "2") and (link == "/dev/null" or pipe):
+            continue
+        if link == "/proc" and procs == 0:
+            procs += 1
+            continue
+        want = allowed.get(fd)
+        if want is not None and (link == want or (want == "pipe:" and pipe)):
+            continue
+        problems.append("descriptor %s: %s" % (fd, short(link)))
+    return problems
+
+
 def _binds_exact(r: Run, e: Expected) -> Result:
     if r.mounts is None:
         return False, "the sandbox's mount table", "none read"
-    problems = []
+    problems = _descriptors(r)
     extra = sorted({m.target for m in r.mounts} - _expected_targets(r))
     if extra:
         problems.append("mounts %s" % extra)
@@ -234,8 +267,8 @@ def _binds_exact(r: Run, e: Expected) -> Result:
         found = r.at(target)
         if len(found) != 1 or not found[0].root.endswith(root):
             problems.append("%s from %s" % (target, [m.root for m in found]))
-    return not problems, "only the run's own binds: %s under the run directory" % base, \
-        "; ".join(problems) or "exact"
+    return not problems, "only the run's own binds: %s under the run directory; no descriptor " \
+        "of a host path inherited" % base, "; ".join(problems) or "exact"
 
 
 def _bind_mode(target: str, writable: bool) -> Callable[[Run, Expected], Result]:
