@@ -8,9 +8,11 @@ import shutil
 import subprocess
 import sys
 import tarfile
+from collections.abc import Iterator
 
 import pytest
 from harness import ROOT, TEST_LABEL, docker
+from podman_host import PodmanHost
 
 DECOY_SOURCE = os.path.join(os.path.dirname(__file__), "decoy", "sleeper.c")
 sys.path.insert(0, os.path.join(ROOT, "tests", "lived_in"))
@@ -27,6 +29,17 @@ def pytest_configure(config: pytest.Config) -> None:
     probe = os.path.join(ROOT, "files", "sandbox-probe")
     if not os.path.isfile(probe):
         raise pytest.UsageError("%s is missing: run `make setup`" % probe)
+
+
+@pytest.fixture(scope="module")
+def podman_host() -> Iterator[PodmanHost]:
+    """A Podman test host of the test module's own (tests/integration/podman_host.py), removed
+    by its ID after the module's last test, whatever happened."""
+    host = PodmanHost()
+    try:
+        yield host
+    finally:
+        host.remove()
 
 
 def _probe_images() -> set[str]:

@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 VENV_BIN = os.path.dirname(sys.executable)
@@ -70,6 +71,21 @@ def run_playbook(playbook: str, inventory: str, tmp_home: str, *extra: str,
             "-i", inventory, *extra]
     return subprocess.run(argv, cwd=ROOT, env={**playbook_env(tmp_home), **(env or {})},
                           capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def verify_bundle(tmp_path, bundle: str, inventory: str = "inventories/local") -> dict:
+    """playbooks/verify.yml on `bundle` with `inventory`, as a reviewer runs it: its
+    verdict.json, with its report.md under "report"."""
+    dest = tempfile.mkdtemp(prefix="verification-", dir=str(tmp_path))
+    result = run_playbook("verify.yml", inventory, str(tmp_path),
+                          "-e", "sandbox_attest_bundle=%s" % bundle,
+                          "-e", "sandbox_attest_verification_dest=%s" % dest)
+    assert result.returncode == 0, result.stdout[-4000:]
+    with open(os.path.join(dest, "verdict.json"), encoding="utf-8") as handle:
+        verdict = json.load(handle)
+    with open(os.path.join(dest, "report.md"), encoding="utf-8") as handle:
+        verdict["report"] = handle.read()
+    return verdict
 
 
 def bundles_under(evidence_root: str, host: str = "local") -> list[str]:

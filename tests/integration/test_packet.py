@@ -32,6 +32,7 @@ from harness import (
     machine_fingerprint,
     run_dirs,
     run_playbook,
+    verify_bundle,
 )
 from test_touch_nothing import hanging_probe
 
@@ -62,19 +63,6 @@ def run_script(packet: str, out: str, *, env: dict[str, str] | None = None,
     return subprocess.run(["sh", os.path.join(packet, "attest.sh"), out], capture_output=True,
                           text=True, timeout=timeout, check=False,
                           env={**os.environ, **(env or {})})
-
-
-def verify(tmp_path, bundle: str, inventory: str = "inventories/local") -> dict:
-    dest = tempfile.mkdtemp(prefix="verification-", dir=str(tmp_path))
-    result = run_playbook("verify.yml", inventory, str(tmp_path),
-                          "-e", "sandbox_attest_bundle=%s" % bundle,
-                          "-e", "sandbox_attest_verification_dest=%s" % dest)
-    assert result.returncode == 0, result.stdout[-4000:]
-    with open(os.path.join(dest, "verdict.json"), encoding="utf-8") as handle:
-        verdict = json.load(handle)
-    with open(os.path.join(dest, "report.md"), encoding="utf-8") as handle:
-        verdict["report"] = handle.read()
-    return verdict
 
 
 def row_results(verdict: dict) -> dict[int, str]:
@@ -169,7 +157,7 @@ def test_a_packet_bundle_verifies_like_the_automated_path(tmp_path, decoys, deco
         timings.append(round(time.monotonic() - started, 2))
         assert ran.returncode == 0, ran.stdout[-3000:] + ran.stderr[-3000:]
         [bundle] = bundles_under(out)
-        verdict = verify(tmp_path, bundle)
+        verdict = verify_bundle(tmp_path, bundle)
         if verdict["reasons"] == ["rehearsal venue"]:
             break
     print("packet script wall times (s):", timings, "reasons:", verdict["reasons"])
@@ -186,7 +174,7 @@ def test_a_packet_bundle_verifies_like_the_automated_path(tmp_path, decoys, deco
     approved = tmp_path / "approved.ini"
     approved.write_text("[approved_venues]\n%s sandbox_attest_venue_fingerprint=%s\n"
                         % (LOCAL, machine_fingerprint()))
-    pinned = verify(tmp_path, bundle, str(approved))
+    pinned = verify_bundle(tmp_path, bundle, str(approved))
     if verdict["reasons"] == ["rehearsal venue"]:
         # READY needs the venue's signature by its pinned SSH host key (issue 17): this machine
         # has no host key and none is pinned, so the script left the bundle unsigned, and said
@@ -292,7 +280,7 @@ def test_a_weakened_script_is_failed_with_the_row_and_the_departure_named(
     ran = run_script(packet, str(tmp_path / "out"))
     assert ran.returncode == 0, ran.stdout[-3000:] + ran.stderr[-3000:]
     [bundle] = bundles_under(str(tmp_path / "out"))
-    verdict = verify(tmp_path, bundle)
+    verdict = verify_bundle(tmp_path, bundle)
     results = row_results(verdict)
     failed = sorted(r for r, result in results.items() if result == "FAIL")
     departures = [r for r in verdict["reasons"] if "argv departs" in r]
@@ -374,7 +362,7 @@ def test_a_probe_that_hangs_is_killed_at_the_bound(tmp_path) -> None:
         assert result["timed_out"] is True and result["removed"] is True
         assert result["timeout_s"] == 5
         assert ["docker", "kill", result["container_id"]] in result["commands"]
-    verdict = verify(tmp_path, bundle)
+    verdict = verify_bundle(tmp_path, bundle)
     assert verdict["status"] != "SANDBOX_ATTESTED_READY"
     assert "PASS" not in row_results(verdict).values()
     assert_nothing_left(read_json(os.path.join(bundle, "run.json"))["run_id"])

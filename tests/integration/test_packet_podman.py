@@ -24,7 +24,7 @@ import tempfile
 import time
 
 import pytest
-from harness import docker, run_playbook
+from harness import docker, run_playbook, verify_bundle
 from podman_host import PodmanHost
 from test_touch_nothing import hanging_probe
 
@@ -38,12 +38,8 @@ RUN_LINE = re.compile(r"\(run ([0-9]{8}T[0-9]{6}Z-[0-9a-f]{8})\)")
 
 
 @pytest.fixture(scope="module")
-def host():
-    podman = PodmanHost()
-    try:
-        yield podman
-    finally:
-        podman.remove()
+def host(podman_host: PodmanHost) -> PodmanHost:
+    return podman_host
 
 
 def host_key(host: PodmanHost) -> str:
@@ -85,18 +81,10 @@ def fetch_bundle(host: PodmanHost, tmp_path, run_id: str) -> str:
 
 
 def verify(tmp_path, bundle: str, inventory_text: str) -> dict:
+    """verify.yml with an inventory of this text (the venue pinned or not)."""
     inventory = tmp_path / ("verify-%s.ini" % secrets.token_hex(4))
     inventory.write_text(inventory_text)
-    dest = tempfile.mkdtemp(prefix="verification-", dir=str(tmp_path))
-    result = run_playbook("verify.yml", str(inventory), str(tmp_path),
-                          "-e", "sandbox_attest_bundle=%s" % bundle,
-                          "-e", "sandbox_attest_verification_dest=%s" % dest)
-    assert result.returncode == 0, result.stdout[-4000:]
-    with open(os.path.join(dest, "verdict.json"), encoding="utf-8") as handle:
-        verdict = json.load(handle)
-    with open(os.path.join(dest, "report.md"), encoding="utf-8") as handle:
-        verdict["report"] = handle.read()
-    return verdict
+    return verify_bundle(tmp_path, bundle, str(inventory))
 
 
 def read_json(path: str):

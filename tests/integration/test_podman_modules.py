@@ -22,13 +22,9 @@ PODMAN = {"engine_cli": "podman", "runtime": "podman"}
 
 
 @pytest.fixture(scope="module")
-def host():
-    podman = PodmanHost()
-    try:
-        podman.put(ARCHIVE, podman.probe.archive)
-        yield podman
-    finally:
-        podman.remove()
+def host(podman_host: PodmanHost) -> PodmanHost:
+    podman_host.put(ARCHIVE, podman_host.probe.archive)
+    return podman_host
 
 
 def test_probe_image_is_found_by_its_id_removed_and_loaded(host: PodmanHost) -> None:

@@ -29,12 +29,8 @@ PODMAN_SOCKET = "/run/podman/podman.sock"
 
 
 @pytest.fixture(scope="module")
-def host():
-    podman = PodmanHost()
-    try:
-        yield podman
-    finally:
-        podman.remove()
+def host(podman_host: PodmanHost) -> PodmanHost:
+    return podman_host
 
 
 def run(host: PodmanHost, identity: str, seccomp: str = "targeted-deny", weaken=None) -> dict:
