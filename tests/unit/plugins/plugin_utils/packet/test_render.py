@@ -14,6 +14,7 @@ import subprocess
 import tarfile
 
 import pytest
+from packet_script import PROBE, RUN_ID, definitions, settings, sourced
 
 from ansible_collections.sandbox.attest.plugins.action.packet_render import write_packet
 from ansible_collections.sandbox.attest.plugins.module_utils import (
@@ -33,15 +34,6 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle import _form
 from ansible_collections.sandbox.attest.plugins.plugin_utils.bundle._write import manifest_of
 from ansible_collections.sandbox.attest.plugins.plugin_utils.packet import _render
 
-PROBE = b"\x7fELF stand-in probe for the packet's unit tests\n"
-RUN_ID = "20261128T223131Z-1a2b3c4d"
-
-
-def settings(**overrides) -> _render.PacketSettings:
-    values = {"host": "vps1", "collection_version": "0.1.0"}
-    values.update(overrides)
-    return _render.PacketSettings(**values)
-
 
 def write_files(root, packet: _render.Packet) -> str:
     top = os.path.join(str(root), packet.name)
@@ -51,26 +43,6 @@ def write_files(root, packet: _render.Packet) -> str:
         with open(target, "wb") as handle:
             handle.write(data)
     return top
-
-
-def _definitions(packet: _render.Packet, tmp_path) -> str:
-    """The script's definitions (everything but its last line, `main "$@"`), as a file."""
-    script = packet.files[_render.SCRIPT_NAME].decode()
-    body, last = script.rstrip("\n").rsplit("\n", 1)
-    assert last == 'main "$@"'
-    path = tmp_path / "definitions.sh"
-    path.write_text(body + "\n")
-    return str(path)
-
-
-def sourced(packet: _render.Packet, tmp_path, snippet: str, *args: str) -> bytes:
-    """Run `snippet` in sh, with args as "$@", after the script's definitions: the rendered
-    text itself is what is tested."""
-    path = _definitions(packet, tmp_path)
-    proc = subprocess.run(["sh", "-c", '. "$0"; %s' % snippet, path, *args],
-                          capture_output=True, timeout=60, check=False)
-    assert proc.returncode == 0, proc.stderr.decode()
-    return proc.stdout
 
 
 def test_rendering_is_deterministic_and_settings_change_the_digest() -> None:
@@ -116,15 +88,16 @@ def test_tarball_is_the_directory_with_fixed_owners_and_times() -> None:
     assert members[packet.name + "/README.md"].mode == 0o644
 
 
-TUNED = {"pids": 128, "memory_mb": 512, "cpus_milli": 1500, "timeout_s": 30}
+TUNED = {"pids": 100, "memory_mb": 512, "cpus_milli": 1500, "tmpfs_tmp_mb": 32, "timeout_s": 90}
 
 
+@pytest.mark.parametrize("runtime", _profile.RUNTIMES)
 @pytest.mark.parametrize("identity", list(_profile.IDENTITIES))
 @pytest.mark.parametrize("config", [
     {}, {"seccomp_profile": "default-deny", "limits": TUNED},
     {"run_root": "/srv/sandbox-attest.d/runs"}])
-def test_the_script_runs_exactly_create_argv(tmp_path, identity, config) -> None:
-    packet = _render.render_packet(PROBE, settings(**config))
+def test_the_script_runs_exactly_create_argv(tmp_path, runtime, identity, config) -> None:
+    packet = _render.render_packet(PROBE, settings(runtime=runtime, **config))
     # The run root the script really uses is the rendered one; RUN_ID is the script's own.
     out = sourced(packet, tmp_path, "RUN_ID=%s; run_create() { printf '%%s\\0' \"$@\"; }; "
                   "create_%s" % (RUN_ID, identity))
@@ -132,8 +105,10 @@ def test_the_script_runs_exactly_create_argv(tmp_path, identity, config) -> None
     limits = _profile.resolve_limits(config.get("limits"))
     paths = _profile.run_paths(config.get("run_root", _profile.DEFAULT_RUN_ROOT), RUN_ID,
                                identity, config.get("seccomp_profile", "targeted-deny"))
-    assert argv == _profile.create_argv("docker", RUN_ID, identity, packet.image.image_id,
-                                        paths, limits)
+    assert argv == _profile.create_argv(runtime, RUN_ID, identity, packet.image.image_id,
+                                        paths, limits, runtime=runtime)
+    # Podman's own rendering (docs/podman-facts.md): no resolver, /tmp the profile's tmpfs only
+    assert ("--read-only-tmpfs=false" in argv and "--dns" not in argv) is (runtime == "podman")
 
 
 def test_the_script_holds_the_module_utils_templates_verbatim(tmp_path) -> None:
@@ -247,7 +222,7 @@ def test_the_script_refuses_an_unreadable_snapshot_line(tmp_path, lines, module_
         with pytest.raises(_snapshot.EngineError):
             _snapshot.parse_batch("network", "\n".join(lines) + "\n")
     packet = _render.render_packet(PROBE, settings())
-    path = _definitions(packet, tmp_path)
+    path = definitions(packet, tmp_path)
     proc = subprocess.run(["sh", "-c", '. "$0"; list_network() { echo k1; echo k2; }; '
                            'inspect_network() { printf "%s" "$LINES"; }; WORK=$(mktemp -d); '
                            "snapshot_kind network", path],
@@ -260,7 +235,7 @@ def test_the_script_refuses_an_unreadable_snapshot_line(tmp_path, lines, module_
 @pytest.mark.parametrize("ref", ['web:"1"', "web\\:1", "web :1", "web:\t1", "web", ""])
 def test_the_script_refuses_an_unreadable_image_line(tmp_path, ref) -> None:
     packet = _render.render_packet(PROBE, settings())
-    path = _definitions(packet, tmp_path)
+    path = definitions(packet, tmp_path)
     proc = subprocess.run(["sh", "-c", '. "$0"; list_image() { printf "%s %s\\n" "$ID" "$REF"; }; '
                            "list_probe_image() { :; }; WORK=$(mktemp -d); snapshot_images", path],
                           env={**os.environ, "ID": IMAGE_A, "REF": ref}, capture_output=True,
@@ -512,7 +487,7 @@ def test_the_script_makes_and_checks_run_ids_of_the_format(tmp_path) -> None:
     for bad in ("20261128T223131Z-1a2b3c4", "20261128T223131-1a2b3c4d",
                 "20261128T223131Z-1a2b3c4D", "2026112xT223131Z-1a2b3c4d"):
         proc = subprocess.run(["sh", "-c", '. "$0"; check_run_id "$1"',
-                               _definitions(packet, tmp_path), bad],
+                               definitions(packet, tmp_path), bad],
                               capture_output=True, text=True, check=False)
         assert proc.returncode != 0 and "malformed run id" in proc.stderr, bad
 

@@ -14,6 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from packet_script import PROBE, run_sh, settings, sourced
 from podman_info import INFO
 from podman_info import info_without as _without
 from podman_info import key_paths as _leaf_paths
@@ -28,43 +29,12 @@ from ansible_collections.sandbox.attest.plugins.module_utils import (
 from ansible_collections.sandbox.attest.plugins.module_utils._engine import CliResult
 from ansible_collections.sandbox.attest.plugins.plugin_utils.packet import _render
 
-PROBE = b"\x7fELF stand-in probe for the packet's unit tests\n"
-RUN_ID = "20261128T223131Z-1a2b3c4d"
 DATA = Path(__file__).resolve().parents[3] / "data"
 SNAPSHOT_DATA = DATA / "podman-snapshot"
 CID = "ab" * 32
 
 
-def settings(**overrides) -> _render.PacketSettings:
-    values = {"host": "vps1", "collection_version": "0.1.0", "runtime": "podman"}
-    values.update(overrides)
-    return _render.PacketSettings(**values)
-
-
-def definitions(packet: _render.Packet, tmp_path) -> str:
-    """The script's definitions (everything but its last line, `main "$@"`), as a file."""
-    script = packet.files[_render.SCRIPT_NAME].decode()
-    body, last = script.rstrip("\n").rsplit("\n", 1)
-    assert last == 'main "$@"'
-    path = tmp_path / "definitions.sh"
-    path.write_text(body + "\n")
-    return str(path)
-
-
-def run_sh(packet: _render.Packet, tmp_path, snippet: str, *args: str,
-           stdin: bytes | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(["sh", "-c", '. "$0"; %s' % snippet, definitions(packet, tmp_path),
-                           *args], input=stdin, capture_output=True, timeout=60, check=False)
-
-
-def sourced(packet: _render.Packet, tmp_path, snippet: str, *args: str,
-            stdin: bytes | None = None) -> bytes:
-    proc = run_sh(packet, tmp_path, snippet, *args, stdin=stdin)
-    assert proc.returncode == 0, proc.stderr.decode()
-    return proc.stdout
-
-
-PACKET = _render.render_packet(PROBE, settings())
+PACKET = _render.render_packet(PROBE, settings(runtime="podman"))
 
 
 # The template's runtime sections.
@@ -124,26 +94,6 @@ def test_the_podman_script_passes_sh_n_and_shellcheck(tmp_path) -> None:
 
 
 # What the script runs: the profile's podman argv and Podman's own commands and templates.
-
-TUNED = {"pids": 100, "memory_mb": 512, "cpus_milli": 1500, "tmpfs_tmp_mb": 32, "timeout_s": 90}
-
-
-@pytest.mark.parametrize("identity", list(_profile.IDENTITIES))
-@pytest.mark.parametrize("config", [
-    {}, {"seccomp_profile": "default-deny", "limits": TUNED},
-    {"run_root": "/srv/sandbox-attest.d/runs"}])
-def test_the_script_runs_exactly_the_podman_create_argv(tmp_path, identity, config) -> None:
-    packet = _render.render_packet(PROBE, settings(**config))
-    out = sourced(packet, tmp_path, "RUN_ID=%s; run_create() { printf '%%s\\0' \"$@\"; }; "
-                  "create_%s" % (RUN_ID, identity))
-    argv = out.decode().split("\0")[:-1]
-    paths = _profile.run_paths(config.get("run_root", _profile.DEFAULT_RUN_ROOT), RUN_ID,
-                               identity, config.get("seccomp_profile", "targeted-deny"))
-    assert argv == _profile.create_argv("podman", RUN_ID, identity, packet.image.image_id,
-                                        paths, _profile.resolve_limits(config.get("limits")),
-                                        runtime="podman")
-    assert "--read-only-tmpfs=false" in argv and "--dns" not in argv
-
 
 def test_the_script_holds_podmans_module_utils_templates_and_commands(tmp_path) -> None:
     names = ["EVENT_TEMPLATE", "PODMAN_FACT_WANTS", "PODMAN_ID_PREFIX", "OCI_SPEC_MAX_BYTES"] + [
