@@ -10,6 +10,7 @@ as data, tmpfs options are a set, a user is "uid:gid" numbers.
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -158,3 +159,26 @@ def seccomp_allows(profile: Any, syscall: str) -> bool:
     if named:
         return False
     return profile.get("defaultAction") in allowing
+
+
+def socket_mounts(paths: list[Any]) -> list[str]:
+    """The mount sources and destinations among `paths` that are an engine socket (*.sock) or a
+    directory that holds one (SOCKET_DIRS), sorted; the engines' no_socket_mounts reads them."""
+    return sorted({str(p) for p in paths if isinstance(p, str) and (
+        p.endswith(".sock") or posixpath.normpath(p) in SOCKET_DIRS)})
+
+
+def missing_paths(present: list[Any], baseline: list[str]) -> tuple[bool, str]:
+    """Whether every baseline system path is in `present` (an empty baseline never holds), and
+    what was seen: the masked_paths and readonly_paths checks of both engines."""
+    found = {str(p) for p in present}
+    missing = [path for path in baseline if path not in found]
+    return not missing and bool(baseline), (
+        "missing %s" % missing if missing else "%d paths" % len(found))
+
+
+def tmpfs_hardened(options: Any, size: int | None) -> bool:
+    """Mount options of the profile's /tmp: noexec,nosuid,nodev, none undone, of `size` bytes."""
+    flags, values = parse_options(options)
+    return ({"noexec", "nosuid", "nodev"} <= flags and not flags & {"exec", "suid", "dev"}
+            and size is not None and parse_size(values.get("size")) == size)

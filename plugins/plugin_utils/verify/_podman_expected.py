@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from ansible_collections.sandbox.attest.plugins.module_utils import _profile, _seccomp
@@ -53,24 +54,42 @@ CGROUPFS_PARENT = "/libpod_parent/libpod-"
 _LAYER_DIR = re.compile(r"[0-9a-f]{64}")
 
 
-def _inputs(evidence: Evidence, identity: str, picture: Picture) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class Inputs:
+    """What both pictures are derived from: the run's ids, the profile's limits, the engine's
+    facts and directories, and what follows from them."""
+
+    run_id: str
+    image_id: str
+    probe_sha: str
+    seccomp_name: str
+    container_id: str
+    limits: dict[str, int]
+    facts: dict[str, Any]
+    run_root: str
+    graph_dir: str
+    run_dir: str
+    paths: dict[str, str]
+    image: dict[str, Any]
+    argv: Any
+    exit_code: Any
+
+
+def _inputs(evidence: Evidence, identity: str, picture: Picture) -> Inputs | None:
     """What both pictures are derived from, or None with the problem recorded."""
     run = evidence.doc("run.json")
     facts = evidence.doc("engine/facts.json")
     result = evidence.identity_doc(identity, "result.json")
     limits = profile_limits(evidence.doc(PROFILE))[0]
-    values = {
-        "run_id": dig(run, "run_id"), "image_id": dig(run, "image_id"),
-        "probe_sha": dig(run, "probe_sha256"), "seccomp_name": dig(run, "seccomp_profile"),
-        "container_id": dig(result, "container_id"), "limits": limits, "facts": facts,
-    }
-    dirs = container_dirs(facts, values["container_id"])
-    needed = {"run.json run_id": isinstance(values["run_id"], str),
-              "run.json image_id": isinstance(values["image_id"], str),
-              "run.json probe_sha256": isinstance(values["probe_sha"], str),
-              "a shipped seccomp profile in run.json":
-                  values["seccomp_name"] in _profile.SECCOMP_PROFILES,
-              "result.json container_id (64 hex)": is_id(values["container_id"]),
+    run_id, image_id = dig(run, "run_id"), dig(run, "image_id")
+    probe_sha, seccomp_name = dig(run, "probe_sha256"), dig(run, "seccomp_profile")
+    container_id = dig(result, "container_id")
+    dirs = container_dirs(facts, container_id)
+    needed = {"run.json run_id": isinstance(run_id, str),
+              "run.json image_id": isinstance(image_id, str),
+              "run.json probe_sha256": isinstance(probe_sha, str),
+              "a shipped seccomp profile in run.json": seccomp_name in _profile.SECCOMP_PROFILES,
+              "result.json container_id (64 hex)": is_id(container_id),
               "profile/profile.json limits within bounds": limits is not None,
               "engine/facts.json graph_root, run_root and storage_driver": bool(dirs)}
     lacking = [what for what, ok in needed.items() if not ok]
@@ -78,19 +97,19 @@ def _inputs(evidence: Evidence, identity: str, picture: Picture) -> dict[str, An
         picture.problems.append("cannot derive the expected document without %s"
                                 % ", ".join(lacking))
         return None
-    run_root = run_root_of(evidence.identity_doc(identity, "argv.json"), values["run_id"],
-                           identity)
+    run_root = run_root_of(evidence.identity_doc(identity, "argv.json"), run_id, identity)
     if run_root is None:
         picture.problems.append("cannot derive the run root: argv.json has no /in bind "
-                                "<run root>/%s/%s/in" % (values["run_id"], identity))
+                                "<run root>/%s/%s/in" % (run_id, identity))
         return None
     picture.run_root = run_root
-    values.update(
-        run_root=run_root, graph_dir=dirs[0], run_dir=dirs[1],
-        paths=_profile.run_paths(run_root, values["run_id"], identity, values["seccomp_name"]),
-        image=image_config(values["probe_sha"]), argv=evidence.identity_doc(identity, "argv.json"),
+    return Inputs(
+        run_id=run_id, image_id=image_id, probe_sha=probe_sha, seccomp_name=seccomp_name,
+        container_id=container_id, limits=limits, facts=facts, run_root=run_root,
+        graph_dir=dirs[0], run_dir=dirs[1],
+        paths=_profile.run_paths(run_root, run_id, identity, seccomp_name),
+        image=image_config(probe_sha), argv=evidence.identity_doc(identity, "argv.json"),
         exit_code=dig(result, "exit_code"))
-    return values
 
 
 def _putter(picture: Picture) -> Callable[..., None]:
@@ -106,17 +125,17 @@ def derive_inspect(evidence: Evidence, identity: str, picture: Picture) -> None:
     if v is None:
         return
     put = _putter(picture)
-    cid, image, limits, paths, facts = (v["container_id"], v["image"], v["limits"], v["paths"],
-                                        v["facts"])
+    cid, image, limits, paths, facts = (v.container_id, v.image, v.limits, v.paths,
+                                        v.facts)
     labels = dict(image["Labels"])
-    labels.update({_profile.LABEL_RUN_ID: v["run_id"], _profile.LABEL_IDENTITY: identity})
+    labels.update({_profile.LABEL_RUN_ID: v.run_id, _profile.LABEL_IDENTITY: identity})
     memory = limits["memory_mb"] * MIB
     put("/Id", cid, "result.json container_id")
-    put("/Name", _profile.container_name(v["run_id"], identity), "run id and identity")
-    put("/Image", v["image_id"].split(":", 1)[1], "run.json image_id (bare hex)")
-    put("/ImageName", v["image_id"], "the argv's image (run.json image_id)")
-    put("/Config/Image", v["image_id"], "the argv's image (run.json image_id)")
-    put("/Config/CreateCommand", v["argv"], "argv.json (the create command Podman records)")
+    put("/Name", _profile.container_name(v.run_id, identity), "run id and identity")
+    put("/Image", v.image_id.split(":", 1)[1], "run.json image_id (bare hex)")
+    put("/ImageName", v.image_id, "the argv's image (run.json image_id)")
+    put("/Config/Image", v.image_id, "the argv's image (run.json image_id)")
+    put("/Config/CreateCommand", v.argv, "argv.json (the create command Podman records)")
     put("/Path", image["Entrypoint"][0], "the probe image's entrypoint")
     put("/Args", image["Entrypoint"], "the probe image's entrypoint (no command)")
     put("/Config/Entrypoint", " ".join(image["Entrypoint"]),
@@ -128,14 +147,14 @@ def derive_inspect(evidence: Evidence, identity: str, picture: Picture) -> None:
     put("/Config/Hostname", cid[:12], "the engine's default hostname (the ID's first 12)")
     put(pointer("Config", "Annotations", "io.podman.annotations.seccomp"), paths["seccomp_file"],
         "the profile's seccomp file in the run directory")
-    put("/State/ExitCode", v["exit_code"], "result.json exit_code")
+    put("/State/ExitCode", v.exit_code, "result.json exit_code")
     for name, directory, file_name in (
-            ("ConmonPidFile", "run_dir", "conmon.pid"), ("PidFile", "run_dir", "pidfile"),
-            ("HostnamePath", "run_dir", "hostname"), ("HostsPath", "run_dir", "hosts"),
-            ("StaticDir", "graph_dir", ""), ("OCIConfigPath", "graph_dir", "config.json")):
-        put("/" + name, v[directory] + ("/" + file_name if file_name else ""),
+            ("ConmonPidFile", v.run_dir, "conmon.pid"), ("PidFile", v.run_dir, "pidfile"),
+            ("HostnamePath", v.run_dir, "hostname"), ("HostsPath", v.run_dir, "hosts"),
+            ("StaticDir", v.graph_dir, ""), ("OCIConfigPath", v.graph_dir, "config.json")):
+        put("/" + name, directory + ("/" + file_name if file_name else ""),
             "the container's directory (facts graph_root/run_root, storage_driver, its ID)")
-    put("/HostConfig/LogConfig/Path", v["graph_dir"] + "/ctr.log",
+    put("/HostConfig/LogConfig/Path", v.graph_dir + "/ctr.log",
         "the container's directory (facts graph_root, storage_driver, its ID)")
     put("/Driver", dig(facts, "storage_driver"), "facts storage_driver")
     put("/GraphDriver/Name", dig(facts, "storage_driver"), "facts storage_driver")
@@ -164,13 +183,13 @@ def derive_inspect(evidence: Evidence, identity: str, picture: Picture) -> None:
         "profile limits cpus_milli over Podman's period")
     put("/HostConfig/Binds", ["%s:/in:ro,%s" % (paths["in"], BIND_OPTIONS),
                               "%s:/out:rw,%s" % (paths["out"], BIND_OPTIONS)],
-        "profile --mount, sources under the run root %s" % v["run_root"], same_unordered)
+        "profile --mount, sources under the run root %s" % v.run_root, same_unordered)
     put("/Mounts", [
         {"Type": "bind", "Source": paths["in"], "Destination": "/in", "Driver": "", "Mode": "",
          "Options": ["nodev", "rbind"], "RW": False, "Propagation": "rprivate"},
         {"Type": "bind", "Source": paths["out"], "Destination": "/out", "Driver": "",
          "Mode": "", "Options": ["nodev", "rbind"], "RW": True, "Propagation": "rprivate"},
-    ], "profile --mount, sources under the run root %s" % v["run_root"], same_unordered)
+    ], "profile --mount, sources under the run root %s" % v.run_root, same_unordered)
 
 
 def _same_layer_dir(observed: Any, expected: Any) -> bool:
@@ -187,14 +206,14 @@ def derive_spec(evidence: Evidence, identity: str, picture: Picture,
     if v is None:
         return
     put = _putter(picture)
-    cid, image, limits, paths, facts = (v["container_id"], v["image"], v["limits"], v["paths"],
-                                        v["facts"])
+    cid, image, limits, paths, facts = (v.container_id, v.image, v.limits, v.paths,
+                                        v.facts)
     uid, dummy, gid = _profile.identity_user(identity).partition(":")
     memory = limits["memory_mb"] * MIB
     put(pointer("annotations", "io.podman.annotations.seccomp"), paths["seccomp_file"],
         "the profile's seccomp file in the run directory")
     put("/hostname", cid[:12], "the engine's default hostname (the ID's first 12)")
-    put("/linux/seccomp", seccomp_for_runtime(_seccomp.seccomp_profile(v["seccomp_name"]),
+    put("/linux/seccomp", seccomp_for_runtime(_seccomp.seccomp_profile(v.seccomp_name),
                                               dig(facts, "architecture")),
         "the shipped profile for the facts' architecture")
     put("/linux/resources/pids/limit", limits["pids"], "profile limits pids")
@@ -213,10 +232,10 @@ def derive_spec(evidence: Evidence, identity: str, picture: Picture,
     put("/root/path", "%s/%s/dir/" % (str(dig(facts, "graph_root")).rstrip("/"),
                                       dig(facts, "storage_driver")),
         "a layer directory of the storage driver under the graph root", _same_layer_dir)
-    engine_binds = {"/etc/hostname": v["run_dir"] + "/hostname",
-                    "/etc/hosts": v["run_dir"] + "/hosts",
-                    "/run/.containerenv": v["run_dir"] + "/.containerenv",
-                    "/dev/shm": v["graph_dir"] + "/shm"}  # noqa: S108
+    engine_binds = {"/etc/hostname": v.run_dir + "/hostname",
+                    "/etc/hosts": v.run_dir + "/hosts",
+                    "/run/.containerenv": v.run_dir + "/.containerenv",
+                    "/dev/shm": v.graph_dir + "/shm"}  # noqa: S108
     mounts = [
         {"destination": "/in", "type": "bind", "source": paths["in"],
          "options": ["ro", "rprivate", "nodev", "rbind"]},

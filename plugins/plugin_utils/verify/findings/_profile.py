@@ -34,15 +34,15 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._expectation
 )
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._inspect import (
     SANDBOX_TMP,
-    SOCKET_DIRS,
+    missing_paths,
     normalise_cap,
     parse_env,
-    parse_options,
     parse_seccomp_value,
     parse_security_opts,
-    parse_size,
     parse_user,
     seccomp_allows,
+    socket_mounts,
+    tmpfs_hardened,
 )
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._model import (
     FAIL,
@@ -201,11 +201,9 @@ def _security_opts_known(c: dict[str, Any], e: Expected) -> Result:
 
 def _paths(field: str, attr: str) -> Callable[[dict[str, Any], Expected], Result]:
     def check(c: dict[str, Any], e: Expected) -> Result:
-        present = set(str(p) for p in as_list(dig(c, "HostConfig", field)))
         baseline = getattr(e, attr)
-        missing = [path for path in baseline if path not in present]
-        return (not missing and bool(baseline)), "%s include %s" % (field, baseline), (
-            "missing %s" % missing if missing else "%d paths" % len(present))
+        ok, observed = missing_paths(as_list(dig(c, "HostConfig", field)), baseline)
+        return ok, "%s include %s" % (field, baseline), observed
     return check
 
 
@@ -293,8 +291,7 @@ def _no_socket_mounts(c: dict[str, Any], e: Expected) -> Result:
     paths = [m.get("Source") for m in host_mounts] + [m.get("Target") for m in host_mounts]
     paths += [m.get("Source") for m in mounts] + [m.get("Destination") for m in mounts]
     paths += [part for bind in binds for part in bind.split(":")[:2]]
-    bad = sorted({str(p) for p in paths if isinstance(p, str) and (
-        p.endswith(".sock") or posixpath.normpath(p) in SOCKET_DIRS)})
+    bad = socket_mounts(paths)
     return not bad, "no engine socket or socket directory mounted", (
         "mounted %s" % bad if bad else "none")
 
@@ -305,10 +302,8 @@ def _tmpfs_tmp(c: dict[str, Any], e: Expected) -> Result:
     expected = "Tmpfs exactly %s with noexec,nosuid,nodev, size %s" % (SANDBOX_TMP, size)
     if not isinstance(tmpfs, dict) or sorted(tmpfs) != [SANDBOX_TMP]:
         return False, expected, "Tmpfs %s" % short(tmpfs)
-    flags, values = parse_options(tmpfs[SANDBOX_TMP])
-    ok = ({"noexec", "nosuid", "nodev"} <= flags and not flags & {"exec", "suid", "dev"}
-          and size is not None and parse_size(values.get("size")) == size)
-    return ok, expected, "%s %s" % (SANDBOX_TMP, short(tmpfs[SANDBOX_TMP]))
+    return tmpfs_hardened(tmpfs[SANDBOX_TMP], size), expected, "%s %s" % (
+        SANDBOX_TMP, short(tmpfs[SANDBOX_TMP]))
 
 
 def _cgroupns_private(c: dict[str, Any], e: Expected) -> Result:

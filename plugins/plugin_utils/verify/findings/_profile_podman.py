@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 from ansible_collections.sandbox.attest.plugins.module_utils import _profile
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._inspect import (
-    SOCKET_DIRS,
+    missing_paths,
     parse_env,
-    parse_options,
-    parse_size,
     seccomp_allows,
+    socket_mounts,
+    tmpfs_hardened,
 )
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._oci_spec import (
     NAMESPACES,
@@ -122,11 +122,9 @@ def _caps_empty(c: dict[str, Any], e: Expected) -> Result:
 
 def _spec_paths(key: str, attr: str) -> Check:
     def check(c: dict[str, Any], e: Expected) -> Result:
-        present = set(str(p) for p in as_list(dig(e.oci_spec, "linux", key)))
         baseline = getattr(e, attr)
-        missing = [path for path in baseline if path not in present]
-        return (not missing and bool(baseline)), "linux.%s include %s" % (key, baseline), (
-            "missing %s" % missing if missing else "%d paths" % len(present))
+        ok, observed = missing_paths(as_list(dig(e.oci_spec, "linux", key)), baseline)
+        return ok, "linux.%s include %s" % (key, baseline), observed
     return check
 
 
@@ -274,8 +272,7 @@ def _spec_devices(c: dict[str, Any], e: Expected) -> Result:
 
 def _spec_sockets(c: dict[str, Any], e: Expected) -> Result:
     paths = [m.get(key) for m in mounts(e.oci_spec) for key in ("source", "destination")]
-    bad = sorted({str(p) for p in paths if isinstance(p, str) and (
-        p.endswith(".sock") or posixpath.normpath(p) in SOCKET_DIRS)})
+    bad = socket_mounts(paths)
     return not bad, "no engine socket or socket directory in the OCI spec's mounts", (
         "mounted %s" % bad if bad else "none")
 
@@ -305,10 +302,8 @@ def _spec_tmpfs(c: dict[str, Any], e: Expected) -> Result:
         _profile.TMPFS_TMP_TARGET, size)
     if len(found) != 1 or found[0].get("type") != "tmpfs":
         return False, expected, "%d mounts at %s" % (len(found), _profile.TMPFS_TMP_TARGET)
-    flags, values = parse_options(",".join(str(o) for o in as_list(found[0].get("options"))))
-    ok = ({"noexec", "nosuid", "nodev"} <= flags and not flags & {"exec", "suid", "dev"}
-          and size is not None and parse_size(values.get("size")) == size)
-    return ok, expected, short(found[0].get("options"))
+    options = ",".join(str(o) for o in as_list(found[0].get("options")))
+    return tmpfs_hardened(options, size), expected, short(found[0].get("options"))
 
 
 SPEC = "spec:"
