@@ -189,6 +189,18 @@ def tmp_subdirectory(record: Record) -> None:
     edit_mount(record, SCRATCH, lambda line: field(line, 3, "/shared"))
 
 
+def stdin_a_pipe(record: Record) -> None:
+    """stdin a pipe from the host (execute() gives /dev/null)."""
+    record["result"]["view"]["fds"]["0"] = "pipe:[1]"
+
+
+def ceiling_twice(record: Record) -> None:
+    """pids.max recorded twice, "max" first: which one the kernel kept is unknown."""
+    ceilings = record["facts"]["ceilings"]
+    unbounded = dict(ceilings[0], value="max")
+    ceilings.insert(0, unbounded)
+
+
 def mount_id_twice(record: Record) -> None:
     lines = mountinfo(record)
     lines[-1] = field(lines[-1], 0, lines[-2].split(" ")[0])
@@ -221,6 +233,8 @@ ATTACKS: dict[str, tuple[Callable[[Record], None], str]] = {
     "gid_map_wide": (gid_map_wide, "user"),
     "filter_other_file": (filter_other_file, "seccomp_shipped"),
     "tmp_subdirectory": (tmp_subdirectory, "tmpfs_tmp"),
+    "stdin_a_pipe": (stdin_a_pipe, "binds_exact"),
+    "ceiling_twice": (ceiling_twice, "limits"),
     "mount_id_twice": (mount_id_twice, "readonly_rootfs"),
     "mount_outside_parent": (mount_outside_parent, "binds_exact"),
 }
