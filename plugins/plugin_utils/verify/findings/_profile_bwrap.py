@@ -121,9 +121,14 @@ def _dns_loopback(r: Run, e: Expected) -> Result:
 
 
 def _readonly_rootfs(r: Run, e: Expected) -> Result:
-    root = r.at("/")
-    ok = r.has("--remount-ro", "/") and len(root) == 1 and root[0].readonly
-    return ok, "/ mounted ro (--remount-ro /)", "/ %s" % [sorted(m.options) for m in root]
+    # the root a whole tmpfs (not a directory of another), and the probe bound in it read-only
+    # as well (--ro-bind-fd: a writable bind would let the sandbox rewrite the host's copy)
+    root, probe = r.at("/"), r.at(_bwrap.PROBE_INSIDE)
+    ok = (r.has("--remount-ro", "/") and len(root) == 1 and root[0].readonly
+          and root[0].root == "/" and len(probe) == 1 and probe[0].readonly)
+    return ok, "/ mounted ro (--remount-ro /), %s ro" % _bwrap.PROBE_INSIDE, "/ %s; %s %s" % (
+        [(m.root, sorted(m.options)) for m in root], _bwrap.PROBE_INSIDE,
+        [sorted(m.options) for m in probe])
 
 
 def _cap_drop_all(r: Run, e: Expected) -> Result:
@@ -410,7 +415,8 @@ def _no_devices(r: Run, e: Expected) -> Result:
     pts = r.at("/dev/pts")
     ok = (r.mounts is not None and len(base) == 1 and base[0].fstype == "tmpfs" and not extra
           and base[0].root == "/" and not wrong and len(devices) == 1
-          and base[0].device not in devices and len(pts) == 1 and pts[0].fstype == "devpts")
+          and base[0].device not in devices and len(pts) == 1 and pts[0].fstype == "devpts"
+          and pts[0].root == "/")
     return ok, "/dev a tmpfs of its own with %s and a devpts only" % list(DEV_NODES), \
         "extra %s" % extra if extra else "%s; nodes not the host's own %s; node devices %s" % (
             [(m.fstype, m.device, m.root) for m in base], wrong, sorted(devices))

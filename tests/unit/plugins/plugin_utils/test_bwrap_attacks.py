@@ -201,6 +201,17 @@ def ceiling_twice(record: Record) -> None:
     ceilings.insert(0, unbounded)
 
 
+def probe_writable(record: Record) -> None:
+    """The probe's bind rw: the sandbox could rewrite the host's copy."""
+    edit_mount(record, "/sandbox-probe", lambda line: field(line, 5, line.split(" ")[5].replace(
+        "ro,", "rw,", 1)))
+
+
+def root_subdirectory(record: Record) -> None:
+    """/ a directory of some tmpfs, not a tmpfs of its own."""
+    edit_mount(record, "/", lambda line: field(line, 3, "/shared"))
+
+
 def mount_id_twice(record: Record) -> None:
     lines = mountinfo(record)
     lines[-1] = field(lines[-1], 0, lines[-2].split(" ")[0])
@@ -235,6 +246,8 @@ ATTACKS: dict[str, tuple[Callable[[Record], None], str]] = {
     "tmp_subdirectory": (tmp_subdirectory, "tmpfs_tmp"),
     "stdin_a_pipe": (stdin_a_pipe, "binds_exact"),
     "ceiling_twice": (ceiling_twice, "limits"),
+    "probe_writable": (probe_writable, "readonly_rootfs"),
+    "root_subdirectory": (root_subdirectory, "readonly_rootfs"),
     "mount_id_twice": (mount_id_twice, "readonly_rootfs"),
     "mount_outside_parent": (mount_outside_parent, "binds_exact"),
 }
