@@ -212,6 +212,23 @@ def root_subdirectory(record: Record) -> None:
     edit_mount(record, "/", lambda line: field(line, 3, "/shared"))
 
 
+def table_cut_after_stacks(record: Record) -> None:
+    """A host directory bound after 256 mounts the checks allow (read-only /proc/sys stacked
+    on itself): the run cuts the table at 256 lines and says so; the cut-off bind is unseen."""
+    lines = mountinfo(record)
+    ro = line_at(record, "/proc/sys")
+    parent = ro.split(" ")[0]
+    for number in range(1000, 1000 + 256 - len(lines)):
+        lines.append(field(field(ro, 0, str(number)), 1, parent))
+        parent = str(number)
+    record["result"]["view"]["mountinfo_truncated"] = True
+
+
+def info_missing(record: Record) -> None:
+    """bwrap's report of its namespaces gone: the links stand unchecked."""
+    del record["result"]["view"]["info"]
+
+
 def mount_id_twice(record: Record) -> None:
     lines = mountinfo(record)
     lines[-1] = field(lines[-1], 0, lines[-2].split(" ")[0])
@@ -248,6 +265,8 @@ ATTACKS: dict[str, tuple[Callable[[Record], None], str]] = {
     "ceiling_twice": (ceiling_twice, "limits"),
     "probe_writable": (probe_writable, "readonly_rootfs"),
     "root_subdirectory": (root_subdirectory, "readonly_rootfs"),
+    "table_cut_after_stacks": (table_cut_after_stacks, "binds_exact"),
+    "info_missing": (info_missing, "no_host_namespaces"),
     "mount_id_twice": (mount_id_twice, "readonly_rootfs"),
     "mount_outside_parent": (mount_outside_parent, "binds_exact"),
 }

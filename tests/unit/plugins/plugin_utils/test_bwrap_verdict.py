@@ -36,7 +36,6 @@ NOT_EVIDENCE = {
     "value and kind (by) decide",
     r"^facts/tmp_mount/": "the run's own reading of its tmpfs; the sandbox's mount table decides",
     r"^result/view/(pid|info/child-pid)$": "which process the host read; the namespaces decide",
-    r"^result/view/mountinfo_truncated$": "a cut table lacks mounts the checks require",
     r"^result/view/cgroup/": "(only the lines of pids, memory and cpu, mutated below too) the "
     "controllers the profile sets no ceiling in",
     r"^result/view/host_namespaces/": "the run's own namespaces are the reference: another "
