@@ -342,8 +342,12 @@ def _binds_exact(r: Run, e: Expected) -> Result:
         problems.append("mounts %s" % extra)
     problems += ["%d mounts at %s" % (len(r.at(t)), t) for t in FIXED_TARGETS
                  if len(r.at(t)) != 1]
-    if system_paths(r) is None:
+    recorded = system_paths(r)
+    if recorded is None:
         problems.append("system paths not the collection's")
+    # a system path: the profile's cover and, under it, at most bwrap's own (measured, root)
+    problems += ["%d mounts at %s" % (len(r.at(p)), p) for p in (recorded or {}).get(
+        "masked", []) + (recorded or {}).get("readonly", []) if len(r.at(p)) > 2]
     base = "/%s/%s/" % (e.run_id, e.identity)
     # The three binds come from one run directory: the same filesystem, the same prefix before
     # <run id>/<identity>/ (the run root, which the record does not name), each path as the

@@ -224,6 +224,14 @@ def table_cut_after_stacks(record: Record) -> None:
     record["result"]["view"]["mountinfo_truncated"] = True
 
 
+def stacked_thrice(record: Record) -> None:
+    """Three mounts at /proc/sys: more than the profile's and bwrap's own."""
+    lines = mountinfo(record)
+    ro = line_at(record, "/proc/sys")
+    lines.append(field(field(ro, 0, "1000"), 1, ro.split(" ")[0]))
+    lines.append(field(field(ro, 0, "1001"), 1, "1000"))
+
+
 def info_missing(record: Record) -> None:
     """bwrap's report of its namespaces gone: the links stand unchecked."""
     del record["result"]["view"]["info"]
@@ -266,6 +274,7 @@ ATTACKS: dict[str, tuple[Callable[[Record], None], str]] = {
     "probe_writable": (probe_writable, "readonly_rootfs"),
     "root_subdirectory": (root_subdirectory, "readonly_rootfs"),
     "table_cut_after_stacks": (table_cut_after_stacks, "binds_exact"),
+    "stacked_thrice": (stacked_thrice, "binds_exact"),
     "info_missing": (info_missing, "no_host_namespaces"),
     "mount_id_twice": (mount_id_twice, "readonly_rootfs"),
     "mount_outside_parent": (mount_outside_parent, "binds_exact"),
