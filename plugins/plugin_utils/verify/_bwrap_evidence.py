@@ -26,12 +26,16 @@ MANIFEST_PATH = os.path.join(_collection.COLLECTION_ROOT, "files", "seccomp", "m
 # bwrap's --dev: a tmpfs with these host nodes bound in, and a devpts of its own (measured).
 DEV_NODES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty")
 CAP_FIELDS = ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")
+CAP_SET = re.compile(r"^[0-9a-f]{16}$")
 
 
 @dataclass(frozen=True)
 class Mount:
     """One line of the sandbox's mountinfo as the host read it."""
 
+    mount_id: str
+    parent_id: str
+    device: str
     root: str
     target: str
     options: frozenset[str]
@@ -39,21 +43,79 @@ class Mount:
     source: str
     super_options: frozenset[str]
 
+    @property
+    def readonly(self) -> bool:
+        # The kernel writes exactly one of ro/rw first; a line with both is not its.
+        return "ro" in self.options and "rw" not in self.options
+
+    @property
+    def writable(self) -> bool:
+        return "rw" in self.options and "ro" not in self.options
+
+
+DEVICE = re.compile(r"^[0-9]+:[0-9]+$")
+
 
 def parse_mountinfo(lines: Any) -> list[Mount] | None:
+    """The table as Mounts, or None when it is not one the kernel writes: a malformed line, a
+    mount id twice, or not one tree (tree_visible) - a table that cannot be read is no
+    evidence of any mount."""
     mounts = []
     for line in as_list(lines):
         parts = str(line).split(" ")
         if "-" not in parts[6:] or len(parts) < 10:
             return None
         sep = parts.index("-", 6)
-        if len(parts) < sep + 4:
+        if len(parts) < sep + 4 or not (parts[0].isascii() and parts[0].isdigit()
+                                        and parts[1].isascii() and parts[1].isdigit()
+                                        and DEVICE.match(parts[2])):
             return None
-        mounts.append(Mount(root=parts[3], target=parts[4],
+        mounts.append(Mount(mount_id=parts[0], parent_id=parts[1], device=parts[2],
+                            root=parts[3], target=parts[4],
                             options=frozenset(parts[5].split(",")), fstype=parts[sep + 1],
                             source=parts[sep + 2],
                             super_options=frozenset(parts[sep + 3].split(","))))
-    return mounts or None
+    if not mounts or len({m.mount_id for m in mounts}) != len(mounts):
+        return None
+    return mounts if tree_visible(mounts) is not None else None
+
+
+def _under(target: str, parent: str) -> bool:
+    return target == parent or target.startswith(parent.rstrip("/") + "/")
+
+
+def tree_visible(mounts: list[Mount]) -> dict[str, Mount] | None:
+    """target -> the mount the sandbox sees there, by the tree the kernel keeps, not by the
+    table's order: a mount stacked on another at the same target has that one as its parent
+    and hides it, and a hidden mount hides everything mounted in it (a second /proc over the
+    first hides every mask in the first). None when the table is not one tree rooted at "/"
+    (a parent missing, a mount outside its parent's path, a cycle, two seen at one path)."""
+    ids = {m.mount_id: m for m in mounts}
+    roots = [m for m in mounts if m.parent_id not in ids]
+    if len(roots) != 1 or roots[0].target != "/":
+        return None
+    covered = {m.parent_id for m in mounts
+               if m.parent_id in ids and ids[m.parent_id].target == m.target}
+    seen: dict[str, Mount] = {}
+    for mount in mounts:
+        # hidden when something is stacked on it, or on a mount above it at another path (the
+        # one stacked on a parent at the parent's own path is the way through, not hidden)
+        hidden, node = mount.mount_id in covered, mount
+        for _step in range(len(mounts)):
+            if node.parent_id not in ids:
+                break
+            parent = ids[node.parent_id]
+            if not _under(node.target, parent.target):
+                return None
+            hidden = hidden or (parent.mount_id in covered and parent.target != node.target)
+            node = parent
+        else:
+            return None  # a cycle: no kernel's table
+        if not hidden:
+            if mount.target in seen:
+                return None
+            seen[mount.target] = mount
+    return seen
 
 
 @dataclass(frozen=True)
@@ -110,8 +172,11 @@ class Run:
         out = result.get("out") if isinstance(result.get("out"), dict) else {}
         # The argv that ran (execute()'s record), not the one prepared
         argv = [str(a) for a in as_list(result.get("argv"))]
-        return cls(argv=argv, facts=facts, view=view, out=out,
-                   mounts=parse_mountinfo(view.get("mountinfo")))
+        # A cut table is no table: what was cut (a bind after 256 stacked system paths) is
+        # exactly what no check would see.
+        mounts = parse_mountinfo(view.get("mountinfo")) if view.get(
+            "mountinfo_truncated") is False else None
+        return cls(argv=argv, facts=facts, view=view, out=out, mounts=mounts)
 
     def bwrap(self) -> list[str]:
         return self.argv[self.argv.index(_bwrap.BWRAP):] if _bwrap.BWRAP in self.argv else []
@@ -121,7 +186,12 @@ class Run:
         return any(args[i:i + len(run)] == list(run) for i in range(len(args)))
 
     def at(self, target: str) -> list[Mount]:
+        """Every mount at `target`, hidden ones too (a count of them is a check)."""
         return [m for m in self.mounts or [] if m.target == target]
+
+    def seen(self, target: str) -> Mount | None:
+        """The mount the sandbox sees at `target` (tree_visible), None when there is none."""
+        return tree_visible(self.mounts).get(target) if self.mounts else None
 
     def status(self, key: str) -> str | None:
         value = dig(self.view, "status", key)
@@ -129,7 +199,10 @@ class Run:
 
     def caps_zero(self) -> tuple[bool, str]:
         values = {key: self.status(key) for key in CAP_FIELDS}
-        nonzero = {k: v for k, v in values.items() if v is None or v.strip("0") != ""}
+        # The kernel writes each set as 16 hex digits: anything else (an empty value too) is
+        # not a set shown empty.
+        nonzero = {k: v for k, v in values.items()
+                   if v is None or not CAP_SET.match(v) or int(v, 16) != 0}
         return not nonzero, "; ".join("%s %s" % (k, v) for k, v in sorted(nonzero.items()))
 
     def own_namespaces(self, names: tuple[str, ...]) -> list[str]:
@@ -139,12 +212,17 @@ class Run:
         for name in names:
             link = dig(self.view, "namespaces", name)
             host = dig(self.view, "host_namespaces", name)
-            pattern = re.compile(r"^%s:\[[0-9]+\]$" % name)
+            # The kernel's form only (no leading zero): the same namespace written another way
+            # must not read as a different one.
+            pattern = re.compile(r"^%s:\[[1-9][0-9]*\]$" % name)
             if not (isinstance(link, str) and isinstance(host, str) and pattern.match(link)
                     and pattern.match(host)) or link == host:
                 shared.append(name)
                 continue
+            # bwrap's own word on the namespaces it made (--info-fd; all but user's): required,
+            # a second source for the link read from /proc
             reported = dig(self.view, "info", "%s-namespace" % name)
-            if reported is not None and link != "%s:[%s]" % (name, reported):
+            if name != "user" and (not isinstance(reported, int) or isinstance(
+                    reported, bool) or link != "%s:[%d]" % (name, reported)):
                 shared.append("%s (info says %s, /proc %s)" % (name, reported, link))
         return shared

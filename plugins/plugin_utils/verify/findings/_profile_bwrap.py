@@ -13,8 +13,10 @@ links.
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 from collections.abc import Callable
+from typing import Any
 
 from ansible_collections.sandbox.attest.plugins.module_utils import _bwrap, _profile, _seccomp
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._bwrap_evidence import (
@@ -34,9 +36,35 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify._util import
 
 TMP_FLAGS = {"noexec", "nosuid", "nodev"}
 TMP = _profile.TMPFS_TMP_TARGET
+# The targets the profile mounts once each; only a system path may have two (bwrap's own
+# read-only /proc/bus and /proc/irq under the profile's: measured, root's run).
+FIXED_TARGETS = ("/", _bwrap.PROBE_INSIDE, "/proc", "/dev", "/dev/pts", "/in", "/out", TMP,
+                 *DEV_NODES)
 PIPE = re.compile(r"^pipe:\[[0-9]+\]$")
 
 Result = tuple[bool, str, str]
+
+
+def system_paths(r: Run) -> dict[str, list[str]] | None:
+    """The run's record of Docker's system paths, when it is a partition of the collection's
+    own lists (_bwrap.MASKED_PATHS, READONLY_PATHS): every path once, as masked, read-only or
+    absent, in its own kind. A record is the target's word: a path of its choosing there would
+    be an extra bind the checks expect (a host directory "read-only" at its own path), a masked
+    path listed read-only would be bound readable. None otherwise."""
+    paths = r.facts.get("system_paths")
+    if not isinstance(paths, dict) or not all(isinstance(paths.get(k), list) and all(
+            isinstance(p, str) for p in paths[k])
+            for k in ("masked", "masked_dirs", "readonly", "absent")):
+        return None
+    masked, readonly, absent = paths["masked"], paths["readonly"], paths["absent"]
+    listed = masked + readonly + absent
+    ok = (sorted(listed) == sorted(_bwrap.MASKED_PATHS + _bwrap.READONLY_PATHS)
+          and set(masked) <= set(_bwrap.MASKED_PATHS)
+          and set(readonly) <= set(_bwrap.READONLY_PATHS)
+          and set(paths["masked_dirs"]) <= set(masked)
+          and len(set(paths["masked_dirs"])) == len(paths["masked_dirs"]))
+    return {k: list(paths[k]) for k in ("masked", "masked_dirs", "readonly", "absent")} \
+        if ok else None
 
 
 def _argv_exact(r: Run, e: Expected) -> Result:
@@ -55,12 +83,14 @@ def _argv_exact(r: Run, e: Expected) -> Result:
         if option in args and args.index(option) + 1 < len(args) and args[
                 args.index(option) + 1].isdigit():
             fds[key] = int(args[args.index(option) + 1])
-    paths = r.facts.get("system_paths") if isinstance(r.facts.get("system_paths"), dict) else {}
+    paths = system_paths(r)
+    if paths is None:
+        return False, "the profile's bwrap argv", "system paths not the collection's: %s" % (
+            short(r.facts.get("system_paths"), 200))
     ids = _profile.IDENTITIES[e.identity]
     sandbox = _bwrap.Sandbox(run_dir="", identity=e.identity, hostname=e.name, uid=ids["uid"],
                              gid=ids["gid"], paths={}, seccomp={}, limits={}, fds=fds,
-                             system_paths={k: [str(p) for p in as_list(v)]
-                                           for k, v in paths.items()})
+                             system_paths=paths)
     try:
         wanted = _bwrap.argv(sandbox)
     except KeyError as exc:
@@ -91,9 +121,14 @@ def _dns_loopback(r: Run, e: Expected) -> Result:
 
 
 def _readonly_rootfs(r: Run, e: Expected) -> Result:
-    root = r.at("/")
-    ok = r.has("--remount-ro", "/") and len(root) == 1 and "ro" in root[0].options
-    return ok, "/ mounted ro (--remount-ro /)", "/ %s" % [sorted(m.options) for m in root]
+    # the root a whole tmpfs (not a directory of another), and the probe bound in it read-only
+    # as well (--ro-bind-fd: a writable bind would let the sandbox rewrite the host's copy)
+    root, probe = r.at("/"), r.at(_bwrap.PROBE_INSIDE)
+    ok = (r.has("--remount-ro", "/") and len(root) == 1 and root[0].readonly
+          and root[0].root == "/" and len(probe) == 1 and probe[0].readonly)
+    return ok, "/ mounted ro (--remount-ro /), %s ro" % _bwrap.PROBE_INSIDE, "/ %s; %s %s" % (
+        [(m.root, sorted(m.options)) for m in root], _bwrap.PROBE_INSIDE,
+        [sorted(m.options) for m in probe])
 
 
 def _cap_drop_all(r: Run, e: Expected) -> Result:
@@ -132,6 +167,10 @@ def _seccomp_shipped(r: Run, e: Expected) -> Result:
         if recorded.get("sha256") != shipped.get("sha256"):
             problems.append("filter sha256 %s, shipped %s" % (short(recorded.get("sha256")),
                                                               shipped.get("sha256")))
+        # the file bwrap was given (its descriptor in the view names it) is the shipped one's
+        if posixpath.basename(str(recorded.get("path"))) != shipped.get("file"):
+            problems.append("filter file %s, shipped %s" % (short(recorded.get("path")),
+                                                            shipped.get("file")))
         if shipped.get("profile_sha256") != _seccomp.seccomp_digest(e.seccomp_name):
             problems.append("the shipped filter is not of the shipped %s profile"
                             % e.seccomp_name)
@@ -150,20 +189,55 @@ def _seccomp_denies_ptrace(r: Run, e: Expected) -> Result:
     return ok and denies, "the shipped filter, whose profile denies ptrace", observed
 
 
-def _masks(r: Run, paths: tuple[str, ...], kind: str) -> Result:
-    absent = {str(p) for p in as_list(dig(r.facts, "system_paths", "absent"))}
-    problems = []
+def _is_mask(r: Run, path: str, mount) -> bool:
+    """A masked path is covered by nothing to read: a read-only tmpfs of its own (a directory)
+    or a read-only bind of the same /dev/null the sandbox's /dev has (a file); a read-only bind
+    of the path itself would still be readable."""
+    null = r.seen("/dev/null")
+    if not mount.readonly:
+        return False
+    if path in (dig(system_paths(r), "masked_dirs") or []):
+        return mount.fstype == "tmpfs" and mount.root == "/"
+    return null is not None and (mount.device, mount.root) == (null.device, null.root)
+
+
+def _is_readonly(r: Run, path: str, mount) -> bool:
+    """A read-only path is a read-only bind of that proc entry (its root in proc)."""
+    return mount.readonly and mount.fstype == "proc" and mount.root == path[len("/proc"):]
+
+
+def _own_proc(r: Run) -> list[str]:
+    """One proc at /proc, the sandbox's own: not the device of the read-only binds, which
+    bwrap takes from the host's proc (a host proc there shows every host process, and under
+    it no mask at all)."""
+    procs = r.at("/proc")
+    host = {m.device for path in _bwrap.READONLY_PATHS if (m := r.seen(path)) is not None}
+    if len(procs) != 1 or procs[0].fstype != "proc" or procs[0].root != "/" or \
+            procs[0].device in host or r.seen("/proc") is not procs[0]:
+        return ["/proc %s" % [(m.fstype, m.device, m.root) for m in procs]]
+    return []
+
+
+def _masks(r: Run, paths: tuple[str, ...], kind: str,
+           covered: Callable[[Run, str, Any], bool]) -> Result:
+    recorded = system_paths(r)
+    if recorded is None or r.mounts is None:
+        return False, kind, "system paths not the collection's, or no mount table"
+    absent = set(recorded["absent"])
+    problems = _own_proc(r)
     for path in paths:
         if path == "/sys" or path.startswith("/sys/"):
-            under = [m.target for m in r.mounts or [] if m.target == "/sys"
+            under = [m.target for m in r.mounts if m.target == "/sys"
                      or m.target.startswith("/sys/")]
-            if r.mounts is None or under:
+            if under:
                 problems.append("%s: /sys mounted %s" % (path, under))
             continue
-        covers = r.at(path)
-        if covers:
-            if "ro" not in covers[-1].options:
-                problems.append("%s not read-only" % path)
+        # the mount seen there (tree_visible), whatever the table's order
+        mount = r.seen(path)
+        if mount is not None:
+            if not covered(r, path, mount):
+                problems.append("%s not %s (%s %s %s)" % (path, kind, mount.fstype, mount.root,
+                                                          sorted(mount.options)))
         elif path not in absent:
             problems.append("%s neither %s nor absent" % (path, kind))
     return not problems, "%s: %s (or absent from this kernel; /sys not mounted)" % (
@@ -171,11 +245,11 @@ def _masks(r: Run, paths: tuple[str, ...], kind: str) -> Result:
 
 
 def _masked_paths(r: Run, e: Expected) -> Result:
-    return _masks(r, e.masked_paths, "masked read-only")
+    return _masks(r, e.masked_paths, "masked read-only", _is_mask)
 
 
 def _readonly_paths(r: Run, e: Expected) -> Result:
-    return _masks(r, e.readonly_paths, "read-only")
+    return _masks(r, e.readonly_paths, "read-only", _is_readonly)
 
 
 def _limits(r: Run, e: Expected) -> Result:
@@ -190,7 +264,11 @@ def _limits(r: Run, e: Expected) -> Result:
         if isinstance(ceiling, dict) and ceiling.get("by") == "cgroup":
             path = str(ceiling.get("file"))
             if os.path.basename(os.path.dirname(path)) == e.name:
-                set_by_cgroup[os.path.basename(path)] = ceiling.get("value")
+                # each file written once: of two records, which the kernel kept is unknown
+                if os.path.basename(path) in set_by_cgroup:
+                    set_by_cgroup[os.path.basename(path)] = "recorded twice"
+                else:
+                    set_by_cgroup[os.path.basename(path)] = ceiling.get("value")
     problems = ["%s %s, want %s" % (k, short(set_by_cgroup.get(k)), v)
                 for k, v in wanted.items() if set_by_cgroup.get(k) != v]
     # What stood in where no cgroup could be made, with the boundary it gives: not the
@@ -201,11 +279,14 @@ def _limits(r: Run, e: Expected) -> Result:
                 ceiling.get("reason") or "%s %s (%s)" % (ceiling.get("by"), ceiling.get("value"),
                                                          ceiling.get("boundary")), 200)))
     # The sandbox is in the run's cgroup of each controller (the kernel's /proc/PID/cgroup).
-    joined = {}
+    joined: dict[str, str] = {}
     for line in as_list(r.view.get("cgroup")):
         parts = str(line).split(":", 2)
         if len(parts) == 3:
             for controller in parts[1].split(","):
+                # the kernel lists each hierarchy once: a second line is not its table
+                if controller in joined:
+                    problems.append("%s listed twice in the cgroup table" % controller)
                 joined[controller] = parts[2]
     for controller in _bwrap.CGROUP_CONTROLLERS:
         if not str(joined.get(controller, "")).endswith("/" + e.name):
@@ -216,11 +297,8 @@ def _limits(r: Run, e: Expected) -> Result:
 
 
 def _expected_targets(r: Run) -> set[str]:
-    paths = r.facts.get("system_paths") if isinstance(r.facts.get("system_paths"), dict) else {}
-    return {"/", _bwrap.PROBE_INSIDE, "/proc", "/dev", "/dev/pts", "/in", "/out",
-            _profile.TMPFS_TMP_TARGET, *DEV_NODES,
-            *(str(p) for p in as_list(paths.get("masked"))),
-            *(str(p) for p in as_list(paths.get("readonly")))}
+    paths = system_paths(r) or {}
+    return {*FIXED_TARGETS, *paths.get("masked", []), *paths.get("readonly", [])}
 
 
 def _descriptors(r: Run) -> list[str]:
@@ -242,7 +320,8 @@ def _descriptors(r: Run) -> list[str]:
     for fd, link in sorted(fds.items()):
         link = str(link)
         pipe = PIPE.match(link) is not None
-        if fd in ("0", "1", "2") and (link == "/dev/null" or pipe):
+        # stdin is /dev/null (execute()): a pipe there would be a channel from the host
+        if (fd == "0" and link == "/dev/null") or (fd in ("1", "2") and pipe):
             continue
         if link == "/proc" and procs == 0:
             procs += 1
@@ -261,12 +340,29 @@ def _binds_exact(r: Run, e: Expected) -> Result:
     extra = sorted({m.target for m in r.mounts} - _expected_targets(r))
     if extra:
         problems.append("mounts %s" % extra)
+    problems += ["%d mounts at %s" % (len(r.at(t)), t) for t in FIXED_TARGETS
+                 if len(r.at(t)) != 1]
+    recorded = system_paths(r)
+    if recorded is None:
+        problems.append("system paths not the collection's")
+    # a system path: the profile's cover and, under it, at most bwrap's own (measured, root)
+    problems += ["%d mounts at %s" % (len(r.at(p)), p) for p in (recorded or {}).get(
+        "masked", []) + (recorded or {}).get("readonly", []) if len(r.at(p)) > 2]
     base = "/%s/%s/" % (e.run_id, e.identity)
+    # The three binds come from one run directory: the same filesystem, the same prefix before
+    # <run id>/<identity>/ (the run root, which the record does not name), each path as the
+    # kernel writes it (no "..").
+    origins = set()
     for target, root in (("/in", base + "in"), ("/out", base + "out"),
                          (_bwrap.PROBE_INSIDE, base + "rootfs/" + _bwrap.PROBE_NAME)):
         found = r.at(target)
-        if len(found) != 1 or not found[0].root.endswith(root):
+        if len(found) != 1 or not found[0].root.endswith(root) or \
+                posixpath.normpath(found[0].root) != found[0].root:
             problems.append("%s from %s" % (target, [m.root for m in found]))
+            continue
+        origins.add((found[0].device, found[0].root[:-len(root)]))
+    if len(origins) > 1:
+        problems.append("binds from different run directories %s" % sorted(origins))
     return not problems, "only the run's own binds: %s under the run directory; no descriptor " \
         "of a host path inherited" % base, "; ".join(problems) or "exact"
 
@@ -274,7 +370,7 @@ def _binds_exact(r: Run, e: Expected) -> Result:
 def _bind_mode(target: str, writable: bool) -> Callable[[Run, Expected], Result]:
     def check(r: Run, e: Expected) -> Result:
         found = r.at(target)
-        ok = len(found) == 1 and ("rw" if writable else "ro") in found[0].options
+        ok = len(found) == 1 and (found[0].writable if writable else found[0].readonly)
         return ok, "%s bound %s" % (target, "rw" if writable else "ro"), "%s %s" % (
             target, [sorted(m.options) for m in found])
     return check
@@ -291,8 +387,9 @@ def _no_socket_mounts(r: Run, e: Expected) -> Result:
 def _tmpfs_tmp(r: Run, e: Expected) -> Result:
     found = r.at(_profile.TMPFS_TMP_TARGET)
     size = "size=%dk" % (e.limits["tmpfs_tmp_mb"] * 1024)
+    # root "/": the run's whole tmpfs, not a directory of some other one
     ok = (len(found) == 1 and found[0].fstype == "tmpfs" and TMP_FLAGS <= found[0].options
-          and size in found[0].super_options)
+          and size in found[0].super_options and found[0].root == "/")
     return ok, "%s a tmpfs %s, %s" % (TMP, sorted(TMP_FLAGS), size), "%s %s" % (TMP, [
         (m.fstype, sorted(m.options), sorted(m.super_options)) for m in found])
 
@@ -312,9 +409,21 @@ def _no_devices(r: Run, e: Expected) -> Result:
     dev = [m for m in r.mounts or [] if m.target.startswith("/dev/")]
     extra = sorted(m.target for m in dev if m.target not in DEV_NODES and m.target != "/dev/pts")
     base = r.at("/dev")
-    ok = r.mounts is not None and len(base) == 1 and base[0].fstype == "tmpfs" and not extra
-    return ok, "/dev a tmpfs with %s and a devpts only" % list(DEV_NODES), \
-        "extra %s" % extra if extra else "%s" % [m.fstype for m in base]
+    # Each node is the host's node of that name (a bind of another, /dev/sda at /dev/null,
+    # keeps the target's name), all from the host's /dev; /dev itself a tmpfs of its own, not
+    # that /dev bound whole; /dev/pts a devpts.
+    nodes = [r.seen(node) for node in DEV_NODES]
+    wrong = [node for node, m in zip(DEV_NODES, nodes, strict=True)
+             if m is None or posixpath.basename(m.root) != posixpath.basename(node)]
+    devices = {m.device for m in nodes if m is not None}
+    pts = r.at("/dev/pts")
+    ok = (r.mounts is not None and len(base) == 1 and base[0].fstype == "tmpfs" and not extra
+          and base[0].root == "/" and not wrong and len(devices) == 1
+          and base[0].device not in devices and len(pts) == 1 and pts[0].fstype == "devpts"
+          and pts[0].root == "/")
+    return ok, "/dev a tmpfs of its own with %s and a devpts only" % list(DEV_NODES), \
+        "extra %s" % extra if extra else "%s; nodes not the host's own %s; node devices %s" % (
+            [(m.fstype, m.device, m.root) for m in base], wrong, sorted(devices))
 
 
 def _user(r: Run, e: Expected) -> Result:
@@ -325,12 +434,16 @@ def _user(r: Run, e: Expected) -> Result:
                      "--clear-groups", "--"]
     # One uid of the sandbox, the identity's, mapped to the same uid on the host.
     maps = as_list(r.view.get("uid_map"))
+    # and one gid, the identity's: a wider map shows host groups' files as theirs
+    gid_maps = as_list(r.view.get("gid_map"))
     ok = (r.status("Uid") == ids and r.status("Gid") == gids and r.status("Groups") == ""
-          and launcher == want_launcher and maps == ["%d %d 1" % (e.uid, e.uid)])
+          and launcher == want_launcher and maps == ["%d %d 1" % (e.uid, e.uid)]
+          and gid_maps == ["%d %d 1" % (e.gid, e.gid)])
     return ok, "uid/gid %d/%d on the host (uid_map), no groups, started through setpriv" % (
         e.uid, e.gid), \
-        "Uid %s Gid %s Groups %s uid_map %s launcher %s" % (
-            r.status("Uid"), r.status("Gid"), short(r.status("Groups")), maps, launcher)
+        "Uid %s Gid %s Groups %s uid_map %s gid_map %s launcher %s" % (
+            r.status("Uid"), r.status("Gid"), short(r.status("Groups")), maps, gid_maps,
+            launcher)
 
 
 def _env(r: Run, e: Expected) -> Result:

@@ -25,21 +25,17 @@ IDENTITIES = ("workload", "root")
 # Fields of the record no row reads, each with why (a pattern over the field's path).
 NOT_EVIDENCE = {
     # what the run measured about itself, for the operator: not a boundary
-    r"^result/(elapsed_ms|stderr|stdout_truncated|timed_out|rc)$": "the run's own bookkeeping; "
+    r"^result/(elapsed_ms|stderr|stdout_truncated)$": "the run's own bookkeeping; "
     "a run cut short has no probe END line, which the probes judge",
     r"^result/cgroup_stats/": "counters the probe's own PR-PIDS-1 observation stands for",
     # the prepared record; the argv that ran is result/argv
     r"^facts/(argv|runtime|identity|uid)(/|$)": "execute()'s argv is what ran and is judged",
-    r"^facts/seccomp/(path|libseccomp|profile_sha256)$": "where the target kept the filter, "
-    "and what it says of it: the digest against the collection's manifest decides",
-    r"^facts/ceilings/\d+/(boundary|controller|by)$": "the ceiling's description; its file and "
-    "value decide",
+    r"^facts/seccomp/(libseccomp|profile_sha256)$": "what the target says of the filter: "
+    "the digest against the collection's manifest decides",
+    r"^facts/ceilings/\d+/(boundary|controller)$": "the ceiling's description; its file, "
+    "value and kind (by) decide",
     r"^facts/tmp_mount/": "the run's own reading of its tmpfs; the sandbox's mount table decides",
-    r"^facts/system_paths/(masked|masked_dirs|readonly)/": "where the run says it covered a "
-    "path; the sandbox's mount table decides (an extra or missing target fails binds_exact)",
     r"^result/view/(pid|info/child-pid)$": "which process the host read; the namespaces decide",
-    r"^result/view/mountinfo_truncated$": "a cut table lacks mounts the checks require",
-    r"^result/view/gid_map/": "the status line's Gid decides the group",
     r"^result/view/cgroup/": "(only the lines of pids, memory and cpu, mutated below too) the "
     "controllers the profile sets no ceiling in",
     r"^result/view/host_namespaces/": "the run's own namespaces are the reference: another "
@@ -48,8 +44,6 @@ NOT_EVIDENCE = {
     "the probe's PR-SECCOMP-1 reads it inside",
     r"^result/view/status/NSpid$": "the pid namespace link decides",
     r"^result/out/refused$": "names of what else the probe left, for the operator",
-    r"^result/out/copied/0/name$": "the copied file is looked up by name: a renamed one is "
-    "absent, which PR-FS-OUT-OK's cross-check reports only as MISSING",
     r"^result/(out_ok_owner)$": "the test harness's own reading",
     r"^run_id$|^run_dir_left$|^teardown_problems(/|$)": "the harness's record of the run",
 }
