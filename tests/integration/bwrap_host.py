@@ -86,12 +86,13 @@ class BwrapHost:
         return proc.stdout
 
     def run(self, identity: str, seccomp: str = "targeted-deny",
-            weakening: str | None = None, cgroups_read_only: bool = False) -> dict:
+            weakening: str | None = None, cgroups_read_only: bool = False,
+            run_id: str | None = None) -> dict:
         """One run: the in-host record (facts, result, teardown) with the probe's lines by
         probe id under "lines". cgroups_read_only: the run sees every cgroup hierarchy
         read-only, as in a host that delegates none (a mount namespace of the run's own: the
-        host's hierarchies stay as they are)."""
-        run_id = "20260101T000000Z-%08x" % next(self.runs)
+        host's hierarchies stay as they are). run_id: another identity's run of the same run."""
+        run_id = run_id or "20260101T000000Z-%08x" % next(self.runs)
         argv = ["env", "PYTHONPATH=%s" % PYTHONPATH, "python3", "/attest/bwrap_in_host.py",
                 RUN_ROOT, run_id, identity, seccomp]
         if cgroups_read_only:

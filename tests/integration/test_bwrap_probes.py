@@ -48,7 +48,7 @@ def judge_bwrap(record: dict, identity: str, runtime: str = "bwrap") -> dict[str
 def verdict(record: dict, identity: str, seccomp: str = "targeted-deny"):
     """The verifier's rows for one identity's run (plugin_utils/verify/_bwrap_verdict)."""
     return _bwrap_verdict.judge({identity: record}, record["run_id"], seccomp,
-                                record["facts"]["seccomp"]["arch"])
+                                record["facts"]["seccomp"]["arch"], identities=(identity,))
 
 
 def not_passed(found) -> set[str]:
@@ -58,8 +58,8 @@ def not_passed(found) -> set[str]:
 
 
 def run(host: BwrapHost, identity: str, seccomp: str = "targeted-deny",
-        weakening: str | None = None) -> dict:
-    record = host.run(identity, seccomp, weakening)
+        weakening: str | None = None, run_id: str | None = None) -> dict:
+    record = host.run(identity, seccomp, weakening, run_id=run_id)
     print(json.dumps(record, sort_keys=True))  # the run's record
     assert record["teardown_problems"] == [] and not record["run_dir_left"], record
     return record
@@ -104,6 +104,17 @@ def test_hardened_run_passes_every_probe_under_bwrap(host: BwrapHost, identity: 
     assert {"noexec", "nosuid", "nodev"} <= set(tmp["mount_options"].split(","))
     assert "size=16384k" in tmp["super_options"].split(",")
     # Nothing of the run is left on the host.
+    assert host.leftovers() == {"run_root": "", "cgroups": "", "mounts": ""}
+
+
+def test_one_run_of_both_identities_passes_every_row(host: BwrapHost) -> None:
+    # An attestation's shape: both identities under one run id, judged together.
+    run_id = "20260101T000000Z-%08x" % next(host.runs)
+    records = {identity: run(host, identity, run_id=run_id) for identity in IDENTITIES}
+    found = _bwrap_verdict.judge(records, run_id, "targeted-deny",
+                                 records["root"]["facts"]["seccomp"]["arch"])
+    assert set(found.row_status().values()) == {"PASS"}, found.reasons()
+    assert found.status == "SANDBOX_ATTESTATION_PARTIAL"  # never READY: no bundle
     assert host.leftovers() == {"run_root": "", "cgroups": "", "mounts": ""}
 
 

@@ -114,8 +114,14 @@ def judge(records: dict[str, Any], run_id: str, seccomp_name: str, architecture:
           expectations: dict[str, Any] | None = None,
           matrix: dict[str, Any] | None = None,
           manifest: dict[str, Any] | None = None,
-          probe_sha256: str | None = None) -> BwrapVerdict:
-    """records: identity -> {"facts": _bwrap.facts(), "result": _bwrap.execute()}."""
+          probe_sha256: str | None = None,
+          identities: tuple[str, ...] = tuple(_profile.IDENTITIES)) -> BwrapVerdict:
+    """records: identity -> {"facts": _bwrap.facts(), "result": _bwrap.execute()}.
+    identities: those the run was asked for, every profile identity for an attestation; one
+    without a record leaves each row NOT_RUN ("not evaluated for ..."), never PASS."""
+    unknown = sorted(set(records) - set(identities))
+    if unknown:
+        raise ValueError("records of identities the run was not asked for: %s" % unknown)
     expectations = expectations or load_expectations().document
     matrix = matrix or load_matrix().document
     manifest = manifest or _bwrap_evidence.load_manifest()
@@ -141,7 +147,7 @@ def judge(records: dict[str, Any], run_id: str, seccomp_name: str, architecture:
                 expectations, RUNTIME, identity, "none", probe), ctx, identity))
     profile = _profile_bwrap.check_static(runs, expected)
     cross = _cross_bwrap.check_cross(runs, expected, outputs)
-    rows = bind_matrix(matrix, probes, profile, cross, list(records), set())
+    rows = bind_matrix(matrix, probes, profile, cross, list(identities), set())
     run = Finding("run")
     for identity, record in records.items():
         result = dig(record, "result")

@@ -33,7 +33,8 @@ def load(identity: str) -> Record:
 
 
 def judge(record: Record, identity: str) -> _bwrap_verdict.BwrapVerdict:
-    return _bwrap_verdict.judge({identity: record}, RUN_IDS[identity], "targeted-deny", "x86_64")
+    return _bwrap_verdict.judge({identity: record}, RUN_IDS[identity], "targeted-deny", "x86_64",
+                                identities=(identity,))
 
 
 def mountinfo(record: Record) -> list[str]:

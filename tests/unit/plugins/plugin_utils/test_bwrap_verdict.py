@@ -64,7 +64,10 @@ SECCOMP, ARCH = "targeted-deny", "x86_64"
 
 
 def judge(record: dict[str, Any], identity: str):
-    return _bwrap_verdict.judge({identity: record}, RUN_IDS[identity], SECCOMP, ARCH)
+    """One identity's recorded run, judged as a run asked for that identity only (the two
+    recorded runs have run ids of their own)."""
+    return _bwrap_verdict.judge({identity: record}, RUN_IDS[identity], SECCOMP, ARCH,
+                                identities=(identity,))
 
 
 def clean(found) -> bool:
@@ -174,8 +177,19 @@ def test_one_identity_record_does_not_stand_for_the_other() -> None:
     workload = load("workload")
     # the workload's record judged as root's: uid, launcher, cgroup names all differ
     status = _bwrap_verdict.judge({"root": workload}, workload["run_id"], "targeted-deny",
-                                  "x86_64").row_status()
+                                  "x86_64", identities=("root",)).row_status()
     assert "FAIL" in status.values()
+
+
+def test_an_attestation_without_one_identity_passes_no_row() -> None:
+    # By default a run is asked for every identity: the workload's record alone, however
+    # clean, leaves every row NOT_RUN (root was not evaluated), and a stranger is refused.
+    workload = load("workload")
+    found = _bwrap_verdict.judge({"workload": workload}, RUN_IDS["workload"], SECCOMP, ARCH)
+    assert set(found.row_status().values()) == {"NOT_RUN"}
+    assert found.status == "SANDBOX_ATTESTATION_PARTIAL"
+    with pytest.raises(ValueError, match="not asked for"):
+        _bwrap_verdict.judge({"nobody": workload}, RUN_IDS["workload"], SECCOMP, ARCH)
 
 
 def test_a_filter_not_shipped_fails_rows_36_and_37() -> None:
