@@ -46,6 +46,9 @@ class TestHosts:
             "molecule_scenario_directory": os.path.join(ROOT, "molecule", "attest"),
             "molecule_instance_config": os.path.join(self.ephemeral, "instance_config.yml"),
             "molecule_yml": {"platforms": [{"name": name} for name in self.names]},
+            # Molecule's localhost runs on the runner's own Python; so does the bench's.
+            "ansible_connection": "local",
+            "ansible_python_interpreter": os.path.join(ROOT, ".venv", "bin", "python"),
         })
 
     def _playbook(self, name: str) -> subprocess.CompletedProcess:
