@@ -42,12 +42,31 @@ def _children() -> dict[int, list[int]]:
     return tree
 
 
-def tree_pss_kib(pid: int) -> int:
+def _marked(marker: str) -> list[int]:
+    """The processes whose command line holds `marker`."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % entry, "rb") as handle:
+                if marker.encode() in handle.read():
+                    found.append(int(entry))
+        except OSError:
+            continue
+    return found
+
+
+def tree_pss_kib(pid: int, marker: str | None = None) -> int:
     """The sum of PSS over a process and its descendants (what they cost together: shared
-    pages counted once, split among their users)."""
-    tree, total, todo = _children(), 0, [pid]
+    pages counted once, split among their users), and over the processes whose command line
+    holds `marker` (ssh's ControlPersist masters daemonise out of the tree)."""
+    tree, total, todo, seen = _children(), 0, [pid, *(_marked(marker) if marker else ())], set()
     while todo:
         current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
         todo.extend(tree.get(current, ()))
         try:
             with open("/proc/%d/smaps_rollup" % current, encoding="ascii") as handle:
@@ -63,15 +82,15 @@ def tree_pss_kib(pid: int) -> int:
 class PeakPss:
     """Samples tree_pss_kib of a child every `interval` seconds while it runs."""
 
-    def __init__(self, pid: int, interval: float = 0.05) -> None:
-        self.pid, self.interval, self.peak_kib = pid, interval, 0
+    def __init__(self, pid: int, interval: float = 0.05, marker: str | None = None) -> None:
+        self.pid, self.interval, self.peak_kib, self.marker = pid, interval, 0, marker
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
 
     def _sample(self) -> None:
         while not self._stop.is_set():
-            self.peak_kib = max(self.peak_kib, tree_pss_kib(self.pid))
+            self.peak_kib = max(self.peak_kib, tree_pss_kib(self.pid, self.marker))
             self._stop.wait(self.interval)
 
     def stop(self) -> int:
@@ -80,13 +99,14 @@ class PeakPss:
         return self.peak_kib
 
 
-def timed(argv: list[str], memory: bool = False,
+def timed(argv: list[str], memory: bool = False, marker: str | None = None,
           **kwargs) -> tuple[float, subprocess.CompletedProcess, int]:
-    """(wall seconds, the completed child with its output, peak PSS of its tree in KiB or 0)."""
+    """(wall seconds, the completed child with its output, peak PSS of its tree in KiB or 0;
+    with `marker`, of the processes whose command line holds it too)."""
     start = time.monotonic()
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **kwargs)
     CURRENT.append(proc)
-    sampler = PeakPss(proc.pid) if memory else None
+    sampler = PeakPss(proc.pid, marker=marker) if memory else None
     try:
         output, dummy = proc.communicate(timeout=1800)
     finally:
@@ -106,13 +126,13 @@ def ansible_env(work: str) -> dict[str, str]:
 
 def attest_once(work: str, *extra: str, inventory: str = "inventories/local",
                 memory: bool = False, env: dict[str, str] | None = None,
-                ) -> tuple[float, str | None, int]:
+                marker: str | None = None) -> tuple[float, str | None, int]:
     """One attestation (playbooks/attest.yml) into a fresh evidence root, removed after."""
     evidence = tempfile.mkdtemp(prefix="evidence-", dir=work)
     elapsed, proc, peak = timed(
         [PLAYBOOK, os.path.join(ROOT, "playbooks", "attest.yml"), "-i", inventory, "-e",
          "sandbox_attest_evidence_root=%s" % evidence, *extra],
-        memory=memory, cwd=ROOT, env=env or ansible_env(work))
+        memory=memory, marker=marker, cwd=ROOT, env=env or ansible_env(work))
     shutil.rmtree(evidence, ignore_errors=True)
     return elapsed, None if proc.returncode == 0 else proc.stdout[-1500:], peak
 

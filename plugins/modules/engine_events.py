@@ -21,8 +21,14 @@ description:
     at most its last 256 events, so a busy window read once at its end may have lost its first
     ones; a follower streams them as they happen. It ends on its own when O(follow_dir) is
     removed (the cleanup of a failed or interrupted run) or O(follow_for) passes.
-  - Changes nothing but the follower's files in O(follow_dir); supports check mode (a
-    follower is then not started).
+  - With O(follow=start) and O(run_id) instead of O(follow_dir), it makes the run directory
+    first (as M(sandbox.attest.run_dir) does, the one maker) and follows into it - one call to
+    the target where two were made.
+  - With O(snapshot), it first takes the engine's digest-only snapshot, as
+    M(sandbox.attest.engine_snapshot) does, and then reads or collects the events - the run's
+    after-snapshot and the close of its window in one call to the target.
+  - Changes nothing but the follower's files in O(follow_dir) (and the run directory it makes);
+    supports check mode (a follower is then not started, nor a directory made).
 author:
   - sandbox.attest contributors (@sandbox-attest)
 options:
@@ -44,8 +50,25 @@ options:
     type: str
     choices: [start, collect]
   follow_dir:
-    description: With O(follow), the run directory (it must exist). Required with O(follow).
+    description:
+      - With O(follow), the run directory (it must exist). Required with O(follow=collect);
+        with O(follow=start), this or O(run_id).
     type: path
+  run_id:
+    description:
+      - With O(follow=start), the run whose directory under O(run_root) is made (as
+        M(sandbox.attest.run_dir) makes it) and followed into, instead of O(follow_dir).
+    type: str
+  run_root:
+    description: With O(run_id), the parent of the run directories.
+    type: path
+    default: /var/lib/sandbox-attest
+  snapshot:
+    description:
+      - Take the engine's digest-only snapshot (RV(snapshot_json)) before the events are read
+        or collected. Not with O(follow=start).
+    type: bool
+    default: false
   follow_for:
     description: With O(follow=start), the longest the follower waits to be collected, in seconds.
     type: int
@@ -99,6 +122,16 @@ pid:
   description: With O(follow=start), the follower's process ID.
   returned: when a follower was started
   type: int
+follow_dir:
+  description: With O(follow=start), the run directory the follower keeps to.
+  returned: when O(follow=start)
+  type: str
+snapshot_json:
+  description:
+    - With O(snapshot), the snapshot taken before the events were read, as
+      M(sandbox.attest.engine_snapshot) returns it (canonical JSON text).
+  returned: when O(snapshot)
+  type: str
 replayed:
   description:
     - How many of the events the engine replayed from its log (at most its last 256) rather
@@ -117,6 +150,7 @@ events:
 """
 
 
+import os
 import time
 
 from ansible.module_utils.basic import AnsibleModule
@@ -124,15 +158,24 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.sandbox.attest.plugins.module_utils._engine import (
     EngineError,
     run_cli,
+    utc_now,
 )
 from ansible_collections.sandbox.attest.plugins.module_utils._event_follow import (
     collect,
     start_follower,
 )
+from ansible_collections.sandbox.attest.plugins.module_utils._json import canonical_text
 from ansible_collections.sandbox.attest.plugins.module_utils._options import (
     ENGINE_CLI,
+    RUN_ROOT,
     RUNTIME,
     argument_spec,
+)
+from ansible_collections.sandbox.attest.plugins.module_utils._profile import ProfileError
+from ansible_collections.sandbox.attest.plugins.module_utils._run_dir import (
+    RunDirError,
+    make,
+    planned,
 )
 from ansible_collections.sandbox.attest.plugins.module_utils._snapshot import (
     events_in_window,
@@ -142,6 +185,7 @@ from ansible_collections.sandbox.attest.plugins.module_utils._snapshot import (
     ns_of_text,
     ns_text,
     scrub_event_line,
+    take_snapshot,
     window_closes_at,
 )
 
@@ -175,34 +219,42 @@ def read_window(engine_cli: str, since: str, until: str, runtime: str) -> list[s
 def main() -> None:
     module = AnsibleModule(
         argument_spec=argument_spec(
-            ENGINE_CLI, RUNTIME,
+            ENGINE_CLI, RUNTIME, RUN_ROOT,
             since=dict(type="str"),
             until=dict(type="str"),
             follow=dict(type="str", choices=["start", "collect"]),
             follow_dir=dict(type="path"),
+            run_id=dict(type="str"),
             follow_for=dict(type="int", default=7200),
+            snapshot=dict(type="bool", default=False),
         ),
-        required_if=[("follow", "start", ("since", "follow_dir")),
+        required_if=[("follow", "start", ("since",)),
+                     ("follow", "start", ("follow_dir", "run_id"), True),
                      ("follow", "collect", ("follow_dir",))],
-        mutually_exclusive=[("follow", "until")],
+        mutually_exclusive=[("follow", "until"), ("follow_dir", "run_id")],
         supports_check_mode=True,
     )
     params = module.params
     runtime = params["runtime"]
     if params["follow"] is None and not params["since"]:
         module.fail_json(msg="since is required unless follow=collect")
+    if params["run_id"] and params["follow"] != "start":
+        module.fail_json(msg="run_id is for follow=start only")
     if params["follow"] == "start":
-        if module.check_mode:
-            module.exit_json(changed=False, started=False)
-        try:
-            pid = start_follower(params["engine_cli"], params["since"], params["follow_dir"],
-                                 time.time_ns() + params["follow_for"] * 1_000_000_000,
-                                 runtime)
-        except (EngineError, OSError) as exc:
-            module.fail_json(msg="starting the event follower failed: %s" % exc)
-        module.exit_json(changed=False, started=True, pid=pid)
+        if params["snapshot"]:
+            module.fail_json(msg="snapshot is not for follow=start")
+        start(module)
     closes_at = None
     until = params["until"]
+    snapshot = {}
+    if params["snapshot"]:
+        # Before the read: the window then closes after the snapshot, so every event of what
+        # the snapshot shows is inside it.
+        try:
+            snapshot["snapshot_json"] = canonical_text(take_snapshot(
+                params["engine_cli"], utc_now(), runtime))
+        except EngineError as exc:
+            module.fail_json(msg="snapshot failed: %s" % exc)
     try:
         if params["follow"] == "collect":
             lines, replayed, until_ns = collect(params["follow_dir"])
@@ -223,7 +275,34 @@ def main() -> None:
             except (ValueError, TypeError, AttributeError):
                 module.fail_json(msg="the engine printed an unreadable event line")
     module.exit_json(changed=False, until=until, closes_at=closes_at, events=events,
-                     replayed=len(events) if replayed is None else replayed)
+                     replayed=len(events) if replayed is None else replayed, **snapshot)
+
+
+def start(module: AnsibleModule) -> None:
+    """follow=start: the follower, in the run directory given or made here."""
+    params = module.params
+    made = False
+    try:
+        if params["run_id"]:
+            follow_dir = planned(params["run_root"], params["run_id"])
+            made = not os.path.lexists(follow_dir)
+            if not module.check_mode:
+                make(params["run_root"], params["run_id"])
+        else:
+            follow_dir = params["follow_dir"]
+    except (ProfileError, RunDirError, OSError) as exc:
+        module.fail_json(msg="the run directory of %s cannot be made: %s" % (
+            params["run_id"], exc))
+    if module.check_mode:
+        module.exit_json(changed=False, started=False, follow_dir=follow_dir)
+    try:
+        pid = start_follower(params["engine_cli"], params["since"], follow_dir,
+                             time.time_ns() + params["follow_for"] * 1_000_000_000,
+                             params["runtime"])
+    except (EngineError, OSError) as exc:
+        module.fail_json(msg="starting the event follower failed: %s" % exc)
+    module.exit_json(changed=made, started=True, pid=pid,
+                     follow_dir=follow_dir)
 
 
 if __name__ == "__main__":

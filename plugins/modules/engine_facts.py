@@ -16,6 +16,11 @@ description:
     sha256 of C(/etc/machine-id) and the engine ID. The machine-id itself is never returned.
   - Runs the preflight checks that need the target, each reported with a message; the caller
     decides whether a failed check stops the run.
+  - With O(snapshot), it also takes the engine's digest-only snapshot and reports the
+    leftovers of earlier runs, as M(sandbox.attest.engine_snapshot) does - preflight's facts,
+    checks and before-snapshot in one call to the target. The snapshot is taken only when every
+    check passed and the fingerprint is the one O(pinned_fingerprint) names (when given); a
+    host the run will refuse is not read further.
   - Changes nothing; supports check mode.
   - With O(runtime=docker) it reads C(docker info) through the collection's one template and
     the daemon's API version. With O(runtime=podman) it reads C(podman info --format json) and
@@ -40,6 +45,19 @@ options:
     description: Where the host's machine-id is read.
     type: path
     default: /etc/machine-id
+  snapshot:
+    description: Also take the before-snapshot (RV(snapshot_json), RV(leftovers)).
+    type: bool
+    default: false
+  current_run_id:
+    description: With O(snapshot), the run in progress; its own objects are not leftovers.
+    type: str
+  pinned_fingerprint:
+    description:
+      - With O(snapshot), the venue's pinned fingerprint; when given and not the observed one,
+        no snapshot is taken (the caller refuses the host).
+    type: str
+    default: ""
 extends_documentation_fragment:
   - sandbox.attest.attributes
   - sandbox.attest.options.engine_cli
@@ -83,6 +101,22 @@ checks_failed:
   returned: success
   type: list
   elements: str
+snapshot_json:
+  description:
+    - With O(snapshot), the snapshot as M(sandbox.attest.engine_snapshot) returns it (canonical
+      JSON text).
+  returned: when a snapshot was taken
+  type: str
+leftovers:
+  description: With O(snapshot), as M(sandbox.attest.engine_snapshot) returns them.
+  returned: when a snapshot was taken
+  type: list
+  elements: dict
+leftover_run_ids:
+  description: With O(snapshot), the run ids those leftovers belong to.
+  returned: when a snapshot was taken
+  type: list
+  elements: str
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -91,6 +125,7 @@ from ansible_collections.sandbox.attest.plugins.module_utils._engine import (
     EngineError,
     engine_answers,
     run_cli,
+    utc_now,
 )
 from ansible_collections.sandbox.attest.plugins.module_utils._facts import (
     FACTS_TEMPLATE,
@@ -100,6 +135,11 @@ from ansible_collections.sandbox.attest.plugins.module_utils._facts import (
     select_facts,
     select_podman_facts,
     venue_identity,
+)
+from ansible_collections.sandbox.attest.plugins.module_utils._json import canonical_text
+from ansible_collections.sandbox.attest.plugins.module_utils._leftovers import (
+    find_leftovers,
+    leftover_run_ids,
 )
 from ansible_collections.sandbox.attest.plugins.module_utils._options import (
     ENGINE_CLI,
@@ -111,6 +151,7 @@ from ansible_collections.sandbox.attest.plugins.module_utils._profile import (
     ProfileError,
     check_run_root,
 )
+from ansible_collections.sandbox.attest.plugins.module_utils._snapshot import take_snapshot
 
 
 def main() -> None:
@@ -120,6 +161,9 @@ def main() -> None:
             min_api_version=dict(type="str", default="1.41"),
             min_free_mb=dict(type="int", default=64),
             machine_id_path=dict(type="path", default="/etc/machine-id"),
+            snapshot=dict(type="bool", default=False),
+            current_run_id=dict(type="str"),
+            pinned_fingerprint=dict(type="str", default=""),
         ),
         supports_check_mode=True,
     )
@@ -142,10 +186,20 @@ def main() -> None:
         module.fail_json(msg=str(exc))
     checks = preflight_checks(facts, params["run_root"], params["min_api_version"],
                               params["min_free_mb"])
+    failed = [c["message"] for c in checks if not c["ok"]]
+    snapshot = {}
+    pin = params["pinned_fingerprint"]
+    if params["snapshot"] and not failed and (not pin or pin == fingerprint):
+        try:
+            taken = take_snapshot(params["engine_cli"], utc_now(), params["runtime"])
+        except EngineError as exc:
+            module.fail_json(msg="snapshot failed: %s" % exc)
+        leftovers = find_leftovers(taken, params["run_root"], params["current_run_id"])
+        snapshot = dict(snapshot_json=canonical_text(taken), leftovers=leftovers,
+                        leftover_run_ids=leftover_run_ids(leftovers))
     module.exit_json(
         changed=False, facts=facts, fingerprint=fingerprint, machine_id_sha256=machine_sha256,
-        checks=checks,
-        checks_failed=[c["message"] for c in checks if not c["ok"]])
+        checks=checks, checks_failed=failed, **snapshot)
 
 
 if __name__ == "__main__":

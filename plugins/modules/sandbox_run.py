@@ -21,6 +21,10 @@ description:
     fails the task instead of reusing or recreating anything.
   - Nothing here loosens the profile; only the limits may be tuned, within bounds.
   - In check mode nothing is created; the exact commands are returned as the plan.
+  - With O(identities), the identities run one after another in this one task, and after each
+    run its C(out/) is read back as M(sandbox.attest.run_output) reads it (its defaults) - one
+    call to the target for a whole phase instead of one per identity and per read (each module
+    call costs a round trip and an interpreter start). The first failing run stops the rest.
 author:
   - sandbox.attest contributors (@sandbox-attest)
 options:
@@ -28,13 +32,26 @@ options:
     description: The probe image ID, C(sha256:) and 64 hex.
     type: str
     required: true
+  identity:
+    description:
+      - Which identity's run this is, the workload's (uid 65532) or root's (uid 0).
+      - Exactly one of O(identity) and O(identities) is given.
+    type: str
+    choices: [workload, root]
+  identities:
+    description:
+      - The identities to run, in this order, each followed by the read of its C(out/); the
+        result is then RV(runs).
+      - Exactly one of O(identity) and O(identities) is given.
+    type: list
+    elements: str
+    choices: [workload, root]
 extends_documentation_fragment:
   - sandbox.attest.attributes
   - sandbox.attest.options.engine_cli
   - sandbox.attest.options.runtime
   - sandbox.attest.options.run_root
   - sandbox.attest.options.run_id
-  - sandbox.attest.options.identity
   - sandbox.attest.options.seccomp_profile
   - sandbox.attest.options.limits
 """
@@ -49,6 +66,16 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+runs:
+  description:
+    - With O(identities), per identity in order, C(identity), C(run) (what this module returns
+      for O(identity), below) and C(output) (what M(sandbox.attest.run_output) returns,
+      C(copied) and C(refused); both empty in check mode). When a run fails, the task fails
+      with the runs so far, the failed one last.
+    - The fields below are then not returned at the top level.
+  returned: with O(identities)
+  type: list
+  elements: dict
 argv:
   description: The exact C(docker create) argv.
   returned: always
@@ -131,13 +158,15 @@ finished_at:
   type: str
 """
 
+import base64
+import os
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.sandbox.attest.plugins.module_utils._engine import EngineError
 from ansible_collections.sandbox.attest.plugins.module_utils._facts import FactsError
 from ansible_collections.sandbox.attest.plugins.module_utils._options import (
     ENGINE_CLI,
-    IDENTITY,
     LIMITS,
     RUN_ID,
     RUN_ROOT,
@@ -146,6 +175,7 @@ from ansible_collections.sandbox.attest.plugins.module_utils._options import (
     argument_spec,
 )
 from ansible_collections.sandbox.attest.plugins.module_utils._profile import (
+    IDENTITIES,
     ProfileError,
     check_run_id,
     resolve_limits,
@@ -155,6 +185,11 @@ from ansible_collections.sandbox.attest.plugins.module_utils._run_dir import (
     check_run_root,
     out_owner,
     prepare,
+    run_dir_of,
+)
+from ansible_collections.sandbox.attest.plugins.module_utils._safe_read import (
+    SafeReadError,
+    read_expected,
 )
 from ansible_collections.sandbox.attest.plugins.module_utils._sandbox_run import (
     PLACEHOLDER,
@@ -166,13 +201,62 @@ from ansible_collections.sandbox.attest.plugins.module_utils._sandbox_run import
     run_plan,
 )
 
+# What run_output reads by default (its options' defaults): the probe's one output file.
+OUTPUT_EXPECTED = ("ok",)
+OUTPUT_MAX_BYTES = 4096
+OUTPUT_MAX_ENTRIES = 256
+
+
+class RunFailed(Exception):
+    """A run failed; `result` is what it gathered."""
+
+    def __init__(self, message: str, result: dict) -> None:
+        super().__init__(message)
+        self.result = result
+
+
+def run_identity(module: AnsibleModule, identity: str, run_root: str, limits: dict,
+                 remap) -> dict:
+    """One identity's run, as the module returns it for `identity`."""
+    p = module.params
+    owner = out_owner(identity, remap)
+    argv, seccomp_text, common = run_plan(
+        p["engine_cli"], p["run_id"], identity, p["image_id"], run_root,
+        p["seccomp_profile"], limits, owner, p["runtime"])
+    if module.check_mode:
+        return dict(changed=True, removed=True,
+                    commands=[argv, *follow_up(p["engine_cli"], PLACEHOLDER)], **common)
+    run = Run(p["engine_cli"], limits["timeout_s"], p["runtime"])
+    try:
+        prepare(run_root, p["run_id"], identity,
+                run_files(p["seccomp_profile"], seccomp_text), remap=remap)
+        run.execute(argv)
+    except (EngineError, RunDirError, OSError, ValueError) as exc:
+        raise RunFailed("the %s run failed: %s" % (identity, exc),
+                        dict(commands=run.commands, **run.result, **common)) from exc
+    return dict(changed=True, commands=run.commands, **run.result, **common)
+
+
+def read_output(run_root: str, run_id: str, identity: str) -> dict:
+    """The identity's out/, as run_output returns it."""
+    out_dir = os.path.join(run_dir_of(run_root, run_id), identity, "out")
+    copied, refused = read_expected(out_dir, OUTPUT_EXPECTED, OUTPUT_MAX_BYTES,
+                                    OUTPUT_MAX_ENTRIES)
+    for item in copied:
+        item["content_b64"] = base64.b64encode(item.pop("data")).decode("ascii")
+    return {"copied": copied, "refused": refused}
+
 
 def main() -> None:
     module = AnsibleModule(
         argument_spec=argument_spec(
-            RUN_ID, IDENTITY, RUN_ROOT, SECCOMP_PROFILE, LIMITS, ENGINE_CLI, RUNTIME,
+            RUN_ID, RUN_ROOT, SECCOMP_PROFILE, LIMITS, ENGINE_CLI, RUNTIME,
             image_id=dict(type="str", required=True),
+            identity=dict(type="str", choices=list(IDENTITIES)),
+            identities=dict(type="list", elements="str", choices=list(IDENTITIES)),
         ),
+        mutually_exclusive=[("identity", "identities")],
+        required_one_of=[("identity", "identities")],
         supports_check_mode=True,
     )
     p = module.params
@@ -187,24 +271,33 @@ def main() -> None:
         module.fail_json(msg=refusal)
     try:
         remap = engine_remap(p["engine_cli"], p["runtime"])
-        owner = out_owner(p["identity"], remap)
+        for identity in p["identities"] or [p["identity"]]:
+            out_owner(identity, remap)
     except (EngineError, FactsError, RunDirError) as exc:
         module.fail_json(msg="cannot tell who must own the run's out/: %s" % exc)
-    argv, seccomp_text, common = run_plan(
-        p["engine_cli"], p["run_id"], p["identity"], p["image_id"], run_root,
-        p["seccomp_profile"], limits, owner, p["runtime"])
-    if module.check_mode:
-        module.exit_json(changed=True, removed=True,
-                         commands=[argv, *follow_up(p["engine_cli"], PLACEHOLDER)], **common)
-    run = Run(p["engine_cli"], limits["timeout_s"], p["runtime"])
-    try:
-        prepare(run_root, p["run_id"], p["identity"],
-                run_files(p["seccomp_profile"], seccomp_text), remap=remap)
-        run.execute(argv)
-    except (EngineError, RunDirError, OSError, ValueError) as exc:
-        module.fail_json(msg="the %s run failed: %s" % (p["identity"], exc),
-                         commands=run.commands, **run.result, **common)
-    module.exit_json(changed=True, commands=run.commands, **run.result, **common)
+    if p["identity"]:
+        try:
+            module.exit_json(**run_identity(module, p["identity"], run_root, limits, remap))
+        except RunFailed as exc:
+            module.fail_json(msg=str(exc), **exc.result)
+    runs: list[dict] = []
+    for identity in p["identities"]:
+        try:
+            run = run_identity(module, identity, run_root, limits, remap)
+        except RunFailed as exc:
+            runs.append({"identity": identity, "run": exc.result,
+                         "output": {"copied": [], "refused": []}})
+            module.fail_json(msg=str(exc), runs=runs)
+        output = {"copied": [], "refused": []}
+        if not module.check_mode:
+            try:
+                output = read_output(run_root, p["run_id"], identity)
+            except (RunDirError, SafeReadError) as exc:
+                runs.append({"identity": identity, "run": run, "output": output})
+                module.fail_json(msg="reading the %s run's out/ failed: %s" % (identity, exc),
+                                 runs=runs)
+        runs.append({"identity": identity, "run": run, "output": output})
+    module.exit_json(changed=True, runs=runs)
 
 
 if __name__ == "__main__":
