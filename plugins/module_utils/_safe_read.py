@@ -10,6 +10,7 @@ swapped directory is refused and nothing outside the run directory is ever opene
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import stat
@@ -99,3 +100,13 @@ def _read_one(dir_fd: int, name: str, max_bytes: int) -> dict | str:
         return "too large (grew past %d bytes)" % max_bytes
     return {"name": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(),
             "data": data}
+
+
+def read_out_dir(path: str, expected: tuple[str, ...], max_bytes: int,
+                 max_entries: int) -> dict:
+    """read_expected as a module returns it: copied (name, bytes, sha256, content_b64) and
+    refused. run_output and sandbox_run's read of each identity's out/ both give this."""
+    copied, refused = read_expected(path, expected, max_bytes, max_entries)
+    for item in copied:
+        item["content_b64"] = base64.b64encode(item.pop("data")).decode("ascii")
+    return {"copied": copied, "refused": refused}

@@ -60,7 +60,6 @@ refused:
   elements: dict
 """
 
-import base64
 import os
 
 from ansible.module_utils.basic import AnsibleModule
@@ -77,7 +76,7 @@ from ansible_collections.sandbox.attest.plugins.module_utils._run_dir import (
 )
 from ansible_collections.sandbox.attest.plugins.module_utils._safe_read import (
     SafeReadError,
-    read_expected,
+    read_out_dir,
 )
 
 
@@ -96,13 +95,10 @@ def main() -> None:
         module.fail_json(msg="max_bytes must be 1..16 MiB and max_entries 1..100000")
     try:
         out_dir = os.path.join(run_dir_of(p["run_root"], p["run_id"]), p["identity"], "out")
-        copied, refused = read_expected(out_dir, tuple(p["expected"]), p["max_bytes"],
-                                        p["max_entries"])
+        read = read_out_dir(out_dir, tuple(p["expected"]), p["max_bytes"], p["max_entries"])
     except (RunDirError, SafeReadError) as exc:
         module.fail_json(msg=str(exc))
-    for item in copied:
-        item["content_b64"] = base64.b64encode(item.pop("data")).decode("ascii")
-    module.exit_json(changed=False, copied=copied, refused=refused)
+    module.exit_json(changed=False, **read)
 
 
 if __name__ == "__main__":

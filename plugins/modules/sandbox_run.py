@@ -158,11 +158,15 @@ finished_at:
   type: str
 """
 
-import base64
 import os
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.sandbox.attest.plugins.module_utils._bundle_format import (
+    FETCH_MAX_BYTES,
+    FETCH_MAX_ENTRIES,
+    FETCH_NAME,
+)
 from ansible_collections.sandbox.attest.plugins.module_utils._engine import EngineError
 from ansible_collections.sandbox.attest.plugins.module_utils._facts import FactsError
 from ansible_collections.sandbox.attest.plugins.module_utils._options import (
@@ -189,7 +193,7 @@ from ansible_collections.sandbox.attest.plugins.module_utils._run_dir import (
 )
 from ansible_collections.sandbox.attest.plugins.module_utils._safe_read import (
     SafeReadError,
-    read_expected,
+    read_out_dir,
 )
 from ansible_collections.sandbox.attest.plugins.module_utils._sandbox_run import (
     PLACEHOLDER,
@@ -200,11 +204,6 @@ from ansible_collections.sandbox.attest.plugins.module_utils._sandbox_run import
     run_files,
     run_plan,
 )
-
-# What run_output reads by default (its options' defaults): the probe's one output file.
-OUTPUT_EXPECTED = ("ok",)
-OUTPUT_MAX_BYTES = 4096
-OUTPUT_MAX_ENTRIES = 256
 
 
 class RunFailed(Exception):
@@ -238,13 +237,10 @@ def run_identity(module: AnsibleModule, identity: str, run_root: str, limits: di
 
 
 def read_output(run_root: str, run_id: str, identity: str) -> dict:
-    """The identity's out/, as run_output returns it."""
+    """The identity's out/, as run_output returns it with its defaults (the bundle format's
+    one output name and bounds)."""
     out_dir = os.path.join(run_dir_of(run_root, run_id), identity, "out")
-    copied, refused = read_expected(out_dir, OUTPUT_EXPECTED, OUTPUT_MAX_BYTES,
-                                    OUTPUT_MAX_ENTRIES)
-    for item in copied:
-        item["content_b64"] = base64.b64encode(item.pop("data")).decode("ascii")
-    return {"copied": copied, "refused": refused}
+    return read_out_dir(out_dir, (FETCH_NAME,), FETCH_MAX_BYTES, FETCH_MAX_ENTRIES)
 
 
 def main() -> None:
