@@ -7,10 +7,10 @@ from __future__ import annotations
 import json
 import subprocess
 
-from harness import bundles_under, docker, run_playbook
+from harness import bundles_under, docker, run_playbook, verify_bundle
 from lived_in import canonical_inspect, differing_keys, settled
 from test_attest_local import bundle_files
-from test_packet import assert_nothing_left, render, row_results, run_script, verify
+from test_packet import assert_nothing_left, render, row_results, run_script
 
 from ansible_collections.sandbox.attest.plugins.module_utils import _snapshot
 from ansible_collections.sandbox.attest.plugins.plugin_utils.packet import _render
@@ -103,7 +103,7 @@ def test_a_snapshot_read_in_batches_is_the_snapshot_read_at_once(lived_in_host, 
 
 
 def _verify_rehearsal(tmp_path, bundle: str) -> dict:
-    verdict = verify(tmp_path, bundle)
+    verdict = verify_bundle(tmp_path, bundle)
     assert verdict["status"] == "SANDBOX_ATTESTATION_PARTIAL", verdict["reasons"]
     assert verdict["reasons"] == ["rehearsal venue"]
     assert row_results(verdict) == {row: "PASS" for row in ROWS}
