@@ -16,7 +16,7 @@ host objects this module creates and removes itself, each recorded with the boun
   src/seccomp/compile_bpf.py), checked against its digest and passed as `--seccomp FD`;
 - the workload identity starts bwrap as its own host uid through setpriv: bwrap launched as
   root with `--uid 65532` leaves root-owned files on the host (measured, issue 19), through
-  setpriv they are 65532's. The root identity starts it as root;
+  setpriv they are 65532's. The root identity goes through setpriv too, for --clear-groups;
 - Docker's system paths are masked and made read-only in the sandbox's fresh /proc (bwrap
   itself covers only /proc/irq and /proc/bus, measured); /sys is not mounted at all;
 - bwrap stops the sandbox once it is set up (--block-fd) until the run has read, from the
@@ -178,17 +178,23 @@ def _read(path: str) -> str:
         return handle.read().strip()
 
 
-def _cgroup_settings(limits: dict[str, int], controller: str, path: str) -> dict[str, str]:
-    """The files to write in one controller's cgroup, in order (memsw after the memory limit:
-    the kernel refuses memsw below it), and only those the host has."""
+def cgroup_files(limits: dict[str, int]) -> dict[str, list[tuple[str, str]]]:
+    """controller -> the files the profile's limits set in its cgroup and their values, in the
+    order they are written (memsw after the memory limit: the kernel refuses memsw below it).
+    The verifier expects the same values (findings/_profile_bwrap)."""
     memory = str(limits["memory_mb"] * 1024 * 1024)
-    wanted = {
+    return {
         "pids": [("pids.max", str(limits["pids"]))],
         "memory": [("memory.limit_in_bytes", memory), ("memory.memsw.limit_in_bytes", memory)],
         "cpu": [("cpu.cfs_period_us", str(CPU_PERIOD_US)),
                 ("cpu.cfs_quota_us", str(limits["cpus_milli"] * CPU_PERIOD_US // 1000))],
-    }[controller]
-    return {name: value for name, value in wanted if os.path.exists(os.path.join(path, name))}
+    }
+
+
+def _cgroup_settings(limits: dict[str, int], controller: str, path: str) -> dict[str, str]:
+    """The files to write in one controller's cgroup, in order, and only those the host has."""
+    return {name: value for name, value in cgroup_files(limits)[controller]
+            if os.path.exists(os.path.join(path, name))}
 
 
 BOUNDARIES = {

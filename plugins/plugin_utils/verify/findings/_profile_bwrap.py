@@ -253,12 +253,9 @@ def _readonly_paths(r: Run, e: Expected) -> Result:
 
 
 def _limits(r: Run, e: Expected) -> Result:
-    limits = e.limits
-    memory = str(limits["memory_mb"] * 1024 * 1024)
-    wanted = {"pids.max": str(limits["pids"]), "memory.limit_in_bytes": memory,
-              "memory.memsw.limit_in_bytes": memory,
-              "cpu.cfs_period_us": str(_bwrap.CPU_PERIOD_US),
-              "cpu.cfs_quota_us": str(limits["cpus_milli"] * _bwrap.CPU_PERIOD_US // 1000)}
+    # every file the profile's limits give, memsw too (a host without it has no such ceiling)
+    wanted = {name: value for files in _bwrap.cgroup_files(e.limits).values()
+              for name, value in files}
     set_by_cgroup = {}
     for ceiling in as_list(r.facts.get("ceilings")):
         if isinstance(ceiling, dict) and ceiling.get("by") == "cgroup":
