@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ansible_collections.sandbox.attest.plugins.module_utils import _bwrap, _profile
@@ -118,6 +118,28 @@ def tree_visible(mounts: list[Mount]) -> dict[str, Mount] | None:
     return seen
 
 
+def recorded_system_paths(facts: dict[str, Any]) -> dict[str, list[str]] | None:
+    """The run's record of Docker's system paths, when it is a partition of the collection's
+    own lists (_bwrap.MASKED_PATHS, READONLY_PATHS): every path once, as masked, read-only or
+    absent, in its own kind. A record is the target's word: a path of its choosing there would
+    be an extra bind the checks expect (a host directory "read-only" at its own path), a masked
+    path listed read-only would be bound readable. None otherwise."""
+    paths = facts.get("system_paths")
+    if not isinstance(paths, dict) or not all(isinstance(paths.get(k), list) and all(
+            isinstance(p, str) for p in paths[k])
+            for k in ("masked", "masked_dirs", "readonly", "absent")):
+        return None
+    masked, readonly, absent = paths["masked"], paths["readonly"], paths["absent"]
+    listed = masked + readonly + absent
+    ok = (sorted(listed) == sorted(_bwrap.MASKED_PATHS + _bwrap.READONLY_PATHS)
+          and set(masked) <= set(_bwrap.MASKED_PATHS)
+          and set(readonly) <= set(_bwrap.READONLY_PATHS)
+          and set(paths["masked_dirs"]) <= set(masked)
+          and len(set(paths["masked_dirs"])) == len(paths["masked_dirs"]))
+    return {k: list(paths[k]) for k in ("masked", "masked_dirs", "readonly", "absent")} \
+        if ok else None
+
+
 @dataclass(frozen=True)
 class Expected:
     """What the run must show: the identity, the run's ids and the profile's settings."""
@@ -162,6 +184,10 @@ class Run:
     view: dict[str, Any]
     out: dict[str, Any]
     mounts: list[Mount] | None
+    # target -> the mount the sandbox sees there (tree_visible), derived once from mounts
+    visible: dict[str, Mount] = field(default_factory=dict)
+    # the record's system paths when they are the collection's (recorded_system_paths), once
+    system_paths: dict[str, list[str]] | None = None
 
     @classmethod
     def of(cls, facts: Any, result: Any) -> Run:
@@ -176,7 +202,9 @@ class Run:
         # exactly what no check would see.
         mounts = parse_mountinfo(view.get("mountinfo")) if view.get(
             "mountinfo_truncated") is False else None
-        return cls(argv=argv, facts=facts, view=view, out=out, mounts=mounts)
+        return cls(argv=argv, facts=facts, view=view, out=out, mounts=mounts,
+                   visible=(tree_visible(mounts) or {}) if mounts else {},
+                   system_paths=recorded_system_paths(facts))
 
     def bwrap(self) -> list[str]:
         return self.argv[self.argv.index(_bwrap.BWRAP):] if _bwrap.BWRAP in self.argv else []
@@ -191,7 +219,7 @@ class Run:
 
     def seen(self, target: str) -> Mount | None:
         """The mount the sandbox sees at `target` (tree_visible), None when there is none."""
-        return tree_visible(self.mounts).get(target) if self.mounts else None
+        return self.visible.get(target)
 
     def status(self, key: str) -> str | None:
         value = dig(self.view, "status", key)

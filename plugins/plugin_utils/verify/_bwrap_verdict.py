@@ -146,7 +146,7 @@ def judge(records: dict[str, Any], run_id: str, seccomp_name: str, architecture:
             probes.add(evaluate_probe(probe, outputs[identity], probe_items(
                 expectations, RUNTIME, identity, "none", probe), ctx, identity))
     profile = _profile_bwrap.check_static(runs, expected)
-    cross = _cross_bwrap.check_cross(runs, expected, outputs)
+    cross = _cross_bwrap.check_cross(runs, expected, outputs, profile)
     rows = bind_matrix(matrix, probes, profile, cross, list(identities), set())
     run = Finding("run")
     for identity, record in records.items():

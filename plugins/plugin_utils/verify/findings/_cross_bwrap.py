@@ -32,18 +32,6 @@ from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._pr
 )
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings._profile_bwrap import (
     TMP,
-    Result,
-    _bind_mode,
-    _cap_drop_all,
-    _dns_loopback,
-    _limits,
-    _network_none,
-    _no_new_privileges,
-    _no_socket_mounts,
-    _readonly_rootfs,
-    _seccomp_shipped,
-    _tmpfs_tmp,
-    _user,
 )
 
 Claim = Callable[[Run, Expected], bool]
@@ -102,28 +90,27 @@ def _probe_only(contra: _cross_checks.Contra) -> Callable[[Run, Expected, ProbeO
     return seen
 
 
-def _ok(check: Callable[[Run, Expected], Result]) -> Claim:
-    return lambda r, e: check(r, e)[0]
-
-
-CROSS_CHECKS: dict[str, tuple[str, Claim, Callable[[Run, Expected, ProbeOutput],
-                                                   list[str] | None]]] = {
-    "xc_network": ("a network namespace of its own", _ok(_network_none),
+# Each cross-check: (claim text, the claim - a static check of findings/_profile_bwrap, by its
+# id, as check_static already decided it, or a function of the run -, what the probe saw
+# against it).
+Seen = Callable[[Run, Expected, ProbeOutput], "list[str] | None"]
+CROSS_CHECKS: dict[str, tuple[str, str | Claim, Seen]] = {
+    "xc_network": ("a network namespace of its own", "network_none",
                    _probe_only(_cross_checks._network)),
-    "xc_dns": ("no resolver file", _ok(_dns_loopback), _probe_only(_cross_checks._dns)),
-    "xc_rootfs": ("/ read-only", _ok(_readonly_rootfs),
+    "xc_dns": ("no resolver file", "dns_loopback", _probe_only(_cross_checks._dns)),
+    "xc_rootfs": ("/ read-only", "readonly_rootfs",
                   _probe_only(_cross_checks._writes("PR-FS-ESC-1"))),
-    "xc_in_ro": ("/in read-only", _ok(_bind_mode("/in", False)),
+    "xc_in_ro": ("/in read-only", "bind_in_ro",
                  _probe_only(_cross_checks._writes("PR-FS-RO-IN"))),
-    "xc_exec": (TMP + " noexec", _ok(_tmpfs_tmp), _probe_only(_cross_checks._exec)),
-    "xc_caps": ("no capabilities", _ok(_cap_drop_all), _probe_only(_cross_checks._caps)),
-    "xc_nnp": ("NoNewPrivs 1", _ok(_no_new_privileges), _probe_only(_cross_checks._nnp)),
-    "xc_seccomp": ("the shipped filter", _ok(_seccomp_shipped), _seccomp_seen),
-    "xc_user": ("the identity's uid", _ok(_user), _user_seen),
-    "xc_pids": ("the run's pids ceiling", _ok(_limits), _pids_seen),
+    "xc_exec": (TMP + " noexec", "tmpfs_tmp", _probe_only(_cross_checks._exec)),
+    "xc_caps": ("no capabilities", "cap_drop_all", _probe_only(_cross_checks._caps)),
+    "xc_nnp": ("NoNewPrivs 1", "no_new_privileges", _probe_only(_cross_checks._nnp)),
+    "xc_seccomp": ("the shipped filter", "seccomp_shipped", _seccomp_seen),
+    "xc_user": ("the identity's uid", "user", _user_seen),
+    "xc_pids": ("the run's pids ceiling", "limits", _pids_seen),
     "xc_hostname": ("--hostname the run's name", _claim_hostname, _hostname_seen),
-    "xc_mount": ("no capabilities", _ok(_cap_drop_all), _probe_only(_cross_checks._mount)),
-    "xc_socket": ("no socket bound", _ok(_no_socket_mounts), _probe_only(_cross_checks._socket)),
+    "xc_mount": ("no capabilities", "cap_drop_all", _probe_only(_cross_checks._mount)),
+    "xc_socket": ("no socket bound", "no_socket_mounts", _probe_only(_cross_checks._socket)),
 }
 
 
@@ -152,7 +139,9 @@ def _out_ok(r: Run, e: Expected, out: ProbeOutput) -> Check:
 
 
 def check_cross(runs: dict[str, Run], expected: dict[str, Expected],
-                outputs: dict[str, ProbeOutput]) -> Finding:
+                outputs: dict[str, ProbeOutput], static: Finding) -> Finding:
+    """static: check_static's finding of the same runs, whose outcomes are the claims."""
+    held = {(check.identity, check.id) for check in static.checks if check.outcome == PASS}
     finding = Finding("cross_checks")
     for identity, run in runs.items():
         e, out = expected[identity], outputs.get(identity) or ProbeOutput(present=False)
@@ -162,7 +151,8 @@ def check_cross(runs: dict[str, Run], expected: dict[str, Expected],
                     check_id, identity), identity))
                 continue
             try:
-                claimed, seen = claim(run, e), contra(run, e, out)
+                claimed = (identity, claim) in held if isinstance(claim, str) else claim(run, e)
+                seen = contra(run, e, out)
             except (TypeError, ValueError, AttributeError, IndexError, KeyError) as exc:
                 finding.add(Check(check_id, FAIL, "%s on %s: unreadable evidence (%s)" % (
                     check_id, identity, exc), identity))

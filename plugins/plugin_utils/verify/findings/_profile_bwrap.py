@@ -45,28 +45,6 @@ PIPE = re.compile(r"^pipe:\[[0-9]+\]$")
 Result = tuple[bool, str, str]
 
 
-def system_paths(r: Run) -> dict[str, list[str]] | None:
-    """The run's record of Docker's system paths, when it is a partition of the collection's
-    own lists (_bwrap.MASKED_PATHS, READONLY_PATHS): every path once, as masked, read-only or
-    absent, in its own kind. A record is the target's word: a path of its choosing there would
-    be an extra bind the checks expect (a host directory "read-only" at its own path), a masked
-    path listed read-only would be bound readable. None otherwise."""
-    paths = r.facts.get("system_paths")
-    if not isinstance(paths, dict) or not all(isinstance(paths.get(k), list) and all(
-            isinstance(p, str) for p in paths[k])
-            for k in ("masked", "masked_dirs", "readonly", "absent")):
-        return None
-    masked, readonly, absent = paths["masked"], paths["readonly"], paths["absent"]
-    listed = masked + readonly + absent
-    ok = (sorted(listed) == sorted(_bwrap.MASKED_PATHS + _bwrap.READONLY_PATHS)
-          and set(masked) <= set(_bwrap.MASKED_PATHS)
-          and set(readonly) <= set(_bwrap.READONLY_PATHS)
-          and set(paths["masked_dirs"]) <= set(masked)
-          and len(set(paths["masked_dirs"])) == len(paths["masked_dirs"]))
-    return {k: list(paths[k]) for k in ("masked", "masked_dirs", "readonly", "absent")} \
-        if ok else None
-
-
 def _argv_exact(r: Run, e: Expected) -> Result:
     """The recorded argv is the profile's rendering for this identity (descriptor numbers and
     the system paths this kernel has taken from the record, everything else fixed)."""
@@ -83,7 +61,7 @@ def _argv_exact(r: Run, e: Expected) -> Result:
         if option in args and args.index(option) + 1 < len(args) and args[
                 args.index(option) + 1].isdigit():
             fds[key] = int(args[args.index(option) + 1])
-    paths = system_paths(r)
+    paths = r.system_paths
     if paths is None:
         return False, "the profile's bwrap argv", "system paths not the collection's: %s" % (
             short(r.facts.get("system_paths"), 200))
@@ -196,7 +174,7 @@ def _is_mask(r: Run, path: str, mount) -> bool:
     null = r.seen("/dev/null")
     if not mount.readonly:
         return False
-    if path in (dig(system_paths(r), "masked_dirs") or []):
+    if path in (dig(r.system_paths, "masked_dirs") or []):
         return mount.fstype == "tmpfs" and mount.root == "/"
     return null is not None and (mount.device, mount.root) == (null.device, null.root)
 
@@ -220,7 +198,7 @@ def _own_proc(r: Run) -> list[str]:
 
 def _masks(r: Run, paths: tuple[str, ...], kind: str,
            covered: Callable[[Run, str, Any], bool]) -> Result:
-    recorded = system_paths(r)
+    recorded = r.system_paths
     if recorded is None or r.mounts is None:
         return False, kind, "system paths not the collection's, or no mount table"
     absent = set(recorded["absent"])
@@ -293,9 +271,11 @@ def _limits(r: Run, e: Expected) -> Result:
         "; ".join(problems) or "as set"
 
 
-def _expected_targets(r: Run) -> set[str]:
-    paths = system_paths(r) or {}
-    return {*FIXED_TARGETS, *paths.get("masked", []), *paths.get("readonly", [])}
+def _extra_targets(r: Run) -> list[str]:
+    """Mount targets beyond the profile's: its fixed ones and the system paths it covers."""
+    paths = r.system_paths or {}
+    expected = {*FIXED_TARGETS, *paths.get("masked", []), *paths.get("readonly", [])}
+    return sorted({m.target for m in r.mounts or []} - expected)
 
 
 def _descriptors(r: Run) -> list[str]:
@@ -334,12 +314,12 @@ def _binds_exact(r: Run, e: Expected) -> Result:
     if r.mounts is None:
         return False, "the sandbox's mount table", "none read"
     problems = _descriptors(r)
-    extra = sorted({m.target for m in r.mounts} - _expected_targets(r))
+    extra = _extra_targets(r)
     if extra:
         problems.append("mounts %s" % extra)
     problems += ["%d mounts at %s" % (len(r.at(t)), t) for t in FIXED_TARGETS
                  if len(r.at(t)) != 1]
-    recorded = system_paths(r)
+    recorded = r.system_paths
     if recorded is None:
         problems.append("system paths not the collection's")
     # a system path: the profile's cover and, under it, at most bwrap's own (measured, root)
@@ -376,7 +356,7 @@ def _bind_mode(target: str, writable: bool) -> Callable[[Run, Expected], Result]
 def _no_socket_mounts(r: Run, e: Expected) -> Result:
     if r.mounts is None:
         return False, "the sandbox's mount table", "none read"
-    extra = sorted({m.target for m in r.mounts} - _expected_targets(r))
+    extra = _extra_targets(r)
     return not extra, "nothing bound but the profile's mounts", "extra %s" % extra if extra \
         else "none"
 

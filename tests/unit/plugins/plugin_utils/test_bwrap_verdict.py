@@ -18,6 +18,10 @@ from typing import Any
 import pytest
 
 from ansible_collections.sandbox.attest.plugins.plugin_utils.verify import _bwrap_verdict
+from ansible_collections.sandbox.attest.plugins.plugin_utils.verify.findings import (
+    _cross_bwrap,
+    _profile_bwrap,
+)
 
 DATA = os.path.join(os.path.dirname(__file__), "..", "..", "data", "bwrap-runs")
 IDENTITIES = ("workload", "root")
@@ -206,3 +210,9 @@ def test_a_probe_not_shipped_fails_the_run() -> None:
     found = judge(record, "root")
     assert found.status == "SANDBOX_ATTESTATION_FAILED"
     assert [c.id for c in found.run.not_passed()] == ["probe_sha256"]
+
+
+def test_every_cross_check_claim_is_a_static_check() -> None:
+    claims = {claim for dummy, claim, dummy2 in _cross_bwrap.CROSS_CHECKS.values()
+              if isinstance(claim, str)}
+    assert claims and claims <= set(_profile_bwrap.STATIC_CHECKS)
