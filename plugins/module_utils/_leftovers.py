@@ -12,8 +12,10 @@ from __future__ import annotations
 import os
 
 from ansible_collections.sandbox.attest.plugins.module_utils._bundle_format import RUN_ID_PATTERN
-from ansible_collections.sandbox.attest.plugins.module_utils._engine import run_cli
+from ansible_collections.sandbox.attest.plugins.module_utils._engine import run_cli, utc_now
+from ansible_collections.sandbox.attest.plugins.module_utils._json import canonical_text
 from ansible_collections.sandbox.attest.plugins.module_utils._profile import LABEL_RUN_ID
+from ansible_collections.sandbox.attest.plugins.module_utils._snapshot import take_snapshot
 
 
 def find_leftovers(snapshot: dict, run_root: str, current: str | None) -> list[dict]:
@@ -56,3 +58,14 @@ def run_containers(engine_cli: str, run_id: str) -> list[str]:
 
 def remove_commands(engine_cli: str, containers: list[str]) -> list[list[str]]:
     return [[engine_cli, "rm", "--force", "--volumes", cid] for cid in containers]
+
+
+def snapshot_with_leftovers(engine_cli: str, runtime: str, run_root: str,
+                            current: str | None) -> dict:
+    """The engine's digest-only snapshot as canonical JSON text, the leftovers of earlier runs
+    it shows and their run ids: what engine_snapshot returns, and engine_facts with snapshot.
+    EngineError when the engine cannot be read."""
+    snapshot = take_snapshot(engine_cli, utc_now(), runtime)
+    leftovers = find_leftovers(snapshot, run_root, current)
+    return dict(snapshot_json=canonical_text(snapshot), leftovers=leftovers,
+                leftover_run_ids=leftover_run_ids(leftovers))

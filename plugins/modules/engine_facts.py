@@ -125,7 +125,6 @@ from ansible_collections.sandbox.attest.plugins.module_utils._engine import (
     EngineError,
     engine_answers,
     run_cli,
-    utc_now,
 )
 from ansible_collections.sandbox.attest.plugins.module_utils._facts import (
     FACTS_TEMPLATE,
@@ -136,10 +135,8 @@ from ansible_collections.sandbox.attest.plugins.module_utils._facts import (
     select_podman_facts,
     venue_identity,
 )
-from ansible_collections.sandbox.attest.plugins.module_utils._json import canonical_text
 from ansible_collections.sandbox.attest.plugins.module_utils._leftovers import (
-    find_leftovers,
-    leftover_run_ids,
+    snapshot_with_leftovers,
 )
 from ansible_collections.sandbox.attest.plugins.module_utils._options import (
     ENGINE_CLI,
@@ -151,7 +148,6 @@ from ansible_collections.sandbox.attest.plugins.module_utils._profile import (
     ProfileError,
     check_run_root,
 )
-from ansible_collections.sandbox.attest.plugins.module_utils._snapshot import take_snapshot
 
 
 def main() -> None:
@@ -191,12 +187,10 @@ def main() -> None:
     pin = params["pinned_fingerprint"]
     if params["snapshot"] and not failed and (not pin or pin == fingerprint):
         try:
-            taken = take_snapshot(params["engine_cli"], utc_now(), params["runtime"])
+            snapshot = snapshot_with_leftovers(params["engine_cli"], params["runtime"],
+                                               params["run_root"], params["current_run_id"])
         except EngineError as exc:
             module.fail_json(msg="snapshot failed: %s" % exc)
-        leftovers = find_leftovers(taken, params["run_root"], params["current_run_id"])
-        snapshot = dict(snapshot_json=canonical_text(taken), leftovers=leftovers,
-                        leftover_run_ids=leftover_run_ids(leftovers))
     module.exit_json(
         changed=False, facts=facts, fingerprint=fingerprint, machine_id_sha256=machine_sha256,
         checks=checks, checks_failed=failed, **snapshot)

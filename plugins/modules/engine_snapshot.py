@@ -63,11 +63,9 @@ leftover_run_ids:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.sandbox.attest.plugins.module_utils._engine import EngineError, utc_now
-from ansible_collections.sandbox.attest.plugins.module_utils._json import canonical_text
+from ansible_collections.sandbox.attest.plugins.module_utils._engine import EngineError
 from ansible_collections.sandbox.attest.plugins.module_utils._leftovers import (
-    find_leftovers,
-    leftover_run_ids,
+    snapshot_with_leftovers,
 )
 from ansible_collections.sandbox.attest.plugins.module_utils._options import (
     ENGINE_CLI,
@@ -75,7 +73,6 @@ from ansible_collections.sandbox.attest.plugins.module_utils._options import (
     RUNTIME,
     argument_spec,
 )
-from ansible_collections.sandbox.attest.plugins.module_utils._snapshot import take_snapshot
 
 
 def main() -> None:
@@ -87,14 +84,12 @@ def main() -> None:
         supports_check_mode=True,
     )
     try:
-        snapshot = take_snapshot(module.params["engine_cli"], utc_now(),
-                                 module.params["runtime"])
+        taken = snapshot_with_leftovers(module.params["engine_cli"], module.params["runtime"],
+                                        module.params["run_root"],
+                                        module.params["current_run_id"])
     except EngineError as exc:
         module.fail_json(msg="snapshot failed: %s" % exc)
-    leftovers = find_leftovers(snapshot, module.params["run_root"],
-                               module.params["current_run_id"])
-    module.exit_json(changed=False, snapshot_json=canonical_text(snapshot), leftovers=leftovers,
-                     leftover_run_ids=leftover_run_ids(leftovers))
+    module.exit_json(changed=False, **taken)
 
 
 if __name__ == "__main__":
